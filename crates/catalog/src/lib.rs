@@ -1,0 +1,36 @@
+//! The catalog service: owns the products and their stock.
+//!
+//! Stock changes only through reservations keyed by an order attempt, applied
+//! by a single conditional `UPDATE` inside the database, so concurrent buyers
+//! can never oversell and a retried or late request can never take stock twice.
+
+pub mod error;
+pub mod product;
+pub mod routes;
+pub mod seed;
+pub mod store;
+
+use std::sync::Arc;
+
+use storefront_service_kit::{HttpLimits, finish_router, serve};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use error::CatalogError;
+pub use product::Product;
+pub use store::{CatalogStore, ReserveOutcome, StoreError, sqlite::SqliteCatalogStore};
+
+/// The catalog's HTTP API over a store.
+pub fn router<S: CatalogStore>(store: Arc<S>, limits: &HttpLimits) -> axum::Router {
+    finish_router(routes::routes(store), limits.body_limits())
+}
+
+/// Serves the catalog on `listener` until `shutdown` fires.
+pub async fn run<S: CatalogStore>(
+    listener: TcpListener,
+    store: Arc<S>,
+    limits: HttpLimits,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    serve(listener, router(store, &limits), limits, shutdown).await
+}

@@ -1,0 +1,35 @@
+//! The gateway's errors and their one mapping to HTTP. A peer's refusal
+//! (4xx) reaches the client with its status and message unchanged; a peer
+//! that cannot answer becomes 503.
+
+use storefront_service_kit::ApiError;
+use storefront_wire::ClientError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("order number must be a whole number from 0")]
+    BadOrderNumber,
+    #[error(transparent)]
+    Peer(#[from] ClientError),
+}
+
+impl From<GatewayError> for ApiError {
+    fn from(error: GatewayError) -> Self {
+        match error {
+            GatewayError::BadOrderNumber => ApiError::bad_request(error.to_string()),
+            GatewayError::Peer(ClientError::Rejected {
+                status, message, ..
+            }) => ApiError::new(status, message),
+            GatewayError::Peer(ClientError::Unavailable { service, cause }) => {
+                tracing::warn!(service, %cause, "peer unavailable");
+                ApiError::unavailable(format!("{service} service unavailable"))
+            }
+        }
+    }
+}
+
+impl axum::response::IntoResponse for GatewayError {
+    fn into_response(self) -> axum::response::Response {
+        ApiError::from(self).into_response()
+    }
+}

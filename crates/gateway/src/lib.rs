@@ -1,0 +1,46 @@
+//! The gateway: the public REST API (the lab protocol). It validates every
+//! request at the edge, then routes it to the catalog or orders service; it
+//! holds no data of its own, so any number of gateways can run side by side.
+
+pub mod error;
+pub mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use storefront_service_kit::{HttpLimits, finish_router, serve};
+use storefront_wire::{CatalogClient, OrdersClient};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use error::GatewayError;
+
+/// Where the gateway finds its peers.
+#[derive(Clone)]
+pub struct Gateway {
+    pub catalog: CatalogClient,
+    pub orders: OrdersClient,
+}
+
+impl Gateway {
+    pub fn new(catalog_url: &str, orders_url: &str, peer_timeout: Duration) -> Self {
+        Self {
+            catalog: CatalogClient::new(catalog_url, peer_timeout),
+            orders: OrdersClient::new(orders_url, peer_timeout),
+        }
+    }
+}
+
+pub fn router(gateway: Arc<Gateway>, limits: &HttpLimits) -> axum::Router {
+    finish_router(routes::routes(gateway), limits.body_limits())
+}
+
+/// Serves the public API on `listener` until `shutdown` fires.
+pub async fn run(
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+    limits: HttpLimits,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    serve(listener, router(gateway, &limits), limits, shutdown).await
+}

@@ -1,0 +1,112 @@
+//! The lab client: N concurrent sessions, each on one keep-alive connection,
+//! that query products and buy them, then check that every order they were
+//! given reads back exactly as placed.
+//!
+//! Modes: `mixed` (query a random product, buy it with probability `p` if in
+//! stock), `query` (a series of queries of one product) and `buy` (a series
+//! of buys of one product).
+
+mod session;
+mod stats;
+
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use storefront_wire::KeepAliveConnection;
+use storefront_wire::api::ProductListing;
+
+pub use stats::{Report, RequestKind, SessionStats};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Query a random product; if in stock, buy it with probability `p`.
+    Mixed,
+    /// Query one product repeatedly.
+    Query,
+    /// Buy one product repeatedly.
+    Buy,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClientOptions {
+    /// The gateway to talk to.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8080",
+        env = "STOREFRONT_TARGET"
+    )]
+    pub target: String,
+    /// Concurrent sessions, each on its own keep-alive connection.
+    #[arg(long, default_value_t = 5)]
+    pub sessions: usize,
+    /// Iterations per session (one query, maybe a buy, in `mixed` mode).
+    #[arg(long, default_value_t = 100)]
+    pub iterations: u64,
+    /// Probability of buying after a query that shows stock (`mixed` mode).
+    #[arg(long, default_value_t = 0.5, value_parser = probability)]
+    pub p: f64,
+    #[arg(long, value_enum, default_value_t = Mode::Mixed)]
+    pub mode: Mode,
+    /// Product for the `query` and `buy` modes.
+    #[arg(long, default_value = "Tux")]
+    pub product: String,
+    /// Units per buy.
+    #[arg(long, default_value_t = 1)]
+    pub quantity: u32,
+    /// Random seed, for a repeatable sequence of choices.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+fn probability(text: &str) -> Result<f64, String> {
+    let p: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err("p must be from 0 to 1".into())
+    }
+}
+
+/// Runs every session to the end and returns the combined report.
+pub async fn run(options: ClientOptions) -> anyhow::Result<Report> {
+    if options.sessions == 0 {
+        bail!("--sessions must be at least 1");
+    }
+    let names = product_names(&options.target).await?;
+    if names.is_empty() && options.mode == Mode::Mixed {
+        bail!("the store has no products to query");
+    }
+    let seed = options.seed.unwrap_or_else(rand::random);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..options.sessions)
+        .map(|i| {
+            let options = options.clone();
+            let names = names.clone();
+            tokio::spawn(session::run(options, names, seed.wrapping_add(i as u64)))
+        })
+        .collect();
+    let mut report = Report::new(&options, started);
+    for task in tasks {
+        report.absorb(task.await.context("a session panicked")?);
+    }
+    report.finish(started.elapsed());
+    Ok(report)
+}
+
+async fn product_names(target: &str) -> anyhow::Result<Vec<String>> {
+    let mut connection = KeepAliveConnection::connect(target).await?;
+    let response = connection.get("/products").await?;
+    if !response.status.is_success() {
+        bail!(
+            "GET /products answered {}: {}",
+            response.status,
+            response.text()
+        );
+    }
+    let listing: storefront_wire::Data<Vec<ProductListing>> =
+        response.json().context("GET /products: unexpected reply")?;
+    Ok(listing.data.into_iter().map(|p| p.name).collect())
+}

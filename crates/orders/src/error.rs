@@ -1,0 +1,50 @@
+//! The orders service's errors and their one mapping to HTTP.
+
+use storefront_service_kit::ApiError;
+
+use crate::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrdersError {
+    #[error("product not found")]
+    ProductNotFound,
+    #[error("{0}")]
+    InsufficientStock(String),
+    #[error("order not found")]
+    OrderNotFound,
+    #[error("order number must be a whole number from 0")]
+    BadOrderNumber,
+    /// The catalog refused for a reason this service does not expect.
+    #[error("catalog refused the order: {0}")]
+    CatalogRefused(String),
+    #[error("catalog service unavailable")]
+    CatalogUnavailable,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<OrdersError> for ApiError {
+    fn from(error: OrdersError) -> Self {
+        match error {
+            OrdersError::ProductNotFound | OrdersError::OrderNotFound => {
+                ApiError::not_found(error.to_string())
+            }
+            OrdersError::BadOrderNumber => ApiError::bad_request(error.to_string()),
+            OrdersError::InsufficientStock(_) | OrdersError::CatalogRefused(_) => {
+                ApiError::conflict(error.to_string())
+            }
+            OrdersError::CatalogUnavailable => ApiError::unavailable(error.to_string()),
+            OrdersError::Store(StoreError::Unavailable(cause)) => {
+                tracing::warn!(%cause, "order storage unavailable");
+                ApiError::unavailable("order storage unavailable")
+            }
+            OrdersError::Store(other) => ApiError::internal(&other),
+        }
+    }
+}
+
+impl axum::response::IntoResponse for OrdersError {
+    fn into_response(self) -> axum::response::Response {
+        ApiError::from(self).into_response()
+    }
+}

@@ -1,0 +1,134 @@
+//! Resolves order attempts left pending by a crash or a failed call: it
+//! releases the attempt's key at the catalog (returning stock if any was
+//! taken, and barring a late reserve) and then drops the attempt.
+//!
+//! Aborting, rather than completing, is the safe choice: the client never
+//! got an order number for such an attempt, so it may retry, and completing
+//! it would then buy twice.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use storefront_wire::CatalogClient;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::store::OrdersStore;
+
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+const LAST_RETRY: Duration = Duration::from_secs(2);
+
+/// Handle to the background task; cheap to clone.
+#[derive(Clone)]
+pub struct Reconciler {
+    adopt: mpsc::UnboundedSender<String>,
+    unresolved: Arc<AtomicU64>,
+}
+
+impl Reconciler {
+    /// Starts the task with the attempts found pending at start.
+    pub fn spawn<S: OrdersStore>(
+        store: Arc<S>,
+        catalog: CatalogClient,
+        pending_at_start: Vec<String>,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let (adopt, adopted) = mpsc::unbounded_channel();
+        let unresolved = Arc::new(AtomicU64::new(pending_at_start.len() as u64));
+        if !pending_at_start.is_empty() {
+            tracing::info!(
+                count = pending_at_start.len(),
+                "resolving order attempts left pending"
+            );
+        }
+        let task = Task {
+            store,
+            catalog,
+            keys: pending_at_start.into_iter().collect(),
+            unresolved: Arc::clone(&unresolved),
+        };
+        tokio::spawn(task.run(adopted, shutdown));
+        Self { adopt, unresolved }
+    }
+
+    /// Hands over an attempt whose outcome this process could not settle.
+    pub fn adopt(&self, order_key: String) {
+        self.unresolved.fetch_add(1, Ordering::Relaxed);
+        if self.adopt.send(order_key).is_err() {
+            tracing::error!("reconciler stopped; the attempt is resolved at next start");
+        }
+    }
+
+    /// Attempts not yet resolved (shown by `/health`).
+    pub fn unresolved(&self) -> u64 {
+        self.unresolved.load(Ordering::Relaxed)
+    }
+}
+
+struct Task<S> {
+    store: Arc<S>,
+    catalog: CatalogClient,
+    keys: BTreeSet<String>,
+    unresolved: Arc<AtomicU64>,
+}
+
+impl<S: OrdersStore> Task<S> {
+    async fn run(
+        mut self,
+        mut adopted: mpsc::UnboundedReceiver<String>,
+        shutdown: CancellationToken,
+    ) {
+        let mut delay = FIRST_RETRY;
+        loop {
+            while let Ok(key) = adopted.try_recv() {
+                self.keys.insert(key);
+            }
+            let before = self.keys.len();
+            self.resolve_all().await;
+            self.unresolved
+                .store(self.keys.len() as u64, Ordering::Relaxed);
+            if self.keys.len() < before {
+                delay = FIRST_RETRY;
+            }
+
+            if self.keys.is_empty() {
+                tokio::select! {
+                    key = adopted.recv() => match key {
+                        Some(key) => { self.keys.insert(key); }
+                        None => return,
+                    },
+                    () = shutdown.cancelled() => return,
+                }
+            } else {
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => delay = (delay * 2).min(LAST_RETRY),
+                    () = shutdown.cancelled() => return,
+                }
+            }
+        }
+    }
+
+    async fn resolve_all(&mut self) {
+        let keys: Vec<String> = self.keys.iter().cloned().collect();
+        for key in keys {
+            match self.catalog.release(&key, None).await {
+                Ok(released) => match self.store.abort(key.clone()).await {
+                    Ok(()) => {
+                        tracing::info!(order_key = %key, stock_returned = released.returned_to_stock, "attempt aborted");
+                        self.keys.remove(&key);
+                    }
+                    Err(e) => {
+                        tracing::warn!(order_key = %key, error = %e, "cannot drop attempt yet")
+                    }
+                },
+                Err(e) => {
+                    tracing::debug!(order_key = %key, error = %e, "catalog not reachable yet");
+                    // The catalog is down: no point trying the others now.
+                    return;
+                }
+            }
+        }
+    }
+}

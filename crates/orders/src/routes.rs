@@ -1,0 +1,84 @@
+//! The orders service's internal HTTP API (called by the gateway):
+//!
+//! - `POST /orders` `{"name","quantity"}` → `{"order_number"}`.
+//! - `GET /orders/{number}` → `{"number","name","quantity"}`.
+//! - `GET /health` → status and the count of unresolved attempts.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use storefront_service_kit::{JsonBody, RequestId, data};
+use storefront_wire::api::{OrderPlaced, OrderRecord, PlaceOrder};
+use storefront_wire::internal::Health;
+
+use crate::{OrderDesk, OrdersError, OrdersStore};
+
+pub fn routes<S: OrdersStore>(desk: Arc<OrderDesk<S>>) -> Router {
+    Router::new()
+        .route("/orders", post(place::<S>))
+        .route("/orders/{number}", get(order::<S>))
+        .route("/health", get(health::<S>))
+        .with_state(desk)
+}
+
+async fn place<S: OrdersStore>(
+    State(desk): State<Arc<OrderDesk<S>>>,
+    request_id: RequestId,
+    JsonBody(order): JsonBody<PlaceOrder>,
+) -> Result<Response, OrdersError> {
+    let order_number = desk.place(order, request_id.as_deref()).await?;
+    Ok(data(OrderPlaced { order_number }))
+}
+
+async fn order<S: OrdersStore>(
+    State(desk): State<Arc<OrderDesk<S>>>,
+    Path(number): Path<String>,
+) -> Result<Response, OrdersError> {
+    let number = parse_order_number(&number)?;
+    let row = desk.order(number).await?;
+    Ok(data(OrderRecord {
+        number: row.number,
+        name: row.name,
+        quantity: row.quantity,
+    }))
+}
+
+/// Plain decimal digits only: no sign, no spaces, no hex.
+pub fn parse_order_number(text: &str) -> Result<u64, OrdersError> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(OrdersError::BadOrderNumber);
+    }
+    text.parse().map_err(|_| OrdersError::OrderNotFound)
+}
+
+async fn health<S: OrdersStore>(State(desk): State<Arc<OrderDesk<S>>>) -> Response {
+    data(Health {
+        role: "orders".into(),
+        status: "ok".into(),
+        unresolved_orders: Some(desk.reconciler().unresolved()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_numbers_are_plain_digits() {
+        assert_eq!(parse_order_number("0").unwrap(), 0);
+        assert_eq!(parse_order_number("42").unwrap(), 42);
+        for bad in ["", "-1", "+1", "1.0", "abc", " 1"] {
+            assert!(
+                matches!(parse_order_number(bad), Err(OrdersError::BadOrderNumber)),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            parse_order_number("99999999999999999999999"),
+            Err(OrdersError::OrderNotFound)
+        ));
+    }
+}

@@ -1,0 +1,25 @@
+//! Plumbing every Storefront service shares, so each service crate holds only
+//! its own routes, domain logic and storage.
+//!
+//! - [`server`]: the accept loop with connection limits, slow-client
+//!   timeouts and graceful drain on shutdown.
+//! - [`error`]: the `{"error":{"code","message"}}` envelope, the one place
+//!   an error becomes an HTTP response.
+//! - [`json`]: a JSON body extractor whose every rejection is a clear 4xx.
+//! - [`routing`]: JSON 404/405 fallbacks and the layers every router gets.
+//! - [`telemetry`], [`shutdown`]: logging and signal handling, set up once.
+
+pub mod error;
+pub mod json;
+pub mod request_id;
+pub mod routing;
+pub mod server;
+pub mod shutdown;
+pub mod sqlite;
+pub mod telemetry;
+
+pub use error::ApiError;
+pub use json::JsonBody;
+pub use request_id::RequestId;
+pub use routing::{data, finish_router};
+pub use server::{HttpLimits, serve};

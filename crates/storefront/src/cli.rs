@@ -1,0 +1,88 @@
+//! Command-line flags. Flags are the last layer of configuration: each one
+//! set here overrides the file and the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use storefront_lab_client::ClientOptions;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "storefront",
+    version,
+    about = "A tiered microservices store, and the tools to measure it."
+)]
+pub struct Cli {
+    /// TOML configuration file (see `storefront config`).
+    #[arg(long, global = true, env = "STOREFRONT_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Folder for the services' databases.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one service role in this process.
+    Serve(ServeArgs),
+    /// Run every role, each as its own process, and keep them running.
+    Up(UpArgs),
+    /// The lab client: concurrent sessions that query and buy, then verify their orders.
+    Client(ClientOptions),
+    /// Print the effective configuration as TOML.
+    Config,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    Gateway,
+    Catalog,
+    Orders,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Catalog, Role::Orders, Role::Gateway];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Gateway => "gateway",
+            Role::Catalog => "catalog",
+            Role::Orders => "orders",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    pub role: Role,
+    /// Address to listen on (port 0 picks a free one; the chosen address is printed).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Where the catalog service is (gateway, orders). Env: STOREFRONT_CATALOG_URL.
+    #[arg(long)]
+    pub catalog_url: Option<String>,
+    /// Where the orders service is (gateway). Env: STOREFRONT_ORDERS_URL.
+    #[arg(long)]
+    pub orders_url: Option<String>,
+    /// Products for a new catalog (JSON). Env: STOREFRONT_SEED_FILE.
+    #[arg(long)]
+    pub seed_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[arg(long)]
+    pub gateway_listen: Option<SocketAddr>,
+    #[arg(long)]
+    pub catalog_listen: Option<SocketAddr>,
+    #[arg(long)]
+    pub orders_listen: Option<SocketAddr>,
+    /// Products for a new catalog (JSON).
+    #[arg(long)]
+    pub seed_file: Option<PathBuf>,
+}

@@ -1,0 +1,227 @@
+//! The one typed configuration of every role, layered as: built-in defaults,
+//! then a TOML file (`--config` or `STOREFRONT_CONFIG`), then `STOREFRONT_*`
+//! environment variables, then command-line flags.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use storefront_service_kit::HttpLimits;
+use storefront_service_kit::telemetry::LogFormat;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Folder holding each service's database file.
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub gateway: GatewayConfig,
+    pub catalog: CatalogConfig,
+    pub orders: OrdersConfig,
+    pub http: HttpLimits,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewayConfig {
+    pub listen: SocketAddr,
+    /// Longest wait for a peer service before answering 503.
+    pub peer_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogConfig {
+    pub listen: SocketAddr,
+    /// How the other services reach the catalog.
+    pub url: String,
+    /// JSON list of `{"name","price","quantity"}` loaded into a new catalog;
+    /// the built-in toys when absent.
+    pub seed_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrdersConfig {
+    pub listen: SocketAddr,
+    /// How the gateway reaches the orders service.
+    pub url: String,
+    /// Longest wait for the catalog during a buy.
+    pub catalog_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            log_format: LogFormat::Text,
+            gateway: GatewayConfig::default(),
+            catalog: CatalogConfig::default(),
+            orders: OrdersConfig::default(),
+            http: HttpLimits::default(),
+        }
+    }
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            peer_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
+            url: "http://127.0.0.1:8081".into(),
+            seed_file: None,
+        }
+    }
+}
+
+impl Default for OrdersConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8082)),
+            url: "http://127.0.0.1:8082".into(),
+            catalog_timeout_ms: 5_000,
+        }
+    }
+}
+
+/// The environment variables read, and the setting each one sets.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("STOREFRONT_DATA_DIR", "data_dir"),
+    ("STOREFRONT_LOG_FORMAT", "log_format"),
+    ("STOREFRONT_GATEWAY_LISTEN", "gateway.listen"),
+    ("STOREFRONT_CATALOG_LISTEN", "catalog.listen"),
+    ("STOREFRONT_CATALOG_URL", "catalog.url"),
+    ("STOREFRONT_SEED_FILE", "catalog.seed_file"),
+    ("STOREFRONT_ORDERS_LISTEN", "orders.listen"),
+    ("STOREFRONT_ORDERS_URL", "orders.url"),
+    ("STOREFRONT_MAX_BODY_BYTES", "http.max_body_bytes"),
+];
+
+impl Config {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>, env: &HashMap<String, String>) -> anyhow::Result<Self> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid config file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(env)?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: &HashMap<String, String>) -> anyhow::Result<()> {
+        for (var, setting) in ENV_VARS {
+            let Some(value) = env.get(*var) else { continue };
+            let bad = |e: &dyn std::fmt::Display| anyhow::anyhow!("{var}={value:?}: {e}");
+            match *setting {
+                "data_dir" => self.data_dir = PathBuf::from(value),
+                "log_format" => self.log_format = value.parse().map_err(|e: String| bad(&e))?,
+                "gateway.listen" => self.gateway.listen = value.parse().map_err(|e| bad(&e))?,
+                "catalog.listen" => self.catalog.listen = value.parse().map_err(|e| bad(&e))?,
+                "catalog.url" => self.catalog.url = check_url(value).map_err(|e| bad(&e))?,
+                "catalog.seed_file" => self.catalog.seed_file = Some(PathBuf::from(value)),
+                "orders.listen" => self.orders.listen = value.parse().map_err(|e| bad(&e))?,
+                "orders.url" => self.orders.url = check_url(value).map_err(|e| bad(&e))?,
+                "http.max_body_bytes" => {
+                    self.http.max_body_bytes = value.parse().map_err(|e| bad(&e))?
+                }
+                other => bail!("unhandled setting {other}"),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn catalog_db(&self) -> PathBuf {
+        self.data_dir.join("catalog.db")
+    }
+
+    pub fn orders_db(&self) -> PathBuf {
+        self.data_dir.join("orders.db")
+    }
+}
+
+/// Peer URLs are plain `http://host:port` (services speak HTTP on a private network).
+pub fn check_url(url: &str) -> Result<String, String> {
+    storefront_wire::connection::authority_of(url).map_err(|e| e.to_string())?;
+    if !url.starts_with("http://") {
+        return Err(format!("`{url}` must start with http://"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_put_the_gateway_on_8080_and_data_under_data() {
+        let config = Config::load(None, &env(&[])).unwrap();
+        assert_eq!(config.gateway.listen.port(), 8080);
+        assert_eq!(config.data_dir, PathBuf::from("data"));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("storefront.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"/from/file\"\n[catalog]\nurl = \"http://file:1\"\n",
+        )
+        .unwrap();
+        let config = Config::load(
+            Some(&file),
+            &env(&[("STOREFRONT_CATALOG_URL", "http://env:2")]),
+        )
+        .unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/from/file"));
+        assert_eq!(config.catalog.url, "http://env:2");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = Config::load(None, &env(&[("STOREFRONT_GATEWAY_LISTEN", "nope")])).unwrap_err();
+        assert!(
+            err.to_string().contains("STOREFRONT_GATEWAY_LISTEN"),
+            "{err}"
+        );
+        let err =
+            Config::load(None, &env(&[("STOREFRONT_ORDERS_URL", "https://x:1")])).unwrap_err();
+        assert!(err.to_string().contains("STOREFRONT_ORDERS_URL"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("storefront.toml");
+        std::fs::write(&file, "datadir = \"x\"\n").unwrap();
+        assert!(Config::load(Some(&file), &env(&[])).is_err());
+    }
+
+    #[test]
+    fn the_default_config_round_trips_through_toml() {
+        let text = toml::to_string(&Config::default()).unwrap();
+        assert_eq!(toml::from_str::<Config>(&text).unwrap(), Config::default());
+    }
+}

@@ -1,0 +1,91 @@
+//! `storefront`: one binary for every role and tool. This file only parses
+//! flags, builds the configuration and dispatches.
+
+mod cli;
+mod config;
+mod serve;
+mod up;
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+use clap::Parser;
+use storefront_service_kit::telemetry;
+
+use cli::{Cli, Command};
+use config::{Config, check_url};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("storefront: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("storefront: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let mut config = Config::load(cli.config.as_deref(), &env)?;
+    if let Some(dir) = cli.data_dir {
+        config.data_dir = dir;
+    }
+    match cli.command {
+        Command::Serve(args) => {
+            if let Some(listen) = args.listen {
+                match args.role {
+                    cli::Role::Gateway => config.gateway.listen = listen,
+                    cli::Role::Catalog => config.catalog.listen = listen,
+                    cli::Role::Orders => config.orders.listen = listen,
+                }
+            }
+            if let Some(url) = args.catalog_url {
+                config.catalog.url = check_url(&url).map_err(anyhow::Error::msg)?;
+            }
+            if let Some(url) = args.orders_url {
+                config.orders.url = check_url(&url).map_err(anyhow::Error::msg)?;
+            }
+            if let Some(seed) = args.seed_file {
+                config.catalog.seed_file = Some(seed);
+            }
+            telemetry::init(config.log_format);
+            serve::serve(args.role, config).await?;
+        }
+        Command::Up(args) => {
+            if let Some(listen) = args.gateway_listen {
+                config.gateway.listen = listen;
+            }
+            if let Some(listen) = args.catalog_listen {
+                config.catalog.listen = listen;
+                config.catalog.url = format!("http://{listen}");
+            }
+            if let Some(listen) = args.orders_listen {
+                config.orders.listen = listen;
+                config.orders.url = format!("http://{listen}");
+            }
+            if let Some(seed) = args.seed_file {
+                config.catalog.seed_file = Some(std::fs::canonicalize(&seed)?);
+            }
+            telemetry::init(config.log_format);
+            up::up(config, cli.config).await?;
+        }
+        Command::Client(options) => {
+            let report = storefront_lab_client::run(options).await?;
+            print!("{report}");
+            if !report.is_clean() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Config => print!("{}", toml::to_string_pretty(&config)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}

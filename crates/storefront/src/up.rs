@@ -1,0 +1,221 @@
+//! `storefront up`: every role as its own OS process on loopback. Starts
+//! them in dependency order (catalog, orders, gateway), prints where they
+//! are, restarts any that dies, and stops them all on Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use storefront_service_kit::shutdown;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::Role;
+use crate::config::Config;
+
+/// How long a role has to announce itself before `up` gives up on it.
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+/// A role that stays up this long is considered healthy again.
+const STABLE_AFTER: Duration = Duration::from_secs(10);
+
+/// How to (re)start one role.
+#[derive(Debug, Clone)]
+struct RoleSpec {
+    role: Role,
+    listen: SocketAddr,
+    config_file: Option<PathBuf>,
+    data_dir: PathBuf,
+    catalog_url: String,
+    orders_url: String,
+    seed_file: Option<PathBuf>,
+}
+
+pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let started = Instant::now();
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    let data_dir = std::fs::canonicalize(&config.data_dir)?;
+    let shutdown = shutdown::on_signal();
+
+    let mut spec = RoleSpec {
+        role: Role::Catalog,
+        listen: config.catalog.listen,
+        config_file,
+        data_dir: data_dir.clone(),
+        catalog_url: config.catalog.url.clone(),
+        orders_url: config.orders.url.clone(),
+        seed_file: config.catalog.seed_file.clone(),
+    };
+    let mut running = Vec::new();
+    for role in Role::ALL {
+        spec.role = role;
+        spec.listen = match role {
+            Role::Catalog => config.catalog.listen,
+            Role::Orders => config.orders.listen,
+            Role::Gateway => config.gateway.listen,
+        };
+        let (child, address) = match start(&spec).await {
+            Ok(started) => started,
+            Err(e) => {
+                stop_all(running).await;
+                return Err(e);
+            }
+        };
+        // Restarts reuse the address actually bound, so peers keep finding it.
+        spec.listen = address;
+        match role {
+            Role::Catalog => spec.catalog_url = format!("http://{address}"),
+            Role::Orders => spec.orders_url = format!("http://{address}"),
+            Role::Gateway => {}
+        }
+        running.push((spec.clone(), child));
+    }
+
+    println!("Storefront is up in {} ms:", started.elapsed().as_millis());
+    for (spec, child) in &running {
+        println!(
+            "  {:<8} http://{}  (pid {})",
+            spec.role.name(),
+            spec.listen,
+            child.id().unwrap_or_default()
+        );
+    }
+    println!("  data     {}", data_dir.display());
+    println!("Clients use the gateway. Press Ctrl-C to stop.");
+
+    let supervisors: Vec<_> = running
+        .into_iter()
+        .map(|(spec, child)| tokio::spawn(supervise(spec, child, shutdown.clone())))
+        .collect();
+    shutdown.cancelled().await;
+    // Children got the signal too when it came from a terminal; SIGTERM makes
+    // sure of it. The gateway stops first so no new buys start.
+    for supervisor in supervisors.into_iter().rev() {
+        let _ = supervisor.await;
+    }
+    println!("Storefront stopped.");
+    Ok(())
+}
+
+/// Starts a role and waits for its announcement line.
+async fn start(spec: &RoleSpec) -> anyhow::Result<(Child, SocketAddr)> {
+    let exe = std::env::current_exe().context("cannot find the storefront executable")?;
+    let mut command = Command::new(exe);
+    if let Some(file) = &spec.config_file {
+        command.arg("--config").arg(file);
+    }
+    command
+        .arg("--data-dir")
+        .arg(&spec.data_dir)
+        .args([
+            "serve",
+            spec.role.name(),
+            "--listen",
+            &spec.listen.to_string(),
+        ])
+        .args([
+            "--catalog-url",
+            &spec.catalog_url,
+            "--orders-url",
+            &spec.orders_url,
+        ]);
+    if let Some(seed) = &spec.seed_file {
+        command.arg("--seed-file").arg(seed);
+    }
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot start {}", spec.role.name()))?;
+
+    let stdout = child.stdout.take().context("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let prefix = format!("storefront {} listening on http://", spec.role.name());
+    let announced = tokio::time::timeout(START_TIMEOUT, async {
+        while let Some(line) = lines.next_line().await? {
+            if let Some(address) = line.strip_prefix(&prefix) {
+                return Ok(Some(address.parse::<SocketAddr>()?));
+            }
+        }
+        Ok::<_, anyhow::Error>(None)
+    })
+    .await;
+    let address = match announced {
+        Ok(Ok(Some(address))) => address,
+        Ok(Ok(None)) => {
+            let status = child.wait().await?;
+            bail!("{} exited before it was ready ({status})", spec.role.name());
+        }
+        Ok(Err(e)) => return Err(e),
+        Err(_) => bail!(
+            "{} did not start within {:?}",
+            spec.role.name(),
+            START_TIMEOUT
+        ),
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((child, address))
+}
+
+/// Watches one role: restarts it when it dies, stops it on shutdown.
+async fn supervise(spec: RoleSpec, mut child: Child, shutdown: CancellationToken) {
+    let mut backoff = Duration::from_millis(100);
+    let mut since = Instant::now();
+    loop {
+        tokio::select! {
+            status = child.wait() => {
+                if shutdown.is_cancelled() {
+                    return;
+                }
+                let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                if since.elapsed() > STABLE_AFTER {
+                    backoff = Duration::from_millis(100);
+                }
+                eprintln!("storefront up: {} exited ({status}); restarting in {backoff:?}", spec.role.name());
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = shutdown.cancelled() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                match start(&spec).await {
+                    Ok((restarted, _)) => {
+                        eprintln!("storefront up: {} is back (pid {})", spec.role.name(), restarted.id().unwrap_or_default());
+                        child = restarted;
+                        since = Instant::now();
+                    }
+                    Err(e) => eprintln!("storefront up: cannot restart {}: {e:#}", spec.role.name()),
+                }
+            }
+            () = shutdown.cancelled() => {
+                terminate(&mut child).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn stop_all(running: Vec<(RoleSpec, Child)>) {
+    for (_, mut child) in running.into_iter().rev() {
+        terminate(&mut child).await;
+    }
+}
+
+/// SIGTERM, a grace period to drain, then SIGKILL.
+async fn terminate(child: &mut Child) {
+    if let Some(pid) = child.id() {
+        let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
+    }
+    if tokio::time::timeout(Duration::from_secs(8), child.wait())
+        .await
+        .is_err()
+    {
+        let _ = child.kill().await;
+    }
+}

@@ -1,0 +1,106 @@
+//! Typed client for the catalog service's internal API.
+
+use std::time::Duration;
+
+use http::Method;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
+use crate::internal::{CatalogProduct, Released, ReserveStock};
+use crate::{ClientError, ProductName, Quantity, ServiceClient};
+
+/// Characters escaped in one path segment (RFC 3986 `pchar` minus the unsafe).
+pub const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|');
+
+/// Encodes a value for use as one URL path segment.
+pub fn encode_segment(value: &str) -> String {
+    utf8_percent_encode(value, PATH_SEGMENT).to_string()
+}
+
+#[derive(Clone)]
+pub struct CatalogClient {
+    inner: ServiceClient,
+}
+
+impl CatalogClient {
+    pub fn new(base_url: &str, timeout: Duration) -> Self {
+        Self {
+            inner: ServiceClient::new("catalog", base_url, timeout),
+        }
+    }
+
+    pub async fn product_by_name(
+        &self,
+        name: &str,
+        request_id: Option<&str>,
+    ) -> Result<CatalogProduct, ClientError> {
+        let path = format!("/products/{}", encode_segment(name));
+        self.inner
+            .call::<(), _>(Method::GET, &path, None, request_id)
+            .await
+    }
+
+    pub async fn products(
+        &self,
+        request_id: Option<&str>,
+    ) -> Result<Vec<CatalogProduct>, ClientError> {
+        self.inner
+            .call::<(), _>(Method::GET, "/products", None, request_id)
+            .await
+    }
+
+    /// Takes stock for an order attempt; idempotent per `order_key`.
+    pub async fn reserve(
+        &self,
+        order_key: &str,
+        name: &ProductName,
+        quantity: Quantity,
+        request_id: Option<&str>,
+    ) -> Result<crate::internal::Reservation, ClientError> {
+        let body = ReserveStock {
+            order_key: order_key.to_owned(),
+            name: name.clone(),
+            quantity,
+        };
+        self.inner
+            .call(Method::POST, "/reservations", Some(&body), request_id)
+            .await
+    }
+
+    /// Returns an attempt's stock (if held) and bars the key from reserving.
+    pub async fn release(
+        &self,
+        order_key: &str,
+        request_id: Option<&str>,
+    ) -> Result<Released, ClientError> {
+        let path = format!("/reservations/{}", encode_segment(order_key));
+        self.inner
+            .call::<(), _>(Method::DELETE, &path, None, request_id)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_encoded_as_one_segment() {
+        assert_eq!(encode_segment("Rubber Duck"), "Rubber%20Duck");
+        assert_eq!(encode_segment("a/b?c"), "a%2Fb%3Fc");
+        assert_eq!(encode_segment("Élan"), "%C3%89lan");
+    }
+}

@@ -1,0 +1,31 @@
+//! Wire types shared by every Storefront service and client, and the typed
+//! HTTP clients the services use to call each other.
+//!
+//! Everything that crosses a socket is defined here once, so the gateway, the
+//! services, the lab client and the tests cannot disagree about a field.
+//! Validated types (`ProductName`, `Quantity`, `Money`) reject bad input while
+//! deserializing, so a handler never sees a value that could be wrong.
+
+pub mod api;
+pub mod catalog_client;
+pub mod connection;
+pub mod envelope;
+pub mod internal;
+pub mod money;
+pub mod orders_client;
+pub mod product_name;
+pub mod quantity;
+pub mod service_client;
+
+pub use catalog_client::CatalogClient;
+pub use connection::{ConnectionError, KeepAliveConnection, RawResponse};
+pub use envelope::{Data, ErrorBody, ErrorDetail};
+pub use money::Money;
+pub use orders_client::OrdersClient;
+pub use product_name::ProductName;
+pub use quantity::Quantity;
+pub use service_client::{ClientError, ServiceClient};
+
+/// Header carrying the id the gateway gives each request, forwarded to every
+/// service the request touches so their logs can be joined.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
