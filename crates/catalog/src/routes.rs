@@ -8,10 +8,10 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use storefront_service_kit::{JsonBody, data};
+use storefront_service_kit::{JsonBody, PathParam, data};
 use storefront_wire::ProductName;
 use storefront_wire::internal::{CatalogProduct, Health, Released, ReserveStock};
 
@@ -41,7 +41,7 @@ async fn list_products<S: CatalogStore>(
 
 async fn product_by_name<S: CatalogStore>(
     State(store): State<Arc<S>>,
-    Path(name): Path<String>,
+    PathParam(name): PathParam<String>,
 ) -> Result<Response, CatalogError> {
     let name = ProductName::parse(name).map_err(CatalogError::InvalidName)?;
     let product = store
@@ -67,7 +67,7 @@ async fn reserve<S: CatalogStore>(
 
 async fn release<S: CatalogStore>(
     State(store): State<Arc<S>>,
-    Path(key): Path<String>,
+    PathParam(key): PathParam<String>,
 ) -> Result<Response, CatalogError> {
     let returned_to_stock = store.release(key).await?;
     Ok(data(Released { returned_to_stock }))

@@ -9,6 +9,8 @@ use storefront_wire::ClientError;
 pub enum GatewayError {
     #[error("order number must be a whole number from 0")]
     BadOrderNumber,
+    #[error("invalid product name: {0}")]
+    InvalidName(String),
     #[error(transparent)]
     Peer(#[from] ClientError),
 }
@@ -16,13 +18,21 @@ pub enum GatewayError {
 impl From<GatewayError> for ApiError {
     fn from(error: GatewayError) -> Self {
         match error {
-            GatewayError::BadOrderNumber => ApiError::bad_request(error.to_string()),
+            GatewayError::BadOrderNumber | GatewayError::InvalidName(_) => {
+                ApiError::bad_request(error.to_string())
+            }
             GatewayError::Peer(ClientError::Rejected {
                 status, message, ..
             }) => ApiError::new(status, message),
-            GatewayError::Peer(ClientError::Unavailable { service, cause }) => {
+            GatewayError::Peer(ClientError::Unavailable {
+                service,
+                cause,
+                peer_message,
+            }) => {
                 tracing::warn!(service, %cause, "peer unavailable");
-                ApiError::unavailable(format!("{service} service unavailable"))
+                ApiError::unavailable(
+                    peer_message.unwrap_or_else(|| format!("{service} service unavailable")),
+                )
             }
         }
     }

@@ -9,13 +9,13 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
-use storefront_service_kit::{JsonBody, RequestId, data};
-use storefront_wire::Money;
+use storefront_service_kit::{JsonBody, PathParam, RequestId, data};
 use storefront_wire::api::{PlaceOrder, ProductListing, ProductQuote};
 use storefront_wire::internal::Health;
+use storefront_wire::{Money, ProductName};
 
 use crate::{Gateway, GatewayError};
 
@@ -49,11 +49,12 @@ async fn list_products(
 async fn product(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
-    Path(name): Path<String>,
+    PathParam(name): PathParam<String>,
 ) -> Result<Response, GatewayError> {
+    let name = ProductName::parse(name).map_err(GatewayError::InvalidName)?;
     let p = gw
         .catalog
-        .product_by_name(&name, Some(&id.or_generate()))
+        .product_by_name(name.as_str(), Some(&id.or_generate()))
         .await?;
     Ok(data(ProductQuote {
         name: p.name,
@@ -74,7 +75,7 @@ async fn place_order(
 async fn order(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
-    Path(number): Path<String>,
+    PathParam(number): PathParam<String>,
 ) -> Result<Response, GatewayError> {
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
         return Err(GatewayError::BadOrderNumber);

@@ -19,6 +19,10 @@ pub enum OrdersError {
     CatalogRefused(String),
     #[error("catalog service unavailable")]
     CatalogUnavailable,
+    /// The saga's task ended without an answer (it panicked); the attempt
+    /// stays pending and the reconciler's sweep resolves it.
+    #[error("order processing was interrupted: {0}")]
+    Interrupted(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -39,6 +43,7 @@ impl From<OrdersError> for ApiError {
                 ApiError::unavailable("order storage unavailable")
             }
             OrdersError::Store(other) => ApiError::internal(&other),
+            OrdersError::Interrupted(cause) => ApiError::internal(&cause),
         }
     }
 }

@@ -19,6 +19,12 @@ use crate::store::OrdersStore;
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const LAST_RETRY: Duration = Duration::from_secs(2);
+/// How often the store is swept for attempts stuck pending (a safety net:
+/// every known failure path already hands its attempt over).
+const SWEEP_EVERY: Duration = Duration::from_secs(15);
+/// An attempt pending this long is stuck: a live buy finishes within a few
+/// catalog timeouts.
+const STUCK_AFTER: Duration = Duration::from_secs(60);
 
 /// Handle to the background task; cheap to clone.
 #[derive(Clone)]
@@ -81,6 +87,8 @@ impl<S: OrdersStore> Task<S> {
         shutdown: CancellationToken,
     ) {
         let mut delay = FIRST_RETRY;
+        let mut sweep = tokio::time::interval(SWEEP_EVERY);
+        sweep.tick().await; // the first tick is immediate; start-up keys are already here
         loop {
             while let Ok(key) = adopted.try_recv() {
                 self.keys.insert(key);
@@ -93,20 +101,35 @@ impl<S: OrdersStore> Task<S> {
                 delay = FIRST_RETRY;
             }
 
-            if self.keys.is_empty() {
-                tokio::select! {
-                    key = adopted.recv() => match key {
-                        Some(key) => { self.keys.insert(key); }
-                        None => return,
-                    },
-                    () = shutdown.cancelled() => return,
+            let retry = async {
+                if self.keys.is_empty() {
+                    std::future::pending::<()>().await
+                } else {
+                    tokio::time::sleep(delay).await
                 }
-            } else {
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => delay = (delay * 2).min(LAST_RETRY),
-                    () = shutdown.cancelled() => return,
+            };
+            tokio::select! {
+                key = adopted.recv() => match key {
+                    Some(key) => { self.keys.insert(key); }
+                    None => return,
+                },
+                () = retry => delay = (delay * 2).min(LAST_RETRY),
+                _ = sweep.tick() => self.sweep().await,
+                () = shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    async fn sweep(&mut self) {
+        match self.store.pending_keys(STUCK_AFTER).await {
+            Ok(stuck) => {
+                for key in stuck {
+                    if self.keys.insert(key.clone()) {
+                        tracing::warn!(order_key = %key, "attempt stuck pending; resolving it");
+                    }
                 }
             }
+            Err(e) => tracing::warn!(error = %e, "cannot sweep pending attempts"),
         }
     }
 

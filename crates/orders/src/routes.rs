@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
-use storefront_service_kit::{JsonBody, RequestId, data};
+use storefront_service_kit::{JsonBody, PathParam, RequestId, data};
 use storefront_wire::api::{OrderPlaced, OrderRecord, PlaceOrder};
 use storefront_wire::internal::Health;
 
@@ -29,13 +29,20 @@ async fn place<S: OrdersStore>(
     request_id: RequestId,
     JsonBody(order): JsonBody<PlaceOrder>,
 ) -> Result<Response, OrdersError> {
-    let order_number = desk.place(order, request_id.as_deref()).await?;
+    // The saga runs in its own task: if the caller disconnects, hyper drops
+    // this handler, and a saga cancelled between reserve and confirm would
+    // leave stock held for an attempt nobody is resolving.
+    let request_id = request_id.0;
+    let saga = tokio::spawn(async move { desk.place(order, request_id.as_deref()).await });
+    let order_number = saga
+        .await
+        .map_err(|e| OrdersError::Interrupted(e.to_string()))??;
     Ok(data(OrderPlaced { order_number }))
 }
 
 async fn order<S: OrdersStore>(
     State(desk): State<Arc<OrderDesk<S>>>,
-    Path(number): Path<String>,
+    PathParam(number): PathParam<String>,
 ) -> Result<Response, OrdersError> {
     let number = parse_order_number(&number)?;
     let row = desk.order(number).await?;

@@ -1,6 +1,7 @@
 //! The orders store's guarantees, checked on a real SQLite file.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use storefront_orders::store::PendingOrder;
 use storefront_orders::{OrdersStore, SqliteOrdersStore, StoreError};
@@ -54,7 +55,7 @@ async fn aborted_attempts_consume_no_number_and_numbering_survives_reopening() {
     }
     let store = SqliteOrdersStore::open(&path).await.unwrap();
     assert_eq!(
-        store.pending_keys().await.unwrap(),
+        store.pending_keys(Duration::ZERO).await.unwrap(),
         vec!["left-pending".to_owned()]
     );
     store.begin(attempt("b")).await.unwrap();
@@ -81,4 +82,24 @@ async fn an_attempt_confirms_at_most_once() {
         store.confirm("never-begun".into(), 1).await,
         Err(StoreError::NotPending(_))
     ));
+}
+
+#[tokio::test]
+async fn the_sweep_sees_only_attempts_older_than_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteOrdersStore::open(&dir.path().join("o.db"))
+        .await
+        .unwrap();
+    store.begin(attempt("fresh")).await.unwrap();
+    assert_eq!(
+        store.pending_keys(Duration::ZERO).await.unwrap(),
+        vec!["fresh".to_owned()]
+    );
+    assert!(
+        store
+            .pending_keys(Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod json;
+pub mod path;
 pub mod request_id;
 pub mod routing;
 pub mod server;
@@ -20,6 +21,7 @@ pub mod telemetry;
 
 pub use error::ApiError;
 pub use json::JsonBody;
+pub use path::PathParam;
 pub use request_id::RequestId;
 pub use routing::{data, finish_router};
 pub use server::{HttpLimits, serve};

@@ -55,7 +55,7 @@ pub async fn serve(role: Role, config: Config) -> anyhow::Result<()> {
                 &config.catalog.url,
                 Duration::from_millis(config.orders.catalog_timeout_ms),
             );
-            let pending = store.pending_keys().await?;
+            let pending = store.pending_keys(Duration::ZERO).await?;
             let reconciler = Reconciler::spawn(
                 Arc::clone(&store),
                 catalog.clone(),

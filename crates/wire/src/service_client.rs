@@ -32,6 +32,9 @@ pub enum ClientError {
     Unavailable {
         service: &'static str,
         cause: String,
+        /// The peer's own error message when it answered 5xx with one
+        /// (e.g. the orders service saying the catalog is unavailable).
+        peer_message: Option<String>,
     },
 }
 
@@ -40,6 +43,7 @@ impl ClientError {
         Self::Unavailable {
             service,
             cause: cause.to_string(),
+            peer_message: None,
         }
     }
 }
@@ -146,10 +150,13 @@ fn decode_reply<T: DeserializeOwned>(
             message,
         });
     }
-    Err(ClientError::unavailable(
+    Err(ClientError::Unavailable {
         service,
-        format!("answered {status}"),
-    ))
+        cause: format!("answered {status}"),
+        peer_message: serde_json::from_slice::<ErrorBody>(bytes)
+            .ok()
+            .map(|b| b.error.message),
+    })
 }
 
 #[cfg(test)]
@@ -187,5 +194,15 @@ mod tests {
         assert!(matches!(err, ClientError::Unavailable { .. }));
         let err = decode_reply::<u32>("x", StatusCode::OK, b"not json").unwrap_err();
         assert!(matches!(err, ClientError::Unavailable { .. }));
+        let err = decode_reply::<u32>(
+            "orders",
+            StatusCode::SERVICE_UNAVAILABLE,
+            br#"{"error":{"code":503,"message":"catalog service unavailable"}}"#,
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            ClientError::Unavailable { peer_message: Some(m), .. } if m == "catalog service unavailable"
+        ));
     }
 }

@@ -4,6 +4,7 @@ pub mod sqlite;
 mod sqlite_writer;
 
 use std::future::Future;
+use std::time::Duration;
 
 use storefront_wire::{ProductName, Quantity};
 
@@ -55,6 +56,10 @@ pub trait OrdersStore: Send + Sync + 'static {
         number: u64,
     ) -> impl Future<Output = Result<Option<OrderRow>, StoreError>> + Send;
 
-    /// Keys of every attempt still pending (for recovery at start).
-    fn pending_keys(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+    /// Keys of attempts pending for at least `min_age`: all of them at start
+    /// (`Duration::ZERO`), only stuck ones in the reconciler's periodic sweep.
+    fn pending_keys(
+        &self,
+        min_age: Duration,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 }

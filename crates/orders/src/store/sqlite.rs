@@ -2,6 +2,7 @@
 //! from a small pool of read-only connections.
 
 use std::path::Path;
+use std::time::Duration;
 
 use sqlx::sqlite::SqlitePool;
 use storefront_service_kit::sqlite::{
@@ -81,11 +82,15 @@ impl OrdersStore for SqliteOrdersStore {
         }))
     }
 
-    async fn pending_keys(&self) -> Result<Vec<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT order_key FROM pending_orders ORDER BY created_at")
-                .fetch_all(&self.readers)
-                .await?,
+    async fn pending_keys(&self, min_age: Duration) -> Result<Vec<String>, StoreError> {
+        let modifier = format!("-{:.3} seconds", min_age.as_secs_f64());
+        Ok(sqlx::query_scalar(
+            "SELECT order_key FROM pending_orders
+             WHERE created_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)
+             ORDER BY created_at",
         )
+        .bind(modifier)
+        .fetch_all(&self.readers)
+        .await?)
     }
 }
