@@ -18,6 +18,15 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::Role;
 use crate::config::Config;
 
+/// Prints a line to stdout, ignoring a closed pipe: `up` keeps supervising
+/// even if whoever read its banner has gone (`storefront up | head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// How long a role has to announce itself before `up` gives up on it.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 /// A role that stays up this long is considered healthy again.
@@ -76,17 +85,17 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
         running.push((spec.clone(), child));
     }
 
-    println!("Storefront is up in {} ms:", started.elapsed().as_millis());
+    say!("Storefront is up in {} ms:", started.elapsed().as_millis());
     for (spec, child) in &running {
-        println!(
+        say!(
             "  {:<8} http://{}  (pid {})",
             spec.role.name(),
             spec.listen,
             child.id().unwrap_or_default()
         );
     }
-    println!("  data     {}", data_dir.display());
-    println!("Clients use the gateway. Press Ctrl-C to stop.");
+    say!("  data     {}", data_dir.display());
+    say!("Clients use the gateway. Press Ctrl-C to stop.");
 
     let supervisors: Vec<_> = running
         .into_iter()
@@ -98,7 +107,7 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
     for supervisor in supervisors.into_iter().rev() {
         let _ = supervisor.await;
     }
-    println!("Storefront stopped.");
+    say!("Storefront stopped.");
     Ok(())
 }
 
@@ -178,7 +187,7 @@ async fn supervise(spec: RoleSpec, mut child: Child, shutdown: CancellationToken
                 if since.elapsed() > STABLE_AFTER {
                     backoff = Duration::from_millis(100);
                 }
-                eprintln!("storefront up: {} exited ({status}); restarting in {backoff:?}", spec.role.name());
+                tracing::warn!(role = spec.role.name(), %status, ?backoff, "role exited; restarting");
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
                     () = shutdown.cancelled() => return,
@@ -186,11 +195,11 @@ async fn supervise(spec: RoleSpec, mut child: Child, shutdown: CancellationToken
                 backoff = (backoff * 2).min(Duration::from_secs(5));
                 match start(&spec).await {
                     Ok((restarted, _)) => {
-                        eprintln!("storefront up: {} is back (pid {})", spec.role.name(), restarted.id().unwrap_or_default());
+                        tracing::info!(role = spec.role.name(), pid = restarted.id().unwrap_or_default(), "role restarted");
                         child = restarted;
                         since = Instant::now();
                     }
-                    Err(e) => eprintln!("storefront up: cannot restart {}: {e:#}", spec.role.name()),
+                    Err(e) => tracing::error!(role = spec.role.name(), error = format!("{e:#}"), "cannot restart role"),
                 }
             }
             () = shutdown.cancelled() => {

@@ -32,6 +32,10 @@ impl CatalogWriter {
     }
 }
 
+/// A reservation row joined with its product's name:
+/// (state, product id, quantity, price in cents, product name).
+type ReservationRow = (String, Option<i64>, i64, i64, Option<String>);
+
 /// New quantities by product id, published to the snapshot after commit.
 pub(super) type StockChanges = HashMap<i64, i64>;
 
@@ -70,7 +74,7 @@ async fn reserve(
     changes: &mut StockChanges,
 ) -> Result<ReserveOutcome, sqlx::Error> {
     let key = request.order_key.as_str();
-    let earlier: Option<(String, Option<i64>, i64, i64, Option<String>)> = sqlx::query_as(
+    let earlier: Option<ReservationRow> = sqlx::query_as(
         "SELECT r.state, r.product_id, r.quantity, r.price_cents, p.name
          FROM reservations r LEFT JOIN products p ON p.id = r.product_id
          WHERE r.order_key = ?",

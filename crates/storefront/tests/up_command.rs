@@ -1,0 +1,144 @@
+//! `storefront up`: every role as its own process, one that dies is
+//! restarted with its data intact, and SIGTERM stops them all.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::{Value, json};
+use storefront_wire::KeepAliveConnection;
+use support::{EXE, PATIENCE};
+
+/// Role → (address, pid), read from `up`'s banner.
+fn read_banner(stdout: impl std::io::Read) -> HashMap<String, (String, i32)> {
+    let mut roles = HashMap::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if line.starts_with("Clients use the gateway") {
+            break;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let [role, url, "(pid", pid] = words.as_slice() {
+            let pid = pid.trim_end_matches(')').parse().unwrap();
+            roles.insert(
+                role.to_string(),
+                (url.trim_start_matches("http://").to_owned(), pid),
+            );
+        }
+    }
+    roles
+}
+
+async fn wait_for_200(target: &str, path: &str) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Ok(mut c) = KeepAliveConnection::connect(target).await
+            && let Ok(r) = c.get(path).await
+            && r.status == 200
+        {
+            return r.json().unwrap();
+        }
+        assert!(Instant::now() < deadline, "{path} never answered 200");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn up_runs_each_role_as_a_process_restarts_the_dead_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut up = Command::new(EXE)
+        .current_dir(dir.path())
+        .args(["up", "--gateway-listen", "127.0.0.1:0"])
+        .args([
+            "--catalog-listen",
+            "127.0.0.1:0",
+            "--orders-listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("STOREFRONT_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let roles = read_banner(up.stdout.take().unwrap());
+    assert_eq!(roles.len(), 3, "{roles:?}");
+    let pids: Vec<i32> = roles.values().map(|(_, pid)| *pid).collect();
+    assert!(
+        pids.iter().all(|p| *p != up.id() as i32),
+        "roles run in their own processes"
+    );
+    let gateway = roles["gateway"].0.clone();
+    assert!(
+        dir.path().join("data/catalog.db").exists(),
+        "data lives under ./data"
+    );
+
+    let mut c = KeepAliveConnection::connect(&gateway).await.unwrap();
+    let response = c
+        .post_json("/orders", &json!({"name": "Tux", "quantity": 1}))
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+
+    for role in ["catalog", "orders"] {
+        kill(Pid::from_raw(roles[role].1), Signal::SIGKILL).unwrap();
+        let v = wait_for_200(&gateway, "/products/Tux").await;
+        assert_eq!(
+            v["data"]["quantity"], 99,
+            "stock survives the restart of {role}"
+        );
+        let v = wait_for_200(&gateway, "/orders/0").await;
+        assert_eq!(
+            v["data"],
+            json!({"number": 0, "name": "Tux", "quantity": 1})
+        );
+    }
+
+    kill(Pid::from_raw(up.id() as i32), Signal::SIGTERM).unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = up.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "up did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    for (role, (address, _)) in &roles {
+        assert!(
+            std::net::TcpStream::connect(address).is_err(),
+            "{role} still listening after up stopped"
+        );
+    }
+}
+
+#[test]
+fn up_refuses_a_taken_gateway_port_and_leaves_nothing_running() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(EXE)
+        .current_dir(dir.path())
+        .args([
+            "up",
+            "--gateway-listen",
+            &taken.local_addr().unwrap().to_string(),
+        ])
+        .args([
+            "--catalog-listen",
+            "127.0.0.1:0",
+            "--orders-listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("STOREFRONT_CONFIG")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("gateway"), "{stderr}");
+}
