@@ -15,6 +15,22 @@ use storefront_wire::KeepAliveConnection;
 use support::{EXE, PATIENCE};
 
 /// Role → (address, pid), read from `up`'s banner.
+/// `storefront up` in `dir` with the gateway on `gateway` and the other roles on free ports.
+fn up_command(dir: &std::path::Path, gateway: &str) -> Command {
+    let mut command = Command::new(EXE);
+    command
+        .current_dir(dir)
+        .args(["up", "--gateway-listen", gateway])
+        .args([
+            "--catalog-listen",
+            "127.0.0.1:0",
+            "--orders-listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("STOREFRONT_CONFIG");
+    command
+}
+
 fn read_banner(stdout: impl std::io::Read) -> HashMap<String, (String, i32)> {
     let mut roles = HashMap::new();
     for line in BufReader::new(stdout).lines() {
@@ -51,16 +67,7 @@ async fn wait_for_200(target: &str, path: &str) -> Value {
 #[tokio::test]
 async fn up_runs_each_role_as_a_process_restarts_the_dead_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut up = Command::new(EXE)
-        .current_dir(dir.path())
-        .args(["up", "--gateway-listen", "127.0.0.1:0"])
-        .args([
-            "--catalog-listen",
-            "127.0.0.1:0",
-            "--orders-listen",
-            "127.0.0.1:0",
-        ])
-        .env_remove("STOREFRONT_CONFIG")
+    let mut up = up_command(dir.path(), "127.0.0.1:0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -122,20 +129,7 @@ async fn up_runs_each_role_as_a_process_restarts_the_dead_and_stops_on_sigterm()
 fn up_refuses_a_taken_gateway_port_and_leaves_nothing_running() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::new(EXE)
-        .current_dir(dir.path())
-        .args([
-            "up",
-            "--gateway-listen",
-            &taken.local_addr().unwrap().to_string(),
-        ])
-        .args([
-            "--catalog-listen",
-            "127.0.0.1:0",
-            "--orders-listen",
-            "127.0.0.1:0",
-        ])
-        .env_remove("STOREFRONT_CONFIG")
+    let output = up_command(dir.path(), &taken.local_addr().unwrap().to_string())
         .output()
         .unwrap();
     assert!(!output.status.success());

@@ -170,16 +170,21 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn concurrent_submissions_are_all_committed_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ledger.db");
-        let mut conn = super::super::open_writer(&path).await.unwrap();
+    /// A writer over a fresh `ledger` table that accepts only positive values.
+    async fn ledger(path: &std::path::Path) -> Committer<Ledger> {
+        let mut conn = super::super::open_writer(path).await.unwrap();
         sqlx::query("CREATE TABLE ledger (value INTEGER NOT NULL CHECK (value > 0))")
             .execute(&mut conn)
             .await
             .unwrap();
-        let committer = Committer::spawn(conn, Ledger { committed_total: 0 });
+        Committer::spawn(conn, Ledger { committed_total: 0 })
+    }
+
+    #[tokio::test]
+    async fn concurrent_submissions_are_all_committed_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.db");
+        let committer = ledger(&path).await;
 
         let tasks: Vec<_> = (1..=200)
             .map(|v| {
@@ -214,12 +219,7 @@ mod tests {
     async fn a_failing_command_rolls_back_its_whole_batch_and_leaves_state_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.db");
-        let mut conn = super::super::open_writer(&path).await.unwrap();
-        sqlx::query("CREATE TABLE ledger (value INTEGER NOT NULL CHECK (value > 0))")
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        let committer = Committer::spawn(conn, Ledger { committed_total: 0 });
+        let committer = ledger(&path).await;
 
         assert!(matches!(
             committer.submit(-1).await,
