@@ -8,7 +8,7 @@ use storefront_wire::api::PlaceOrder;
 use storefront_wire::{CatalogClient, ClientError};
 
 use crate::OrdersError;
-use crate::reconciler::Reconciler;
+use crate::reconciler::{Reconciler, abandon};
 use crate::store::{OrderRow, OrdersStore, PendingOrder};
 
 /// Takes orders: owns the store, the catalog client and the reconciler.
@@ -81,12 +81,11 @@ impl<S: OrdersStore> OrderDesk<S> {
             Err(ClientError::Unavailable { cause, .. }) => {
                 // The reserve may or may not have happened. Releasing the key
                 // settles it either way; if that fails too, recovery retries.
-                tracing::warn!(%cause, order_key = %key, "reserve outcome unknown; releasing");
-                let settled = match self.catalog.release(&key, request_id).await {
-                    Ok(_) => self.store.abort(key.clone()).await.is_ok(),
-                    Err(_) => false,
-                };
-                if !settled {
+                tracing::warn!(%cause, order_key = %key, request_id, "reserve outcome unknown; releasing");
+                if abandon(&*self.store, &self.catalog, &key, request_id)
+                    .await
+                    .is_err()
+                {
                     self.reconciler.adopt(key);
                 }
                 Err(OrdersError::CatalogUnavailable)

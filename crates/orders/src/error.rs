@@ -42,6 +42,11 @@ impl From<OrdersError> for ApiError {
                 tracing::warn!(%cause, "order storage unavailable");
                 ApiError::unavailable("order storage unavailable")
             }
+            // Recovery took the attempt over (it was stuck): it will not be an order.
+            OrdersError::Store(StoreError::NotPending(key)) => {
+                tracing::warn!(order_key = %key, "confirm refused: attempt is being aborted");
+                ApiError::unavailable("order could not be completed; it was not placed")
+            }
             OrdersError::Store(other) => ApiError::internal(&other),
             OrdersError::Interrupted(cause) => ApiError::internal(&cause),
         }

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use storefront_wire::CatalogClient;
+use storefront_wire::{CatalogClient, ClientError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::OrdersStore;
+use crate::store::{OrdersStore, StoreError};
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const LAST_RETRY: Duration = Duration::from_secs(2);
@@ -25,6 +25,33 @@ const SWEEP_EVERY: Duration = Duration::from_secs(15);
 /// An attempt pending this long is stuck: a live buy finishes within a few
 /// catalog timeouts.
 const STUCK_AFTER: Duration = Duration::from_secs(60);
+
+/// Why an attempt could not be abandoned yet (it stays pending; retry later).
+#[derive(Debug, thiserror::Error)]
+pub enum AbandonError {
+    #[error(transparent)]
+    Catalog(#[from] ClientError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Ends an attempt that must not become an order, in an order that is safe
+/// at every step: (1) mark it aborting, so a confirm still in flight is
+/// refused; (2) release its key at the catalog, returning any stock it holds
+/// and barring a late reserve; (3) delete it. A crash between steps leaves it
+/// pending, and the next try repeats the (idempotent) steps.
+/// Returns whether stock went back.
+pub async fn abandon<S: OrdersStore>(
+    store: &S,
+    catalog: &CatalogClient,
+    order_key: &str,
+    request_id: Option<&str>,
+) -> Result<bool, AbandonError> {
+    store.mark_aborting(order_key.to_owned()).await?;
+    let released = catalog.release(order_key, request_id).await?;
+    store.abort(order_key.to_owned()).await?;
+    Ok(released.returned_to_stock)
+}
 
 /// Handle to the background task; cheap to clone.
 #[derive(Clone)]
@@ -136,20 +163,18 @@ impl<S: OrdersStore> Task<S> {
     async fn resolve_all(&mut self) {
         let keys: Vec<String> = self.keys.iter().cloned().collect();
         for key in keys {
-            match self.catalog.release(&key, None).await {
-                Ok(released) => match self.store.abort(key.clone()).await {
-                    Ok(()) => {
-                        tracing::info!(order_key = %key, stock_returned = released.returned_to_stock, "attempt aborted");
-                        self.keys.remove(&key);
-                    }
-                    Err(e) => {
-                        tracing::warn!(order_key = %key, error = %e, "cannot drop attempt yet")
-                    }
-                },
-                Err(e) => {
+            match abandon(&*self.store, &self.catalog, &key, None).await {
+                Ok(returned_to_stock) => {
+                    tracing::info!(order_key = %key, returned_to_stock, "attempt aborted");
+                    self.keys.remove(&key);
+                }
+                Err(AbandonError::Catalog(e)) => {
                     tracing::debug!(order_key = %key, error = %e, "catalog not reachable yet");
                     // The catalog is down: no point trying the others now.
                     return;
+                }
+                Err(AbandonError::Store(e)) => {
+                    tracing::warn!(order_key = %key, error = %e, "cannot abort attempt yet");
                 }
             }
         }

@@ -103,3 +103,30 @@ async fn the_sweep_sees_only_attempts_older_than_asked() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn an_attempt_marked_aborting_can_no_longer_confirm() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteOrdersStore::open(&dir.path().join("o.db"))
+        .await
+        .unwrap();
+    store.begin(attempt("slow")).await.unwrap();
+    store.mark_aborting("slow".into()).await.unwrap();
+    assert!(matches!(
+        store.confirm("slow".into(), 1).await,
+        Err(StoreError::NotPending(_))
+    ));
+    assert_eq!(
+        store.pending_keys(Duration::ZERO).await.unwrap(),
+        vec!["slow".to_owned()],
+        "still pending until aborted"
+    );
+    store.abort("slow".into()).await.unwrap();
+    assert!(store.pending_keys(Duration::ZERO).await.unwrap().is_empty());
+    store.begin(attempt("next")).await.unwrap();
+    assert_eq!(
+        store.confirm("next".into(), 1).await.unwrap(),
+        0,
+        "no number was used"
+    );
+}

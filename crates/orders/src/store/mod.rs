@@ -41,14 +41,22 @@ pub trait OrdersStore: Send + Sync + 'static {
     /// Durably records an attempt as pending.
     fn begin(&self, attempt: PendingOrder) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Turns a pending attempt into the next numbered order, durably.
+    /// Turns a pending attempt into the next numbered order, durably;
+    /// [`StoreError::NotPending`] if it is unknown or being aborted.
     fn confirm(
         &self,
         order_key: String,
         price_cents: i64,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Forgets a pending attempt whose stock is known not to be held.
+    /// Marks an attempt as being aborted: from now on it can never confirm.
+    /// Recovery does this before it releases the attempt's stock.
+    fn mark_aborting(
+        &self,
+        order_key: String,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Forgets an attempt whose stock is known not to be held.
     fn abort(&self, order_key: String) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn order(

@@ -58,6 +58,12 @@ impl OrdersStore for SqliteOrdersStore {
         .ok_or(StoreError::NotPending(key))
     }
 
+    async fn mark_aborting(&self, order_key: String) -> Result<(), StoreError> {
+        self.write(WriteCommand::MarkAborting { order_key })
+            .await
+            .map(drop)
+    }
+
     async fn abort(&self, order_key: String) -> Result<(), StoreError> {
         self.write(WriteCommand::Abort { order_key })
             .await

@@ -10,6 +10,7 @@ use super::PendingOrder;
 pub(super) enum WriteCommand {
     Begin(PendingOrder),
     Confirm { order_key: String, price_cents: i64 },
+    MarkAborting { order_key: String },
     Abort { order_key: String },
 }
 
@@ -53,7 +54,7 @@ impl BatchApply for OrdersWriter {
                 price_cents,
             } => {
                 let pending: Option<(String, i64)> = sqlx::query_as(
-                    "DELETE FROM pending_orders WHERE order_key = ? RETURNING product_name, quantity",
+                    "DELETE FROM pending_orders WHERE order_key = ? AND state = 'pending' RETURNING product_name, quantity",
                 )
                 .bind(order_key)
                 .fetch_optional(&mut *conn)
@@ -75,6 +76,13 @@ impl BatchApply for OrdersWriter {
                 .await?;
                 *numbers_used += 1;
                 Ok(Some(number))
+            }
+            WriteCommand::MarkAborting { order_key } => {
+                sqlx::query("UPDATE pending_orders SET state = 'aborting' WHERE order_key = ?")
+                    .bind(order_key)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(None)
             }
             WriteCommand::Abort { order_key } => {
                 sqlx::query("DELETE FROM pending_orders WHERE order_key = ?")
