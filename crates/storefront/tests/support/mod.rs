@@ -43,6 +43,29 @@ pub struct Service {
     pub address: SocketAddr,
 }
 
+impl Service {
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("service is running").id()
+    }
+
+    /// Waits for the process to exit by itself and returns its status.
+    pub fn wait_for_exit(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("service is running");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not exit",
+                self.role.name()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
 impl Drop for Service {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
