@@ -11,7 +11,9 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use sqlx::sqlite::SqliteConnection;
-use storefront_service_kit::sqlite::{CommitError, Committer, SchemaStep, migrate, open_writer};
+use storefront_service_kit::sqlite::{
+    CommitError, Committer, SchemaStep, migrate, open_setup_connection,
+};
 use storefront_wire::internal::ReserveStock;
 
 use super::sqlite_writer::{CatalogWriter, WriteCommand, WriteOutcome};
@@ -67,12 +69,13 @@ pub struct SqliteCatalogStore {
 impl SqliteCatalogStore {
     /// Opens (or creates and seeds) the catalog database at `path`.
     pub async fn open(path: &Path, seed: &[SeedProduct]) -> Result<Self, StoreError> {
-        let mut conn = open_writer(path).await?;
+        let mut conn = open_setup_connection(path).await?;
         migrate(&mut conn, SCHEMA).await?;
         seed_once(&mut conn, seed).await?;
         let products = load_products(&mut conn).await?;
+        sqlx::Connection::close(conn).await?;
         let snapshot = Arc::new(RwLock::new(Snapshot::new(products)));
-        let writer = Committer::spawn(conn, CatalogWriter::new(Arc::clone(&snapshot)));
+        let writer = Committer::open(path, CatalogWriter::new(Arc::clone(&snapshot)))?;
         Ok(Self { snapshot, writer })
     }
 

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use sqlx::sqlite::SqliteConnection;
+use rusqlite::{OptionalExtension, Transaction, params};
 use storefront_service_kit::sqlite::BatchApply;
 use storefront_wire::internal::{Reservation, ReserveStock};
 
@@ -44,19 +44,19 @@ impl BatchApply for CatalogWriter {
     type Outcome = WriteOutcome;
     type Effects = StockChanges;
 
-    async fn apply(
+    fn apply(
         &mut self,
-        conn: &mut SqliteConnection,
+        tx: &Transaction<'_>,
         command: &WriteCommand,
         changes: &mut StockChanges,
-    ) -> Result<WriteOutcome, sqlx::Error> {
+    ) -> rusqlite::Result<WriteOutcome> {
         match command {
-            WriteCommand::Reserve(request) => reserve(conn, request, changes)
-                .await
-                .map(WriteOutcome::Reserve),
-            WriteCommand::Release { order_key } => release(conn, order_key, changes)
-                .await
-                .map(WriteOutcome::Release),
+            WriteCommand::Reserve(request) => {
+                reserve(tx, request, changes).map(WriteOutcome::Reserve)
+            }
+            WriteCommand::Release { order_key } => {
+                release(tx, order_key, changes).map(WriteOutcome::Release)
+            }
         }
     }
 
@@ -68,20 +68,22 @@ impl BatchApply for CatalogWriter {
     }
 }
 
-async fn reserve(
-    conn: &mut SqliteConnection,
+fn reserve(
+    tx: &Transaction<'_>,
     request: &ReserveStock,
     changes: &mut StockChanges,
-) -> Result<ReserveOutcome, sqlx::Error> {
+) -> rusqlite::Result<ReserveOutcome> {
     let key = request.order_key.as_str();
-    let earlier: Option<ReservationRow> = sqlx::query_as(
-        "SELECT r.state, r.product_id, r.quantity, r.price_cents, p.name
-         FROM reservations r LEFT JOIN products p ON p.id = r.product_id
-         WHERE r.order_key = ?",
-    )
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let earlier: Option<ReservationRow> = tx
+        .prepare_cached(
+            "SELECT r.state, r.product_id, r.quantity, r.price_cents, p.name
+             FROM reservations r LEFT JOIN products p ON p.id = r.product_id
+             WHERE r.order_key = ?",
+        )?
+        .query_row([key], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
     if let Some((state, product_id, quantity, price_cents, name)) = earlier {
         return Ok(match (state.as_str(), product_id, name) {
             ("held", Some(product_id), Some(name)) => ReserveOutcome::Reserved(Reservation {
@@ -98,18 +100,19 @@ async fn reserve(
     let quantity = i64::from(request.quantity.get());
     // The guard `quantity >= ?` is the whole oversell protection: the check
     // and the decrement are one statement under the write lock.
-    let taken: Option<(i64, i64, i64)> = sqlx::query_as(
-        "UPDATE products SET quantity = quantity - ?1
-         WHERE name = ?2 AND quantity >= ?1
-         RETURNING id, price_cents, quantity",
-    )
-    .bind(quantity)
-    .bind(request.name.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let taken: Option<(i64, i64, i64)> = tx
+        .prepare_cached(
+            "UPDATE products SET quantity = quantity - ?1
+             WHERE name = ?2 AND quantity >= ?1
+             RETURNING id, price_cents, quantity",
+        )?
+        .query_row(params![quantity, request.name.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
 
     if let Some((product_id, price_cents, remaining)) = taken {
-        record(conn, key, Some(product_id), quantity, price_cents, "held").await?;
+        record(tx, key, Some(product_id), quantity, price_cents, "held")?;
         changes.insert(product_id, remaining);
         return Ok(ReserveOutcome::Reserved(Reservation {
             order_key: key.to_owned(),
@@ -120,42 +123,32 @@ async fn reserve(
         }));
     }
 
-    let product: Option<(i64, i64)> =
-        sqlx::query_as("SELECT id, quantity FROM products WHERE name = ?")
-            .bind(request.name.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
+    let product: Option<(i64, i64)> = tx
+        .prepare_cached("SELECT id, quantity FROM products WHERE name = ?")?
+        .query_row([request.name.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
     // Refusals are recorded too, so the key can never take stock later.
-    record(conn, key, product.map(|p| p.0), 0, 0, "refused").await?;
+    record(tx, key, product.map(|p| p.0), 0, 0, "refused")?;
     Ok(match product {
         Some((_, available)) => ReserveOutcome::InsufficientStock { available },
         None => ReserveOutcome::UnknownProduct,
     })
 }
 
-async fn release(
-    conn: &mut SqliteConnection,
-    key: &str,
-    changes: &mut StockChanges,
-) -> Result<bool, sqlx::Error> {
-    let held: Option<(String, Option<i64>, i64)> =
-        sqlx::query_as("SELECT state, product_id, quantity FROM reservations WHERE order_key = ?")
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?;
+fn release(tx: &Transaction<'_>, key: &str, changes: &mut StockChanges) -> rusqlite::Result<bool> {
+    let held: Option<(String, Option<i64>, i64)> = tx
+        .prepare_cached("SELECT state, product_id, quantity FROM reservations WHERE order_key = ?")?
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
     match held {
         Some((state, Some(product_id), quantity)) if state == "held" => {
-            let (remaining,): (i64,) = sqlx::query_as(
-                "UPDATE products SET quantity = quantity + ? WHERE id = ? RETURNING quantity",
-            )
-            .bind(quantity)
-            .bind(product_id)
-            .fetch_one(&mut *conn)
-            .await?;
-            sqlx::query("UPDATE reservations SET state = 'released' WHERE order_key = ?")
-                .bind(key)
-                .execute(&mut *conn)
-                .await?;
+            let remaining: i64 = tx
+                .prepare_cached(
+                    "UPDATE products SET quantity = quantity + ? WHERE id = ? RETURNING quantity",
+                )?
+                .query_row(params![quantity, product_id], |r| r.get(0))?;
+            tx.prepare_cached("UPDATE reservations SET state = 'released' WHERE order_key = ?")?
+                .execute([key])?;
             changes.insert(product_id, remaining);
             Ok(true)
         }
@@ -163,30 +156,24 @@ async fn release(
         None => {
             // Released before it ever reserved (the reserve may still be on
             // its way): leave a tombstone so that reserve is refused.
-            record(conn, key, None, 0, 0, "released").await?;
+            record(tx, key, None, 0, 0, "released")?;
             Ok(false)
         }
     }
 }
 
-async fn record(
-    conn: &mut SqliteConnection,
+fn record(
+    tx: &Transaction<'_>,
     key: &str,
     product_id: Option<i64>,
     quantity: i64,
     price_cents: i64,
     state: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
         "INSERT INTO reservations (order_key, product_id, quantity, price_cents, state)
          VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(key)
-    .bind(product_id)
-    .bind(quantity)
-    .bind(price_cents)
-    .bind(state)
-    .execute(&mut *conn)
-    .await?;
+    )?
+    .execute(params![key, product_id, quantity, price_cents, state])?;
     Ok(())
 }

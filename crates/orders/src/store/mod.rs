@@ -16,6 +16,8 @@ pub enum StoreError {
     NotPending(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("cannot open the writer: {0}")]
+    Writer(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::SqlitePool;
 use storefront_service_kit::sqlite::{
-    CommitError, Committer, SchemaStep, migrate, open_readers, open_writer,
+    CommitError, Committer, SchemaStep, migrate, open_readers, open_setup_connection,
 };
 
 use super::sqlite_writer::{OrdersWriter, WriteCommand};
@@ -25,12 +25,13 @@ pub struct SqliteOrdersStore {
 
 impl SqliteOrdersStore {
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut conn = open_writer(path).await?;
+        let mut conn = open_setup_connection(path).await?;
         migrate(&mut conn, SCHEMA).await?;
         let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number) + 1, 0) FROM orders")
             .fetch_one(&mut conn)
             .await?;
-        let writer = Committer::spawn(conn, OrdersWriter::new(next as u64));
+        sqlx::Connection::close(conn).await?;
+        let writer = Committer::open(path, OrdersWriter::new(next as u64))?;
         let readers = open_readers(path, 4).await?;
         Ok(Self { writer, readers })
     }

@@ -2,7 +2,7 @@
 //! Order numbers are handed out here, in commit order, so they are unique
 //! and strictly increasing; numbers of a rolled-back batch are reused.
 
-use sqlx::sqlite::SqliteConnection;
+use rusqlite::{OptionalExtension, Transaction, params};
 use storefront_service_kit::sqlite::BatchApply;
 
 use super::PendingOrder;
@@ -33,62 +33,62 @@ impl BatchApply for OrdersWriter {
     /// How many numbers this batch handed out.
     type Effects = u64;
 
-    async fn apply(
+    fn apply(
         &mut self,
-        conn: &mut SqliteConnection,
+        tx: &Transaction<'_>,
         command: &WriteCommand,
         numbers_used: &mut u64,
-    ) -> Result<Option<u64>, sqlx::Error> {
+    ) -> rusqlite::Result<Option<u64>> {
         match command {
             WriteCommand::Begin(attempt) => {
-                sqlx::query("INSERT INTO pending_orders (order_key, product_name, quantity) VALUES (?, ?, ?)")
-                    .bind(&attempt.order_key)
-                    .bind(attempt.name.as_str())
-                    .bind(i64::from(attempt.quantity.get()))
-                    .execute(&mut *conn)
-                    .await?;
+                tx.prepare_cached("INSERT INTO pending_orders (order_key, product_name, quantity) VALUES (?, ?, ?)")?
+                    .execute(params![
+                        attempt.order_key,
+                        attempt.name.as_str(),
+                        i64::from(attempt.quantity.get())
+                    ])?;
                 Ok(None)
             }
             WriteCommand::Confirm {
                 order_key,
                 price_cents,
             } => {
-                let pending: Option<(String, i64)> = sqlx::query_as(
-                    "DELETE FROM pending_orders WHERE order_key = ? AND state = 'pending' RETURNING product_name, quantity",
-                )
-                .bind(order_key)
-                .fetch_optional(&mut *conn)
-                .await?;
+                // Only a row still 'pending' confirms: one being aborted never does.
+                let pending: Option<(String, i64)> = tx
+                    .prepare_cached(
+                        "DELETE FROM pending_orders WHERE order_key = ? AND state = 'pending'
+                         RETURNING product_name, quantity",
+                    )?
+                    .query_row([order_key], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
                 let Some((name, quantity)) = pending else {
                     return Ok(None);
                 };
                 let number = self.next_number + *numbers_used;
-                sqlx::query(
+                tx.prepare_cached(
                     "INSERT INTO orders (number, order_key, product_name, quantity, price_cents)
                      VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(number as i64)
-                .bind(order_key)
-                .bind(name)
-                .bind(quantity)
-                .bind(price_cents)
-                .execute(&mut *conn)
-                .await?;
+                )?
+                .execute(params![
+                    number as i64,
+                    order_key,
+                    name,
+                    quantity,
+                    price_cents
+                ])?;
                 *numbers_used += 1;
                 Ok(Some(number))
             }
             WriteCommand::MarkAborting { order_key } => {
-                sqlx::query("UPDATE pending_orders SET state = 'aborting' WHERE order_key = ?")
-                    .bind(order_key)
-                    .execute(&mut *conn)
-                    .await?;
+                tx.prepare_cached(
+                    "UPDATE pending_orders SET state = 'aborting' WHERE order_key = ?",
+                )?
+                .execute([order_key])?;
                 Ok(None)
             }
             WriteCommand::Abort { order_key } => {
-                sqlx::query("DELETE FROM pending_orders WHERE order_key = ?")
-                    .bind(order_key)
-                    .execute(&mut *conn)
-                    .await?;
+                tx.prepare_cached("DELETE FROM pending_orders WHERE order_key = ?")?
+                    .execute([order_key])?;
                 Ok(None)
             }
         }

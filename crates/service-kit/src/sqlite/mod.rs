@@ -1,7 +1,7 @@
 //! SQLite as each service's embedded store: one file per service, WAL, and
 //! `synchronous=FULL` so a commit is on disk before anyone is told about it.
 //!
-//! Writes go through [`group_commit`]: one writer task per database applies
+//! Writes go through [`group_commit`]: one writer thread per database applies
 //! many requests in one transaction and one fsync, which is what makes
 //! durable writes fast (thousands per second) without weakening them.
 
@@ -33,8 +33,10 @@ fn options(path: &Path) -> SqliteConnectOptions {
         .log_statements(tracing::log::LevelFilter::Trace)
 }
 
-/// Opens (creating if missing) the one read-write connection of a database.
-pub async fn open_writer(path: &Path) -> Result<SqliteConnection, sqlx::Error> {
+/// Opens (creating if missing) a read-write connection for start-up work:
+/// migrations, seeding, loading caches. Close it before the store starts its
+/// group-commit writer, which opens its own.
+pub async fn open_setup_connection(path: &Path) -> Result<SqliteConnection, sqlx::Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
     }
