@@ -11,6 +11,8 @@ pub enum GatewayError {
     BadOrderNumber,
     #[error("invalid product name: {0}")]
     InvalidName(String),
+    #[error("order not found")]
+    OrderNotFound,
     #[error(transparent)]
     Peer(#[from] ClientError),
 }
@@ -21,6 +23,7 @@ impl From<GatewayError> for ApiError {
             GatewayError::BadOrderNumber | GatewayError::InvalidName(_) => {
                 ApiError::bad_request(error.to_string())
             }
+            GatewayError::OrderNotFound => ApiError::not_found(error.to_string()),
             GatewayError::Peer(ClientError::Rejected {
                 status, message, ..
             }) => ApiError::new(status, message),

@@ -82,11 +82,7 @@ async fn order(
     }
     // More digits than a u64 holds cannot name an existing order.
     let Ok(number) = number.parse::<u64>() else {
-        return Err(GatewayError::Peer(storefront_wire::ClientError::Rejected {
-            service: "orders",
-            status: http::StatusCode::NOT_FOUND,
-            message: "order not found".into(),
-        }));
+        return Err(GatewayError::OrderNotFound);
     };
     let record = gw.orders.get(number, Some(&id.or_generate())).await?;
     Ok(data(record))

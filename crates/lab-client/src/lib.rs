@@ -88,7 +88,7 @@ pub async fn run(options: ClientOptions) -> anyhow::Result<Report> {
             tokio::spawn(session::run(options, names, seed.wrapping_add(i as u64)))
         })
         .collect();
-    let mut report = Report::new(&options, started);
+    let mut report = Report::new(&options);
     for task in tasks {
         report.absorb(task.await.context("a session panicked")?);
     }

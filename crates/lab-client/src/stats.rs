@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crate::ClientOptions;
+use crate::{ClientOptions, Mode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RequestKind {
@@ -88,13 +88,17 @@ pub struct Report {
 }
 
 impl Report {
-    pub(crate) fn new(options: &ClientOptions, _started: Instant) -> Self {
+    pub(crate) fn new(options: &ClientOptions) -> Self {
+        let mode = match options.mode {
+            Mode::Mixed => "mixed",
+            Mode::Query => "query",
+            Mode::Buy => "buy",
+        };
         Self {
             header: format!(
-                "target {} · {} sessions × {} iterations · mode {:?} · p {:.2}",
-                options.target, options.sessions, options.iterations, options.mode, options.p
-            )
-            .to_lowercase(),
+                "target {} · {} sessions × {} iterations · mode {mode} · p {:.2}",
+                options.target, options.sessions, options.iterations, options.p
+            ),
             totals: SessionStats::default(),
             elapsed: Duration::ZERO,
         }

@@ -22,8 +22,6 @@ pub enum StoreError {
     Writer(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("bad seed: {0}")]
-    Seed(String),
 }
 
 /// What a reservation request came to.
