@@ -130,3 +130,14 @@ async fn an_attempt_marked_aborting_can_no_longer_confirm() {
         "no number was used"
     );
 }
+
+#[tokio::test]
+async fn a_second_process_cannot_open_the_same_order_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.db");
+    let _first = SqliteOrdersStore::open(&path).await.unwrap();
+    let Err(second) = SqliteOrdersStore::open(&path).await else {
+        panic!("two owners of one order log would hand out the same numbers");
+    };
+    assert!(second.to_string().contains("in use by another"), "{second}");
+}

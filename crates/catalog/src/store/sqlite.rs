@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 
 use sqlx::sqlite::SqliteConnection;
 use storefront_service_kit::sqlite::{
-    CommitError, Committer, SchemaStep, migrate, open_setup_connection,
+    CommitError, Committer, OwnershipLock, SchemaStep, migrate, open_setup_connection,
 };
 use storefront_wire::internal::ReserveStock;
 
@@ -64,11 +64,14 @@ impl Snapshot {
 pub struct SqliteCatalogStore {
     snapshot: Arc<RwLock<Snapshot>>,
     writer: Committer<CatalogWriter>,
+    /// The snapshot is right only while this process is the file's one writer.
+    _ownership: OwnershipLock,
 }
 
 impl SqliteCatalogStore {
     /// Opens (or creates and seeds) the catalog database at `path`.
     pub async fn open(path: &Path, seed: &[SeedProduct]) -> Result<Self, StoreError> {
+        let ownership = OwnershipLock::acquire(path)?;
         let mut conn = open_setup_connection(path).await?;
         migrate(&mut conn, SCHEMA).await?;
         seed_once(&mut conn, seed).await?;
@@ -76,7 +79,11 @@ impl SqliteCatalogStore {
         sqlx::Connection::close(conn).await?;
         let snapshot = Arc::new(RwLock::new(Snapshot::new(products)));
         let writer = Committer::open(path, CatalogWriter::new(Arc::clone(&snapshot)))?;
-        Ok(Self { snapshot, writer })
+        Ok(Self {
+            snapshot,
+            writer,
+            _ownership: ownership,
+        })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Snapshot) -> T) -> T {

@@ -18,6 +18,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("cannot open the writer: {0}")]
     Writer(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Ownership(#[from] storefront_service_kit::sqlite::OwnershipError),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

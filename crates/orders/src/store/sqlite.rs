@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::SqlitePool;
 use storefront_service_kit::sqlite::{
-    CommitError, Committer, SchemaStep, migrate, open_readers, open_setup_connection,
+    CommitError, Committer, OwnershipLock, SchemaStep, migrate, open_readers, open_setup_connection,
 };
 
 use super::sqlite_writer::{OrdersWriter, WriteCommand};
@@ -21,10 +21,13 @@ const SCHEMA: &[SchemaStep] = &[SchemaStep {
 pub struct SqliteOrdersStore {
     writer: Committer<OrdersWriter>,
     readers: SqlitePool,
+    /// Order numbers come from this process's writer: it must be the only one.
+    _ownership: OwnershipLock,
 }
 
 impl SqliteOrdersStore {
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let ownership = OwnershipLock::acquire(path)?;
         let mut conn = open_setup_connection(path).await?;
         migrate(&mut conn, SCHEMA).await?;
         let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number) + 1, 0) FROM orders")
@@ -33,7 +36,11 @@ impl SqliteOrdersStore {
         sqlx::Connection::close(conn).await?;
         let writer = Committer::open(path, OrdersWriter::new(next as u64))?;
         let readers = open_readers(path, 4).await?;
-        Ok(Self { writer, readers })
+        Ok(Self {
+            writer,
+            readers,
+            _ownership: ownership,
+        })
     }
 
     async fn write(&self, command: WriteCommand) -> Result<Option<u64>, StoreError> {

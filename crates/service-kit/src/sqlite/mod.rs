@@ -7,6 +7,7 @@
 
 pub mod group_commit;
 pub mod migrations;
+pub mod ownership;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -20,6 +21,7 @@ use sqlx::{ConnectOptions, Connection};
 
 pub use group_commit::{BatchApply, CommitError, Committer};
 pub use migrations::{SchemaStep, migrate};
+pub use ownership::{OwnershipError, OwnershipLock};
 
 fn options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::from_str("sqlite://")
