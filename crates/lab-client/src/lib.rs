@@ -9,7 +9,7 @@
 mod session;
 mod stats;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
@@ -57,6 +57,22 @@ pub struct ClientOptions {
     /// Random seed, for a repeatable sequence of choices.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Longest wait for one reply (e.g. 500ms, 10s); a slower one counts as failed.
+    #[arg(long, default_value = "10s", value_parser = seconds)]
+    pub timeout: Duration,
+}
+
+/// `250ms`, `10s` or a plain number of seconds.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let parse = |n: &str| n.parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0);
+    let value = if let Some(ms) = text.strip_suffix("ms") {
+        parse(ms).map(|v| v / 1000.0)
+    } else {
+        parse(text.strip_suffix('s').unwrap_or(text))
+    };
+    value
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{text}` is not a duration such as 500ms or 10s"))
 }
 
 fn probability(text: &str) -> Result<f64, String> {
@@ -75,7 +91,7 @@ pub async fn run(options: ClientOptions) -> anyhow::Result<Report> {
     if options.sessions == 0 {
         bail!("--sessions must be at least 1");
     }
-    let names = product_names(&options.target).await?;
+    let names = product_names(&options.target, options.timeout).await?;
     if names.is_empty() && options.mode == Mode::Mixed {
         bail!("the store has no products to query");
     }
@@ -96,8 +112,8 @@ pub async fn run(options: ClientOptions) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-async fn product_names(target: &str) -> anyhow::Result<Vec<String>> {
-    let mut connection = KeepAliveConnection::connect(target).await?;
+async fn product_names(target: &str, timeout: Duration) -> anyhow::Result<Vec<String>> {
+    let mut connection = KeepAliveConnection::connect_with_timeout(target, timeout).await?;
     let response = connection.get("/products").await?;
     if !response.status.is_success() {
         bail!(
@@ -109,4 +125,26 @@ async fn product_names(target: &str) -> anyhow::Result<Vec<String>> {
     let listing: storefront_wire::Data<Vec<ProductListing>> =
         response.json().context("GET /products: unexpected reply")?;
     Ok(listing.data.into_iter().map(|p| p.name).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(seconds("10s").unwrap(), Duration::from_secs(10));
+        assert_eq!(seconds("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(seconds("2").unwrap(), Duration::from_secs(2));
+        for bad in ["", "0", "-1s", "ten", "1h"] {
+            assert!(seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn p_must_be_a_probability() {
+        assert_eq!(probability("0.3").unwrap(), 0.3);
+        assert!(probability("1.5").is_err());
+        assert!(probability("x").is_err());
+    }
 }

@@ -1,7 +1,7 @@
 //! One session: one connection, a sequence of requests, then verification
 //! of every order it was given.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -22,7 +22,7 @@ struct Placed {
 pub async fn run(options: ClientOptions, names: Vec<String>, seed: u64) -> SessionStats {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut stats = SessionStats::default();
-    let mut link = Link::new(&options.target);
+    let mut link = Link::new(&options.target, options.timeout);
     let mut placed = Vec::new();
 
     for _ in 0..options.iterations {
@@ -64,13 +64,15 @@ pub async fn run(options: ClientOptions, names: Vec<String>, seed: u64) -> Sessi
 /// The session's connection, reopened if the server closes it.
 struct Link {
     target: String,
+    timeout: Duration,
     connection: Option<KeepAliveConnection>,
 }
 
 impl Link {
-    fn new(target: &str) -> Self {
+    fn new(target: &str, timeout: Duration) -> Self {
         Self {
             target: target.to_owned(),
+            timeout,
             connection: None,
         }
     }
@@ -90,7 +92,7 @@ impl Link {
             .as_ref()
             .is_none_or(KeepAliveConnection::is_closed)
         {
-            match KeepAliveConnection::connect(&self.target).await {
+            match KeepAliveConnection::connect_with_timeout(&self.target, self.timeout).await {
                 Ok(c) => self.connection = Some(c),
                 Err(_) => {
                     stats.record_transport_error(kind);

@@ -156,3 +156,39 @@ async fn a_store_that_returns_the_wrong_order_fails_the_run() {
     assert!(!ok, "a lying store must fail the run: {report}");
     assert!(report.contains("MISMATCH order 7"), "{report}");
 }
+
+#[tokio::test]
+async fn a_store_that_never_answers_fails_the_run_instead_of_hanging_it() {
+    let app = Router::new()
+        .route(
+            "/products",
+            get(|| async {
+                axum::Json(json!({"data":[{"id":1,"name":"Tux","price":1.0,"quantity":5}]}))
+            }),
+        )
+        .route("/products/{name}", get(std::future::pending::<()>));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let (ok, report) = tokio::task::spawn_blocking(move || {
+        client(
+            &target,
+            &["--sessions", "2", "--iterations", "2", "--timeout", "200ms"],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!ok, "{report}");
+    let row: Vec<&str> = report
+        .lines()
+        .find(|l| l.starts_with("query"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        &row[1..5],
+        ["4", "0", "0", "4"],
+        "every query timed out and counted as failed: {report}"
+    );
+}

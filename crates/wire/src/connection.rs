@@ -1,6 +1,8 @@
 //! One HTTP/1.1 keep-alive connection, used the way a lab client uses it:
 //! every request of a session goes over the same socket, one at a time.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt, Full};
@@ -25,6 +27,8 @@ pub enum ConnectionError {
     Request(#[from] http::Error),
     #[error("cannot encode body: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("no complete reply within {0:?}")]
+    TimedOut(Duration),
 }
 
 /// A reply as received: status, headers and the whole body.
@@ -58,19 +62,30 @@ pub fn authority_of(target: &str) -> Result<String, ConnectionError> {
 pub struct KeepAliveConnection {
     authority: String,
     sender: SendRequest<Full<Bytes>>,
+    timeout: Duration,
 }
 
 impl KeepAliveConnection {
+    /// How long connecting, or one request with its reply, may take unless
+    /// set otherwise: a server that hangs makes a call fail, never wait forever.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
     /// Opens the connection; `target` is `http://host:port` or `host:port`.
     pub async fn connect(target: &str) -> Result<Self, ConnectionError> {
+        Self::connect_with_timeout(target, Self::DEFAULT_TIMEOUT).await
+    }
+
+    /// Opens the connection with a deadline for connecting and for each request.
+    pub async fn connect_with_timeout(
+        target: &str,
+        timeout: Duration,
+    ) -> Result<Self, ConnectionError> {
         let authority = authority_of(target)?;
-        let stream =
-            TcpStream::connect(&authority)
-                .await
-                .map_err(|source| ConnectionError::Connect {
-                    authority: authority.clone(),
-                    source,
-                })?;
+        let stream = match tokio::time::timeout(timeout, TcpStream::connect(&authority)).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(source)) => return Err(ConnectionError::Connect { authority, source }),
+            Err(_) => return Err(ConnectionError::TimedOut(timeout)),
+        };
         stream.set_nodelay(true).ok();
         let (sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
@@ -78,7 +93,11 @@ impl KeepAliveConnection {
             // Ends when the peer closes or the sender is dropped; either is normal.
             let _ = connection.await;
         });
-        Ok(Self { authority, sender })
+        Ok(Self {
+            authority,
+            sender,
+            timeout,
+        })
     }
 
     /// Whether the server has closed the connection (e.g. an idle timeout).
@@ -102,15 +121,21 @@ impl KeepAliveConnection {
             request = request.header(header::CONTENT_TYPE, content_type);
         }
         let request = request.body(Full::new(body))?;
-        self.sender.ready().await?;
-        let response = self.sender.send_request(request).await?;
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await?.to_bytes();
-        Ok(RawResponse {
-            status: parts.status,
-            headers: parts.headers,
-            body,
-        })
+        let sender = &mut self.sender;
+        let exchange = async move {
+            sender.ready().await?;
+            let response = sender.send_request(request).await?;
+            let (parts, body) = response.into_parts();
+            let body = body.collect().await?.to_bytes();
+            Ok(RawResponse {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            })
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| ConnectionError::TimedOut(self.timeout))?
     }
 
     pub async fn get(&mut self, path: &str) -> Result<RawResponse, ConnectionError> {
