@@ -8,6 +8,7 @@ pub mod routes;
 use std::sync::Arc;
 use std::time::Duration;
 
+use storefront_service_kit::request_id::assign_request_id;
 use storefront_service_kit::{HttpLimits, finish_router, serve};
 use storefront_wire::{CatalogClient, OrdersClient};
 use tokio::net::TcpListener;
@@ -32,7 +33,9 @@ impl Gateway {
 }
 
 pub fn router(gateway: Arc<Gateway>, limits: &HttpLimits) -> axum::Router {
+    // The layer wraps the fallbacks too, so every reply carries the id.
     finish_router(routes::routes(gateway), limits.body_limits())
+        .layer(axum::middleware::from_fn(assign_request_id))
 }
 
 /// Serves the public API on `listener` until `shutdown` fires.

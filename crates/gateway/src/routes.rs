@@ -33,7 +33,7 @@ async fn list_products(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
 ) -> Result<Response, GatewayError> {
-    let products = gw.catalog.products(Some(&id.or_generate())).await?;
+    let products = gw.catalog.products(id.as_deref()).await?;
     let listing: Vec<ProductListing> = products
         .into_iter()
         .map(|p| ProductListing {
@@ -54,7 +54,7 @@ async fn product(
     let name = ProductName::parse(name).map_err(GatewayError::InvalidName)?;
     let p = gw
         .catalog
-        .product_by_name(name.as_str(), Some(&id.or_generate()))
+        .product_by_name(name.as_str(), id.as_deref())
         .await?;
     Ok(data(ProductQuote {
         name: p.name,
@@ -68,7 +68,7 @@ async fn place_order(
     id: RequestId,
     JsonBody(order): JsonBody<PlaceOrder>,
 ) -> Result<Response, GatewayError> {
-    let placed = gw.orders.place(&order, Some(&id.or_generate())).await?;
+    let placed = gw.orders.place(&order, id.as_deref()).await?;
     Ok(data(placed))
 }
 
@@ -84,7 +84,7 @@ async fn order(
     let Ok(number) = number.parse::<u64>() else {
         return Err(GatewayError::OrderNotFound);
     };
-    let record = gw.orders.get(number, Some(&id.or_generate())).await?;
+    let record = gw.orders.get(number, id.as_deref()).await?;
     Ok(data(record))
 }
 

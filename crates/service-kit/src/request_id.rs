@@ -1,6 +1,11 @@
 //! The request id: made at the gateway, forwarded to every service.
 
 use std::convert::Infallible;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use http::HeaderValue;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::FromRequestParts;
@@ -39,4 +44,25 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
             .map(str::to_owned);
         Ok(Self(id))
     }
+}
+
+/// Middleware for the public edge: keeps the caller's `x-request-id` (if
+/// sane) or assigns one, so handlers forward it to every service they call,
+/// and returns it on the response so a client can quote it.
+pub async fn assign_request_id(mut request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let Ok(RequestId(given)) = RequestId::from_request_parts(&mut parts, &()).await;
+    let id = RequestId(given).or_generate();
+    request = Request::from_parts(parts, body);
+    let value = HeaderValue::from_str(&id).ok();
+    if let Some(value) = &value {
+        request
+            .headers_mut()
+            .insert(REQUEST_ID_HEADER, value.clone());
+    }
+    let mut response = next.run(request).await;
+    if let Some(value) = value {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
 }

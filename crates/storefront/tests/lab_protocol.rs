@@ -5,6 +5,7 @@ mod support;
 
 use serde_json::{Value, json};
 use support::{Role, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn querying_a_product_returns_exactly_name_price_and_quantity() {
@@ -229,4 +230,33 @@ async fn a_stopped_peer_gives_503_with_an_error_object_and_recovers() {
     assert_eq!(c.get("/products/Tux").await.unwrap().status, 200);
     let v: Value = c.get("/products/Tux").await.unwrap().json().unwrap();
     assert_eq!(v["data"]["quantity"], 100, "the failed buy took nothing");
+}
+
+#[tokio::test]
+async fn every_reply_carries_a_request_id_and_a_given_one_is_kept() {
+    let store = Store::start();
+    let mut c = store.connect().await;
+    let first = c.get("/products/Tux").await.unwrap();
+    let second = c.get("/products/Unicorn").await.unwrap();
+    let ids: Vec<_> = [&first, &second]
+        .iter()
+        .map(|r| r.headers["x-request-id"].to_str().unwrap().to_owned())
+        .collect();
+    assert!(!ids[0].is_empty());
+    assert_ne!(ids[0], ids[1], "each request gets its own id");
+
+    // A caller's own id is kept (sent raw: it must arrive exactly as written).
+    let mut socket = tokio::net::TcpStream::connect(store.gateway.address)
+        .await
+        .unwrap();
+    socket
+        .write_all(b"GET /products/Tux HTTP/1.1\r\nHost: t\r\nx-request-id: trace-me-42\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut reply = String::new();
+    socket.read_to_string(&mut reply).await.unwrap();
+    assert!(
+        reply.to_lowercase().contains("x-request-id: trace-me-42"),
+        "{reply}"
+    );
 }
