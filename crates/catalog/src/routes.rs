@@ -3,17 +3,23 @@
 //! - `GET /products`, `GET /products/{name}`: products with prices in cents.
 //! - `POST /reservations`: take stock for an order attempt (idempotent by key).
 //! - `DELETE /reservations/{key}`: give it back and close the key.
+//! - `GET /product-changes?epoch=E&after=V&wait_ms=T`: the product list as
+//!   soon as the catalog's version passes `V` (or its epoch is not `E`), or
+//!   after `T` ms: a long poll that gateways use to keep a product cache.
 //! - `GET /health`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use storefront_service_kit::{JsonBody, PathParam, data};
+use serde::Deserialize;
+use storefront_service_kit::{ApiError, JsonBody, PathParam, data};
 use storefront_wire::ProductName;
-use storefront_wire::internal::{CatalogProduct, Health, Released, ReserveStock};
+use storefront_wire::internal::{CatalogProduct, Health, ProductChanges, Released, ReserveStock};
 
 use crate::{CatalogError, CatalogStore, ReserveOutcome};
 
@@ -21,6 +27,7 @@ pub fn routes<S: CatalogStore>(store: Arc<S>) -> Router {
     Router::new()
         .route("/products", get(list_products::<S>))
         .route("/products/{name}", get(product_by_name::<S>))
+        .route("/product-changes", get(product_changes::<S>))
         .route("/reservations", post(reserve::<S>))
         .route("/reservations/{key}", delete(release::<S>))
         .route("/health", get(health))
@@ -71,6 +78,50 @@ async fn release<S: CatalogStore>(
 ) -> Result<Response, CatalogError> {
     let returned_to_stock = store.release(key).await?;
     Ok(data(Released { returned_to_stock }))
+}
+
+/// Longest a long poll is held open.
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Deserialize)]
+struct ChangesQuery {
+    epoch: Option<String>,
+    after: Option<u64>,
+    wait_ms: Option<u64>,
+}
+
+/// Identifies this catalog process: versions start over when it restarts,
+/// so a subscriber holding another epoch gets the full list at once.
+fn epoch() -> &'static str {
+    static EPOCH: OnceLock<String> = OnceLock::new();
+    EPOCH.get_or_init(|| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        format!("{:x}-{nanos:x}", std::process::id())
+    })
+}
+
+async fn product_changes<S: CatalogStore>(
+    State(store): State<Arc<S>>,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let mut versions = store.versions();
+    let known = query.epoch.as_deref() == Some(epoch());
+    let newer = |version: &u64| !known || query.after.is_none_or(|after| *version > after);
+    let wait = Duration::from_millis(query.wait_ms.unwrap_or(20_000)).min(MAX_WAIT);
+    // Returns at once if already newer; otherwise when it becomes newer, or
+    // when the wait is over (the subscriber then simply asks again).
+    let _ = tokio::time::timeout(wait, versions.wait_for(newer)).await;
+    let version = *versions.borrow();
+    let products = store.products().await.map_err(CatalogError::from)?;
+    Ok(data(ProductChanges {
+        epoch: epoch().to_owned(),
+        version,
+        products: products.into_iter().map(Into::into).collect(),
+    }))
 }
 
 async fn health() -> Response {

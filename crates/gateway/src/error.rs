@@ -13,6 +13,9 @@ pub enum GatewayError {
     InvalidName(String),
     #[error("order not found")]
     OrderNotFound,
+    /// Known from the product cache (the catalog says the same thing).
+    #[error("product not found")]
+    ProductNotFound,
     #[error(transparent)]
     Peer(#[from] ClientError),
 }
@@ -23,7 +26,9 @@ impl From<GatewayError> for ApiError {
             GatewayError::BadOrderNumber | GatewayError::InvalidName(_) => {
                 ApiError::bad_request(error.to_string())
             }
-            GatewayError::OrderNotFound => ApiError::not_found(error.to_string()),
+            GatewayError::OrderNotFound | GatewayError::ProductNotFound => {
+                ApiError::not_found(error.to_string())
+            }
             GatewayError::Peer(ClientError::Rejected {
                 status, message, ..
             }) => ApiError::new(status, message),

@@ -1,8 +1,10 @@
 //! The gateway: the public REST API (the lab protocol). It validates every
 //! request at the edge, then routes it to the catalog or orders service; it
-//! holds no data of its own, so any number of gateways can run side by side.
+//! holds no data of its own (at most an optional, disposable copy of the
+//! product list), so any number of gateways can run side by side.
 
 pub mod error;
+pub mod product_cache;
 pub mod routes;
 
 use std::sync::Arc;
@@ -15,12 +17,14 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use error::GatewayError;
+pub use product_cache::ProductCache;
 
-/// Where the gateway finds its peers.
+/// Where the gateway finds its peers, and its product cache if enabled.
 #[derive(Clone)]
 pub struct Gateway {
     pub catalog: CatalogClient,
     pub orders: OrdersClient,
+    pub product_cache: Option<Arc<ProductCache>>,
 }
 
 impl Gateway {
@@ -28,7 +32,15 @@ impl Gateway {
         Self {
             catalog: CatalogClient::new(catalog_url, peer_timeout),
             orders: OrdersClient::new(orders_url, peer_timeout),
+            product_cache: None,
         }
+    }
+
+    /// Answers queries from a copy of the catalog's products, kept current
+    /// by a subscription (see [`product_cache`]).
+    pub fn with_product_cache(mut self, catalog_url: &str, shutdown: CancellationToken) -> Self {
+        self.product_cache = Some(ProductCache::spawn(catalog_url, shutdown));
+        self
     }
 }
 

@@ -33,7 +33,11 @@ async fn list_products(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
 ) -> Result<Response, GatewayError> {
-    let products = gw.catalog.products(id.as_deref()).await?;
+    let cached = gw.product_cache.as_ref().and_then(|c| c.products());
+    let products = match cached {
+        Some(products) => products,
+        None => gw.catalog.products(id.as_deref()).await?,
+    };
     let listing: Vec<ProductListing> = products
         .into_iter()
         .map(|p| ProductListing {
@@ -52,10 +56,18 @@ async fn product(
     PathParam(name): PathParam<String>,
 ) -> Result<Response, GatewayError> {
     let name = ProductName::parse(name).map_err(GatewayError::InvalidName)?;
-    let p = gw
-        .catalog
-        .product_by_name(name.as_str(), id.as_deref())
-        .await?;
+    let cached = gw
+        .product_cache
+        .as_ref()
+        .and_then(|c| c.product(name.as_str()));
+    let p = match cached {
+        Some(hit) => hit.ok_or(GatewayError::ProductNotFound)?,
+        None => {
+            gw.catalog
+                .product_by_name(name.as_str(), id.as_deref())
+                .await?
+        }
+    };
     Ok(data(ProductQuote {
         name: p.name,
         price: Money::from_cents(p.price_cents),

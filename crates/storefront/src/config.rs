@@ -29,6 +29,9 @@ pub struct GatewayConfig {
     pub listen: SocketAddr,
     /// Longest wait for a peer service before answering 503.
     pub peer_timeout_ms: u64,
+    /// Answer queries from a copy of the product list that the catalog keeps
+    /// current (stock shown may trail by one change notification).
+    pub product_cache: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +73,7 @@ impl Default for GatewayConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             peer_timeout_ms: 5_000,
+            product_cache: false,
         }
     }
 }
@@ -99,6 +103,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("STOREFRONT_DATA_DIR", "data_dir"),
     ("STOREFRONT_LOG_FORMAT", "log_format"),
     ("STOREFRONT_GATEWAY_LISTEN", "gateway.listen"),
+    ("STOREFRONT_PRODUCT_CACHE", "gateway.product_cache"),
     ("STOREFRONT_CATALOG_LISTEN", "catalog.listen"),
     ("STOREFRONT_CATALOG_URL", "catalog.url"),
     ("STOREFRONT_SEED_FILE", "catalog.seed_file"),
@@ -131,6 +136,9 @@ impl Config {
                 "data_dir" => self.data_dir = PathBuf::from(value),
                 "log_format" => self.log_format = value.parse().map_err(|e: String| bad(&e))?,
                 "gateway.listen" => self.gateway.listen = value.parse().map_err(|e| bad(&e))?,
+                "gateway.product_cache" => {
+                    self.gateway.product_cache = value.parse().map_err(|e| bad(&e))?
+                }
                 "catalog.listen" => self.catalog.listen = value.parse().map_err(|e| bad(&e))?,
                 "catalog.url" => self.catalog.url = check_url(value).map_err(|e| bad(&e))?,
                 "catalog.seed_file" => self.catalog.seed_file = Some(PathBuf::from(value)),

@@ -67,11 +67,14 @@ pub async fn serve(role: Role, config: Config) -> anyhow::Result<()> {
             storefront_orders::run(listener, desk, limits, shutdown).await?;
         }
         Role::Gateway => {
-            let gateway = Gateway::new(
+            let mut gateway = Gateway::new(
                 &config.catalog.url,
                 &config.orders.url,
                 Duration::from_millis(config.gateway.peer_timeout_ms),
             );
+            if config.gateway.product_cache {
+                gateway = gateway.with_product_cache(&config.catalog.url, shutdown.clone());
+            }
             announce(role, address);
             storefront_gateway::run(listener, Arc::new(gateway), limits, shutdown).await?;
         }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use http::Method;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-use crate::internal::{CatalogProduct, Released, ReserveStock};
+use crate::internal::{CatalogProduct, ProductChanges, Released, ReserveStock};
 use crate::{ClientError, ProductName, Quantity, ServiceClient};
 
 /// Characters escaped in one path segment (RFC 3986 `pchar` minus the unsafe).
@@ -59,6 +59,23 @@ impl CatalogClient {
     ) -> Result<Vec<CatalogProduct>, ClientError> {
         self.inner
             .call::<(), _>(Method::GET, "/products", None, request_id)
+            .await
+    }
+
+    /// Long-polls for the product list newer than `since` (epoch, version);
+    /// the catalog holds the call for up to `wait`. This client's timeout
+    /// must be longer than `wait`.
+    pub async fn product_changes(
+        &self,
+        since: Option<(&str, u64)>,
+        wait: Duration,
+    ) -> Result<ProductChanges, ClientError> {
+        let mut path = format!("/product-changes?wait_ms={}", wait.as_millis());
+        if let Some((epoch, version)) = since {
+            path.push_str(&format!("&epoch={}&after={version}", encode_segment(epoch)));
+        }
+        self.inner
+            .call::<(), _>(Method::GET, &path, None, None)
             .await
     }
 

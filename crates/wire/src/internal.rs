@@ -40,6 +40,16 @@ pub struct Released {
     pub returned_to_stock: bool,
 }
 
+/// `GET /product-changes`: the whole product list at a catalog version.
+/// Versions move forward after every commit that changed stock; `epoch`
+/// changes whenever the catalog process restarts (its versions start over).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductChanges {
+    pub epoch: String,
+    pub version: u64,
+    pub products: Vec<CatalogProduct>,
+}
+
 /// `GET /health` of any role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {

@@ -55,6 +55,10 @@ pub trait CatalogStore: Send + Sync + 'static {
         request: ReserveStock,
     ) -> impl Future<Output = Result<ReserveOutcome, StoreError>> + Send;
 
+    /// The catalog's version: it moves forward after every commit that
+    /// changed stock, once the new stock is readable.
+    fn versions(&self) -> tokio::sync::watch::Receiver<u64>;
+
     /// Gives an attempt's held stock back and closes the key for good.
     /// Returns whether stock went back.
     fn release(&self, order_key: String) -> impl Future<Output = Result<bool, StoreError>> + Send;

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
+use tokio::sync::watch;
+
 use sqlx::sqlite::SqliteConnection;
 use storefront_service_kit::sqlite::{
     CommitError, Committer, OwnershipLock, SchemaStep, migrate, open_setup_connection,
@@ -64,6 +66,7 @@ impl Snapshot {
 pub struct SqliteCatalogStore {
     snapshot: Arc<RwLock<Snapshot>>,
     writer: Committer<CatalogWriter>,
+    versions: Arc<watch::Sender<u64>>,
     /// The snapshot is right only while this process is the file's one writer.
     _ownership: OwnershipLock,
 }
@@ -78,10 +81,15 @@ impl SqliteCatalogStore {
         let products = load_products(&mut conn).await?;
         sqlx::Connection::close(conn).await?;
         let snapshot = Arc::new(RwLock::new(Snapshot::new(products)));
-        let writer = Committer::open(path, CatalogWriter::new(Arc::clone(&snapshot)))?;
+        let versions = Arc::new(watch::Sender::new(0));
+        let writer = Committer::open(
+            path,
+            CatalogWriter::new(Arc::clone(&snapshot), Arc::clone(&versions)),
+        )?;
         Ok(Self {
             snapshot,
             writer,
+            versions,
             _ownership: ownership,
         })
     }
@@ -114,6 +122,10 @@ impl CatalogStore for SqliteCatalogStore {
             WriteOutcome::Reserve(outcome) => Ok(outcome),
             WriteOutcome::Release(_) => unreachable_outcome(),
         }
+    }
+
+    fn versions(&self) -> watch::Receiver<u64> {
+        self.versions.subscribe()
     }
 
     async fn release(&self, order_key: String) -> Result<bool, StoreError> {

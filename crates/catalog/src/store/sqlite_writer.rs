@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use rusqlite::{OptionalExtension, Transaction, params};
 use storefront_service_kit::sqlite::BatchApply;
 use storefront_wire::internal::{Reservation, ReserveStock};
+use tokio::sync::watch;
 
 use super::ReserveOutcome;
 use super::sqlite::Snapshot;
@@ -24,11 +25,12 @@ pub(super) enum WriteOutcome {
 
 pub(super) struct CatalogWriter {
     snapshot: Arc<RwLock<Snapshot>>,
+    versions: Arc<watch::Sender<u64>>,
 }
 
 impl CatalogWriter {
-    pub(super) fn new(snapshot: Arc<RwLock<Snapshot>>) -> Self {
-        Self { snapshot }
+    pub(super) fn new(snapshot: Arc<RwLock<Snapshot>>, versions: Arc<watch::Sender<u64>>) -> Self {
+        Self { snapshot, versions }
     }
 }
 
@@ -61,10 +63,17 @@ impl BatchApply for CatalogWriter {
     }
 
     fn after_commit(&mut self, changes: StockChanges) {
-        let mut snapshot = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
-        for (id, quantity) in changes {
-            snapshot.set_quantity(id, quantity);
+        if changes.is_empty() {
+            return;
         }
+        {
+            let mut snapshot = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+            for (id, quantity) in changes {
+                snapshot.set_quantity(id, quantity);
+            }
+        }
+        // After the snapshot: whoever wakes on the new version reads new stock.
+        self.versions.send_modify(|version| *version += 1);
     }
 }
 

@@ -1,0 +1,107 @@
+//! An optional copy of the catalog's products inside the gateway
+//! (`gateway.product_cache = true`), so a query needs no second hop.
+//!
+//! A subscriber long-polls the catalog's `/product-changes`: the catalog
+//! answers as soon as a commit changed stock, so the copy trails the catalog
+//! by the time one reply takes to arrive. While the subscription is broken
+//! (the catalog is down or restarting) the copy is dropped and queries go to
+//! the catalog as without a cache. The copy only answers queries; buys always
+//! go through the catalog's guarded stock update, so a stale copy can make a
+//! client try a buy that is refused, never oversell.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use storefront_wire::CatalogClient;
+use storefront_wire::internal::{CatalogProduct, ProductChanges};
+use tokio_util::sync::CancellationToken;
+
+/// How long the catalog holds each long poll open.
+const POLL_WAIT: Duration = Duration::from_secs(15);
+const FIRST_RETRY: Duration = Duration::from_millis(50);
+const LAST_RETRY: Duration = Duration::from_secs(2);
+
+#[derive(Default)]
+struct Copy {
+    products: Vec<CatalogProduct>,
+    by_name: HashMap<String, usize>,
+}
+
+/// The gateway's copy; `None` while it cannot be trusted.
+pub struct ProductCache {
+    copy: RwLock<Option<Copy>>,
+}
+
+impl ProductCache {
+    /// Starts the subscriber against the catalog at `catalog_url`.
+    pub fn spawn(catalog_url: &str, shutdown: CancellationToken) -> Arc<Self> {
+        let cache = Arc::new(Self {
+            copy: RwLock::new(None),
+        });
+        let client = CatalogClient::new(catalog_url, POLL_WAIT + Duration::from_secs(5));
+        tokio::spawn(subscribe(Arc::clone(&cache), client, shutdown));
+        cache
+    }
+
+    /// `None` if the copy cannot answer now; `Some(None)` for no such product.
+    pub fn product(&self, name: &str) -> Option<Option<CatalogProduct>> {
+        let copy = self.copy.read().unwrap_or_else(|e| e.into_inner());
+        let copy = copy.as_ref()?;
+        Some(copy.by_name.get(name).map(|&i| copy.products[i].clone()))
+    }
+
+    /// Every product, or `None` if the copy cannot answer now.
+    pub fn products(&self) -> Option<Vec<CatalogProduct>> {
+        let copy = self.copy.read().unwrap_or_else(|e| e.into_inner());
+        copy.as_ref().map(|c| c.products.clone())
+    }
+
+    fn install(&self, changes: ProductChanges) {
+        let by_name = changes
+            .products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
+        let copy = Copy {
+            products: changes.products,
+            by_name,
+        };
+        *self.copy.write().unwrap_or_else(|e| e.into_inner()) = Some(copy);
+    }
+
+    fn drop_copy(&self) {
+        *self.copy.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+async fn subscribe(cache: Arc<ProductCache>, client: CatalogClient, shutdown: CancellationToken) {
+    let mut since: Option<(String, u64)> = None;
+    let mut retry = FIRST_RETRY;
+    loop {
+        let poll = client.product_changes(since.as_ref().map(|(e, v)| (e.as_str(), *v)), POLL_WAIT);
+        let result = tokio::select! {
+            result = poll => result,
+            () = shutdown.cancelled() => return,
+        };
+        match result {
+            Ok(changes) => {
+                since = Some((changes.epoch.clone(), changes.version));
+                cache.install(changes);
+                retry = FIRST_RETRY;
+            }
+            Err(e) => {
+                if since.take().is_some() {
+                    tracing::warn!(error = %e, "product cache lost the catalog; queries go to the catalog");
+                }
+                cache.drop_copy();
+                tokio::select! {
+                    () = tokio::time::sleep(retry) => {}
+                    () = shutdown.cancelled() => return,
+                }
+                retry = (retry * 2).min(LAST_RETRY);
+            }
+        }
+    }
+}
