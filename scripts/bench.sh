@@ -11,6 +11,8 @@
 #   4. runs wrk --latency, after a short warm-up per series, for
 #        baseline  GET /                (the ceiling: fixed JSON, no work)
 #        query     GET /products/Tux    (gateway -> catalog)
+#        query-cached  the same on a second gateway with gateway.product_cache
+#                  on (answers from its copy of the product list; opt-in)
 #        buy       POST /orders         (gateway -> orders -> catalog -> orders, durable)
 #      at 1, 10 and 50 connections each;
 #   5. reports req/s, p50, p99, the ratio to the baseline at the same
@@ -26,8 +28,9 @@
 #   BENCH_WARMUP        wrk duration of the warm-up per series   (default 3s)
 #   BENCH_CONNECTIONS   connection counts                        (default "1 10 50")
 #   BENCH_THREADS       wrk threads (capped at the connections)  (default 2)
-#   BENCH_SERIES        which series to run                      (default "baseline query buy")
+#   BENCH_SERIES        which series to run       (default "baseline query query-cached buy")
 #   BENCH_GATEWAY_PORT / BENCH_CATALOG_PORT / BENCH_ORDERS_PORT  (default 18080/18081/18082)
+#   BENCH_CACHED_GATEWAY_PORT  the gateway with the product cache   (default 18083)
 #   BENCH_RESULTS       report file                    (default bench/results/latest.md)
 #   BENCH_TMPDIR        where the fresh data dir goes  (default target/; must be a real
 #                       disk, not tmpfs, or fsync costs nothing and buys look too fast)
@@ -42,10 +45,11 @@ duration="${BENCH_DURATION:-10s}"
 warmup="${BENCH_WARMUP:-3s}"
 connections="${BENCH_CONNECTIONS:-1 10 50}"
 max_threads="${BENCH_THREADS:-2}"
-series_wanted="${BENCH_SERIES:-baseline query buy}"
+series_wanted="${BENCH_SERIES:-baseline query query-cached buy}"
 gateway_port="${BENCH_GATEWAY_PORT:-18080}"
 catalog_port="${BENCH_CATALOG_PORT:-18081}"
 orders_port="${BENCH_ORDERS_PORT:-18082}"
+cached_port="${BENCH_CACHED_GATEWAY_PORT:-18083}"
 results="${BENCH_RESULTS:-$repo/bench/results/latest.md}"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 tmp_root="${BENCH_TMPDIR:-$target_dir}"
@@ -120,7 +124,7 @@ baseline_bin="$target_dir/release/storefront-baseline-server"
 [[ -x "$storefront_bin" ]] || die "missing $storefront_bin"
 [[ -x "$baseline_bin" ]] || die "missing $baseline_bin"
 
-for port in "$gateway_port" "$catalog_port" "$orders_port"; do
+for port in "$gateway_port" "$catalog_port" "$orders_port" "$cached_port"; do
     if [[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]]; then
         die "port $port is already in use (set BENCH_*_PORT)"
     fi
@@ -177,6 +181,15 @@ for role in gateway catalog orders; do
     role_pids+=("${pid_of[$role]}")
 done
 pid_of[baseline]="$baseline_pid"
+
+# A second gateway on the same catalog and orders, with the product cache on.
+cached_url="http://127.0.0.1:$cached_port"
+STOREFRONT_PRODUCT_CACHE=true "$storefront_bin" serve gateway --listen "127.0.0.1:$cached_port" \
+    --catalog-url "http://127.0.0.1:$catalog_port" --orders-url "http://127.0.0.1:$orders_port" \
+    >"$work/cached-gateway.out" 2>"$work/cached-gateway.err" &
+pid_of[cached]=$!
+role_pids+=("${pid_of[cached]}")
+wait_for "$cached_url/products/$product" "${pid_of[cached]}" "cached gateway"
 log "baseline $baseline_url (pid $baseline_pid); gateway $gateway_url (pids: gateway ${pid_of[gateway]}, catalog ${pid_of[catalog]}, orders ${pid_of[orders]})"
 
 # ------------------------------------------------------------ measurement --
@@ -231,8 +244,12 @@ run_wrk() {
     [[ -n "$lua" ]] && args+=(-s "$lua")
 
     local watched=(gateway catalog orders baseline) name
+    # The "gateway" column is whichever gateway this series talks to.
+    declare -A pid_for=()
+    for name in "${watched[@]}"; do pid_for[$name]="${pid_of[$name]}"; done
+    [[ "$series" == query-cached ]] && pid_for[gateway]="${pid_of[cached]}"
     declare -A before=()
-    for name in "${watched[@]}"; do before[$name]="$(cpu_ticks "${pid_of[$name]}")"; done
+    for name in "${watched[@]}"; do before[$name]="$(cpu_ticks "${pid_for[$name]}")"; done
     local m_before m_after start end
     m_before="$(machine_ticks)"
     start="$EPOCHREALTIME"
@@ -256,7 +273,7 @@ run_wrk() {
     local secs shares="" pct
     secs="$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
     for name in "${watched[@]}"; do
-        pct="$(awk -v a="${before[$name]}" -v b="$(cpu_ticks "${pid_of[$name]}")" -v t="$clk_tck" -v s="$secs" \
+        pct="$(awk -v a="${before[$name]}" -v b="$(cpu_ticks "${pid_for[$name]}")" -v t="$clk_tck" -v s="$secs" \
             'BEGIN {printf "%.0f", (b - a) / t / s * 100}')"
         shares+="$pct "
     done
@@ -292,6 +309,7 @@ run_series() {
 wants() { [[ " $series_wanted " == *" $1 "* ]]; }
 wants baseline && run_series baseline "$baseline_url/"
 wants query && run_series query "$gateway_url/products/$product"
+wants query-cached && run_series query-cached "$cached_url/products/$product"
 wants buy && run_series buy "$gateway_url/orders" "$buy_script"
 
 # ----------------------------------------------------------------- report --
@@ -320,6 +338,7 @@ describe() {
     case "$1" in
     baseline) echo "baseline \`GET /\`" ;;
     query) echo "query \`GET /products/$product\`" ;;
+    query-cached) echo "query, product cache on" ;;
     buy) echo "buy \`POST /orders\`" ;;
     esac
 }
@@ -340,7 +359,7 @@ report() {
     echo "| Series | Conns | Req/s | p50 (ms) | p99 (ms) | vs baseline (same conns) | Requests | Non-2xx | Socket errors |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     local s c k
-    for s in baseline query buy; do
+    for s in baseline query query-cached buy; do
         wants "$s" || continue
         for c in $connections; do
             k="$s/$c"
@@ -366,7 +385,7 @@ report() {
     echo "| Series | Conns | gateway | catalog | orders | baseline | wrk | whole machine |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     local g ca o b w m
-    for s in baseline query buy; do
+    for s in baseline query query-cached buy; do
         wants "$s" || continue
         for c in $connections; do
             read -r g ca o b w m <<<"${cpu[$s/$c]}"
@@ -383,6 +402,12 @@ report() {
         pct="$(awk -v g="${rps[query/$top_c]}" -v b="${rps[baseline/$top_c]}" 'BEGIN {printf "%.1f", g / b * 100}')"
         verdict="$(awk -v p="$pct" 'BEGIN {print (p >= 45 ? "**met**" : "**missed**")}')"
         echo "- Query throughput ≥ 45 % of the baseline's at $top_c connections: $pct % → $verdict"
+    fi
+    if wants query-cached && wants baseline; then
+        local pct verdict
+        pct="$(awk -v g="${rps[query-cached/$top_c]}" -v b="${rps[baseline/$top_c]}" 'BEGIN {printf "%.1f", g / b * 100}')"
+        verdict="$(awk -v p="$pct" 'BEGIN {print (p >= 45 ? "**met**" : "**missed**")}')"
+        echo "- The same with the gateway's product cache on (opt-in): $pct % → $verdict"
     fi
     if wants buy; then
         local verdict
