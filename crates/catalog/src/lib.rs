@@ -20,9 +20,13 @@ pub use error::CatalogError;
 pub use product::Product;
 pub use store::{CatalogStore, ReserveOutcome, StoreError, sqlite::SqliteCatalogStore};
 
-/// The catalog's HTTP API over a store.
-pub fn router<S: CatalogStore>(store: Arc<S>, limits: &HttpLimits) -> axum::Router {
-    finish_router(routes::routes(store), limits.body_limits())
+/// The catalog's HTTP API over a store; long polls end when `shutdown` fires.
+pub fn router<S: CatalogStore>(
+    store: Arc<S>,
+    limits: &HttpLimits,
+    shutdown: CancellationToken,
+) -> axum::Router {
+    finish_router(routes::routes(store, shutdown), limits.body_limits())
 }
 
 /// Serves the catalog on `listener` until `shutdown` fires.
@@ -32,5 +36,6 @@ pub async fn run<S: CatalogStore>(
     limits: HttpLimits,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    serve(listener, router(store, &limits), limits, shutdown).await
+    let router = router(store, &limits, shutdown.clone());
+    serve(listener, router, limits, shutdown).await
 }

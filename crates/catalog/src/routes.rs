@@ -11,6 +11,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -20,14 +21,18 @@ use serde::Deserialize;
 use storefront_service_kit::{ApiError, JsonBody, PathParam, data};
 use storefront_wire::ProductName;
 use storefront_wire::internal::{CatalogProduct, Health, ProductChanges, Released, ReserveStock};
+use tokio_util::sync::CancellationToken;
 
 use crate::{CatalogError, CatalogStore, ReserveOutcome};
 
-pub fn routes<S: CatalogStore>(store: Arc<S>) -> Router {
+pub fn routes<S: CatalogStore>(store: Arc<S>, shutdown: CancellationToken) -> Router {
     Router::new()
         .route("/products", get(list_products::<S>))
         .route("/products/{name}", get(product_by_name::<S>))
-        .route("/product-changes", get(product_changes::<S>))
+        .route(
+            "/product-changes",
+            get(product_changes::<S>).layer(Extension(shutdown)),
+        )
         .route("/reservations", post(reserve::<S>))
         .route("/reservations/{key}", delete(release::<S>))
         .route("/health", get(health))
@@ -105,6 +110,7 @@ fn epoch() -> &'static str {
 
 async fn product_changes<S: CatalogStore>(
     State(store): State<Arc<S>>,
+    Extension(shutdown): Extension<CancellationToken>,
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
@@ -112,9 +118,13 @@ async fn product_changes<S: CatalogStore>(
     let known = query.epoch.as_deref() == Some(epoch());
     let newer = |version: &u64| !known || query.after.is_none_or(|after| *version > after);
     let wait = Duration::from_millis(query.wait_ms.unwrap_or(20_000)).min(MAX_WAIT);
-    // Returns at once if already newer; otherwise when it becomes newer, or
-    // when the wait is over (the subscriber then simply asks again).
-    let _ = tokio::time::timeout(wait, versions.wait_for(newer)).await;
+    // Returns at once if already newer; otherwise when it becomes newer, when
+    // the wait is over (the subscriber then simply asks again), or when the
+    // catalog starts shutting down (so a long poll never holds up the drain).
+    tokio::select! {
+        _ = tokio::time::timeout(wait, versions.wait_for(newer)) => {}
+        () = shutdown.cancelled() => {}
+    }
     let version = *versions.borrow();
     let products = store.products().await.map_err(CatalogError::from)?;
     Ok(data(ProductChanges {
