@@ -21,6 +21,27 @@ fn client(target: &str, args: &[&str]) -> (bool, String) {
     (output.status.success(), text)
 }
 
+/// Runs the client off the async runtime (it is a blocking child process).
+async fn run_client(target: String, args: &'static [&'static str]) -> (bool, String) {
+    tokio::task::spawn_blocking(move || client(&target, args))
+        .await
+        .unwrap()
+}
+
+/// A fake gateway listing one product, Tux, plus `routes`; returns its URL.
+async fn fake_store(routes: Router) -> String {
+    let app = routes.route(
+        "/products",
+        get(|| async {
+            axum::Json(json!({"data":[{"id":1,"name":"Tux","price":1.0,"quantity":5}]}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    target
+}
+
 /// The count column of a request kind's row in the report.
 fn count(report: &str, kind: &str) -> u64 {
     report
@@ -34,24 +55,20 @@ fn count(report: &str, kind: &str) -> u64 {
 #[tokio::test]
 async fn mixed_sessions_query_buy_and_verify_every_order() {
     let store = Store::start();
-    let target = store.gateway_url();
-    let (ok, report) = tokio::task::spawn_blocking(move || {
-        client(
-            &target,
-            &[
-                "--sessions",
-                "4",
-                "--iterations",
-                "25",
-                "--p",
-                "0.6",
-                "--seed",
-                "7",
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let (ok, report) = run_client(
+        store.gateway_url(),
+        &[
+            "--sessions",
+            "4",
+            "--iterations",
+            "25",
+            "--p",
+            "0.6",
+            "--seed",
+            "7",
+        ],
+    )
+    .await;
     assert!(ok, "{report}");
     assert_eq!(count(&report, "query"), 100, "{report}");
     let buys = count(&report, "buy");
@@ -68,33 +85,28 @@ async fn mixed_sessions_query_buy_and_verify_every_order() {
 #[tokio::test]
 async fn p_zero_never_buys_and_buy_mode_counts_refusals_when_stock_runs_out() {
     let store = Store::start_with_seed(r#"[{"name":"Kite","price":2,"quantity":10}]"#);
-    let target = store.gateway_url();
-    let t = target.clone();
-    let (ok, report) = tokio::task::spawn_blocking(move || {
-        client(&t, &["--sessions", "2", "--iterations", "10", "--p", "0"])
-    })
-    .await
-    .unwrap();
+    let (ok, report) = run_client(
+        store.gateway_url(),
+        &["--sessions", "2", "--iterations", "10", "--p", "0"],
+    )
+    .await;
     assert!(ok, "{report}");
     assert_eq!(count(&report, "buy"), 0, "{report}");
 
-    let (ok, report) = tokio::task::spawn_blocking(move || {
-        client(
-            &target,
-            &[
-                "--mode",
-                "buy",
-                "--product",
-                "Kite",
-                "--sessions",
-                "3",
-                "--iterations",
-                "5",
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let (ok, report) = run_client(
+        store.gateway_url(),
+        &[
+            "--mode",
+            "buy",
+            "--product",
+            "Kite",
+            "--sessions",
+            "3",
+            "--iterations",
+            "5",
+        ],
+    )
+    .await;
     assert!(ok, "refusals are answers, not failures: {report}");
     let row: Vec<&str> = report
         .lines()
@@ -122,63 +134,45 @@ fn bad_flags_are_refused_with_a_message() {
 #[tokio::test]
 async fn a_store_that_returns_the_wrong_order_fails_the_run() {
     // A fake gateway: every buy gets number 7, and order 7 is something else.
-    let app = Router::new()
-        .route(
-            "/products",
-            get(|| async {
-                axum::Json(json!({"data":[{"id":1,"name":"Tux","price":1.0,"quantity":5}]}))
-            }),
-        )
-        .route(
-            "/products/{name}",
-            get(|| async { axum::Json(json!({"data":{"name":"Tux","price":1.0,"quantity":5}})) }),
-        )
-        .route(
-            "/orders",
-            post(|| async { axum::Json(json!({"data":{"order_number":7}})) }),
-        )
-        .route(
-            "/orders/{n}",
-            get(|| async { axum::Json(json!({"data":{"number":7,"name":"Whale","quantity":1}})) }),
-        );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let target = fake_store(
+        Router::new()
+            .route(
+                "/products/{name}",
+                get(|| async {
+                    axum::Json(json!({"data":{"name":"Tux","price":1.0,"quantity":5}}))
+                }),
+            )
+            .route(
+                "/orders",
+                post(|| async { axum::Json(json!({"data":{"order_number":7}})) }),
+            )
+            .route(
+                "/orders/{n}",
+                get(|| async {
+                    axum::Json(json!({"data":{"number":7,"name":"Whale","quantity":1}}))
+                }),
+            ),
+    )
+    .await;
 
-    let (ok, report) = tokio::task::spawn_blocking(move || {
-        client(
-            &target,
-            &["--sessions", "1", "--iterations", "3", "--p", "1"],
-        )
-    })
-    .await
-    .unwrap();
+    let (ok, report) = run_client(
+        target,
+        &["--sessions", "1", "--iterations", "3", "--p", "1"],
+    )
+    .await;
     assert!(!ok, "a lying store must fail the run: {report}");
     assert!(report.contains("MISMATCH order 7"), "{report}");
 }
 
 #[tokio::test]
 async fn a_store_that_never_answers_fails_the_run_instead_of_hanging_it() {
-    let app = Router::new()
-        .route(
-            "/products",
-            get(|| async {
-                axum::Json(json!({"data":[{"id":1,"name":"Tux","price":1.0,"quantity":5}]}))
-            }),
-        )
-        .route("/products/{name}", get(std::future::pending::<()>));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-
-    let (ok, report) = tokio::task::spawn_blocking(move || {
-        client(
-            &target,
-            &["--sessions", "2", "--iterations", "2", "--timeout", "200ms"],
-        )
-    })
-    .await
-    .unwrap();
+    let target =
+        fake_store(Router::new().route("/products/{name}", get(std::future::pending::<()>))).await;
+    let (ok, report) = run_client(
+        target,
+        &["--sessions", "2", "--iterations", "2", "--timeout", "200ms"],
+    )
+    .await;
     assert!(!ok, "{report}");
     let row: Vec<&str> = report
         .lines()
