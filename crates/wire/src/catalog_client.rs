@@ -5,8 +5,11 @@ use std::time::Duration;
 use http::Method;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-use crate::internal::{CatalogProduct, ProductChanges, Released, ReserveStock};
-use crate::{ClientError, ProductName, Quantity, ServiceClient};
+use crate::internal::{
+    CatalogProduct, Deleted, ProductChanges, Released, Reservation, ReserveStock,
+};
+use crate::shop::{Page, ProductDraft};
+use crate::{ClientError, ServiceClient};
 
 /// Characters escaped in one path segment (RFC 3986 `pchar` minus the unsafe).
 pub const PATH_SEGMENT: &AsciiSet = &CONTROLS
@@ -53,12 +56,61 @@ impl CatalogClient {
             .await
     }
 
+    pub async fn product_by_id(
+        &self,
+        id: i64,
+        request_id: Option<&str>,
+    ) -> Result<CatalogProduct, ClientError> {
+        self.inner
+            .call::<(), _>(Method::GET, &format!("/products/{id}"), None, request_id)
+            .await
+    }
+
+    /// One page of products, ordered by id.
     pub async fn products(
         &self,
+        page: Page,
         request_id: Option<&str>,
     ) -> Result<Vec<CatalogProduct>, ClientError> {
+        let path = format!("/products?{}", page.query());
         self.inner
-            .call::<(), _>(Method::GET, "/products", None, request_id)
+            .call::<(), _>(Method::GET, &path, None, request_id)
+            .await
+    }
+
+    /// Adds a product; a duplicate name is refused with 409.
+    pub async fn create_product(
+        &self,
+        draft: &ProductDraft,
+        request_id: Option<&str>,
+    ) -> Result<CatalogProduct, ClientError> {
+        self.inner
+            .call(Method::POST, "/products", Some(draft), request_id)
+            .await
+    }
+
+    /// Replaces a product's record; 404 when there is no such id.
+    pub async fn update_product(
+        &self,
+        id: i64,
+        draft: &ProductDraft,
+        request_id: Option<&str>,
+    ) -> Result<CatalogProduct, ClientError> {
+        let path = format!("/products/{id}");
+        self.inner
+            .call(Method::PUT, &path, Some(draft), request_id)
+            .await
+    }
+
+    /// Removes a product; 404 when there is no such id.
+    pub async fn delete_product(
+        &self,
+        id: i64,
+        request_id: Option<&str>,
+    ) -> Result<Deleted, ClientError> {
+        let path = format!("/products/{id}");
+        self.inner
+            .call::<(), _>(Method::DELETE, &path, None, request_id)
             .await
     }
 
@@ -79,21 +131,15 @@ impl CatalogClient {
             .await
     }
 
-    /// Takes stock for an order attempt; idempotent per `order_key`.
+    /// Takes stock for every line of an order attempt, all or none;
+    /// idempotent per `order_key`.
     pub async fn reserve(
         &self,
-        order_key: &str,
-        name: &ProductName,
-        quantity: Quantity,
+        request: &ReserveStock,
         request_id: Option<&str>,
-    ) -> Result<crate::internal::Reservation, ClientError> {
-        let body = ReserveStock {
-            order_key: order_key.to_owned(),
-            name: name.clone(),
-            quantity,
-        };
+    ) -> Result<Reservation, ClientError> {
         self.inner
-            .call(Method::POST, "/reservations", Some(&body), request_id)
+            .call(Method::POST, "/reservations", Some(request), request_id)
             .await
     }
 

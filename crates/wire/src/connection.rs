@@ -113,12 +113,29 @@ impl KeepAliveConnection {
         body: Bytes,
         content_type: Option<&str>,
     ) -> Result<RawResponse, ConnectionError> {
+        self.send_with_headers(method, path, body, content_type, &[])
+            .await
+    }
+
+    /// [`Self::send`] with extra headers (an `Authorization`, an
+    /// `Idempotency-Key`…).
+    pub async fn send_with_headers(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Bytes,
+        content_type: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Result<RawResponse, ConnectionError> {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header(header::HOST, &self.authority);
         if let Some(content_type) = content_type {
             request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let request = request.body(Full::new(body))?;
         let sender = &mut self.sender;

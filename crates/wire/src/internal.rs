@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ProductName, Quantity};
+use crate::CustomerId;
+use crate::shop::OrderLine;
 
 /// A product as the catalog reports it; prices travel as integer cents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,26 +12,46 @@ pub struct CatalogProduct {
     pub name: String,
     pub price_cents: i64,
     pub quantity: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
-/// `POST /reservations` to the catalog: take `quantity` units for the order
-/// attempt `order_key`. The key makes the call idempotent: the same key
-/// always gets the first answer, and a released key can never reserve again.
+/// `POST /reservations` to the catalog: take every line's units for the
+/// order attempt `order_key`, all or none. The key makes the call
+/// idempotent: the same key always gets the first answer, and a released key
+/// can never reserve again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReserveStock {
     pub order_key: String,
-    pub name: ProductName,
-    pub quantity: Quantity,
+    pub items: Vec<OrderLine>,
 }
 
-/// A reservation the catalog holds for an order attempt.
+/// A reservation the catalog holds for an order attempt: one entry per
+/// line, in request order, with the price per unit at reservation time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reservation {
     pub order_key: String,
+    pub items: Vec<ReservedItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReservedItem {
     pub product_id: i64,
     pub name: String,
     pub quantity: u32,
     pub price_cents: i64,
+}
+
+/// `POST /orders` to the orders service, from the gateway (both order forms)
+/// and from the carts service (a checkout). A key makes the call idempotent:
+/// a repeat with the same key and request returns the first order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrder {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<CustomerId>,
+    pub items: Vec<OrderLine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// Answer to `DELETE /reservations/<key>`: whether stock went back (false
@@ -38,6 +59,12 @@ pub struct Reservation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Released {
     pub returned_to_stock: bool,
+}
+
+/// Answer to a delete of a product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deleted {
+    pub deleted: bool,
 }
 
 /// `GET /product-changes`: the whole product list at a catalog version.

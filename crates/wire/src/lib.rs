@@ -9,6 +9,7 @@
 pub mod api;
 pub mod catalog_client;
 pub mod connection;
+pub mod customer_id;
 pub mod envelope;
 pub mod internal;
 pub mod money;
@@ -16,9 +17,11 @@ pub mod orders_client;
 pub mod product_name;
 pub mod quantity;
 pub mod service_client;
+pub mod shop;
 
 pub use catalog_client::CatalogClient;
 pub use connection::{ConnectionError, KeepAliveConnection, RawResponse};
+pub use customer_id::CustomerId;
 pub use envelope::{Data, ErrorBody, ErrorDetail};
 pub use money::Money;
 pub use orders_client::OrdersClient;
@@ -29,3 +32,7 @@ pub use service_client::{ClientError, ServiceClient};
 /// Header carrying the id the gateway gives each request, forwarded to every
 /// service the request touches so their logs can be joined.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Header a client sets to make `POST /orders` or a checkout safe to retry:
+/// a repeat with the same key returns the first result and creates nothing.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";

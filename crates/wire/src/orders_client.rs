@@ -4,8 +4,10 @@ use std::time::Duration;
 
 use http::Method;
 
-use crate::api::{OrderPlaced, OrderRecord, PlaceOrder};
-use crate::{ClientError, ServiceClient};
+use crate::api::OrderPlaced;
+use crate::internal::NewOrder;
+use crate::shop::{OrderDetail, Page};
+use crate::{ClientError, CustomerId, ServiceClient};
 
 #[derive(Clone)]
 pub struct OrdersClient {
@@ -19,9 +21,10 @@ impl OrdersClient {
         }
     }
 
+    /// Places an order; idempotent when the order carries a key.
     pub async fn place(
         &self,
-        order: &PlaceOrder,
+        order: &NewOrder,
         request_id: Option<&str>,
     ) -> Result<OrderPlaced, ClientError> {
         self.inner
@@ -33,9 +36,25 @@ impl OrdersClient {
         &self,
         number: u64,
         request_id: Option<&str>,
-    ) -> Result<OrderRecord, ClientError> {
+    ) -> Result<OrderDetail, ClientError> {
         self.inner
             .call::<(), _>(Method::GET, &format!("/orders/{number}"), None, request_id)
+            .await
+    }
+
+    /// One page of orders, oldest first; only one customer's when given.
+    pub async fn list(
+        &self,
+        customer: Option<&CustomerId>,
+        page: Page,
+        request_id: Option<&str>,
+    ) -> Result<Vec<OrderDetail>, ClientError> {
+        let mut path = format!("/orders?{}", page.query());
+        if let Some(customer) = customer {
+            path.push_str(&format!("&customer_id={customer}"));
+        }
+        self.inner
+            .call::<(), _>(Method::GET, &path, None, request_id)
             .await
     }
 }

@@ -127,6 +127,48 @@ impl ServiceClient {
 
         decode_reply(service, status, &bytes)
     }
+
+    /// Passes a request through unchanged and returns the peer's status and
+    /// body whatever they are: for a gateway route that is the service's own
+    /// API. Only a transport failure or timeout is an error.
+    pub async fn relay(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Bytes,
+        headers: &[(&'static str, &str)],
+    ) -> Result<(StatusCode, Bytes), ClientError> {
+        let service = self.service;
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path_and_query}", self.base_url));
+        if !body.is_empty() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(Full::new(body))
+            .map_err(|e| ClientError::unavailable(service, e))?;
+        let exchange = async {
+            let response = self
+                .http
+                .request(request)
+                .await
+                .map_err(|e| ClientError::unavailable(service, e))?;
+            let status = response.status();
+            let bytes = Limited::new(response.into_body(), MAX_REPLY_BYTES)
+                .collect()
+                .await
+                .map_err(|e| ClientError::unavailable(service, e))?
+                .to_bytes();
+            Ok::<_, ClientError>((status, bytes))
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| ClientError::unavailable(service, "timed out"))?
+    }
 }
 
 /// Turns a peer's reply into its data or the matching [`ClientError`].
