@@ -8,20 +8,26 @@
 //! - [`json`]: a JSON body extractor whose every rejection is a clear 4xx.
 //! - [`routing`]: JSON 404/405 fallbacks and the layers every router gets.
 //! - [`telemetry`], [`shutdown`]: logging and signal handling, set up once.
+//! - [`database`], [`sqlite`], [`postgres`], [`schema`]: where a service's
+//!   data lives, how each backend is opened, and embedded migrations.
 
+pub mod database;
 pub mod error;
 pub mod json;
 pub mod path;
+pub mod postgres;
 pub mod request_id;
 pub mod routing;
+pub mod schema;
 pub mod server;
 pub mod shutdown;
 pub mod sqlite;
 pub mod telemetry;
 
+pub use database::DatabaseLocation;
 pub use error::ApiError;
 pub use json::JsonBody;
 pub use path::PathParam;
 pub use request_id::RequestId;
-pub use routing::{data, finish_router};
+pub use routing::{created, data, finish_router};
 pub use server::{HttpLimits, serve};

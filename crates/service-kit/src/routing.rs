@@ -15,6 +15,11 @@ pub fn data<T: Serialize>(value: T) -> Response {
     Json(Data::new(value)).into_response()
 }
 
+/// `201 Created` with `{"data": value}`.
+pub fn created<T: Serialize>(value: T) -> Response {
+    (http::StatusCode::CREATED, Json(Data::new(value))).into_response()
+}
+
 /// Adds the JSON 404 and 405 fallbacks and the body limits to a router.
 pub fn finish_router(router: Router, limits: BodyLimits) -> Router {
     router

@@ -1,0 +1,136 @@
+//! Fresh PostgreSQL databases for tests, one per test, dropped afterwards.
+//!
+//! The server comes from `STOREFRONT_TEST_POSTGRES_URL` (a superuser URL;
+//! `scripts/test.sh` sets it up). Without it the PostgreSQL tests skip with a
+//! notice, unless `STOREFRONT_REQUIRE_POSTGRES=1` (as in CI), where a missing
+//! server is a failure: the suite can never pass by silently not running.
+//!
+//! The functions here block (each runs its work on a thread with its own
+//! runtime), so they work the same from sync and async tests.
+
+use std::future::Future;
+
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
+
+use crate::database::{DatabaseLocation, redact_password};
+
+/// The server the PostgreSQL tests use.
+pub const URL_VAR: &str = "STOREFRONT_TEST_POSTGRES_URL";
+/// When `1`, a missing [`URL_VAR`] fails the test instead of skipping it.
+pub const REQUIRE_VAR: &str = "STOREFRONT_REQUIRE_POSTGRES";
+
+/// A database of its own for one test; dropped (best effort) on drop.
+#[derive(Debug)]
+pub struct TestDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    /// The URL of this test's database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Where a service named `schema` keeps its tables in this database.
+    pub fn location(&self, schema: &str) -> DatabaseLocation {
+        DatabaseLocation::Postgres {
+            url: self.url.clone(),
+            schema: schema.to_owned(),
+        }
+    }
+}
+
+/// A new, empty database on the test server, or `None` (with a notice) when
+/// no server is configured and none is required.
+pub fn fresh_database() -> Option<TestDatabase> {
+    let admin_url = match std::env::var(URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => {
+            if std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1") {
+                panic!("{REQUIRE_VAR}=1 but {URL_VAR} is not set: the PostgreSQL tests cannot run");
+            }
+            eprintln!("notice: {URL_VAR} is not set; skipping a PostgreSQL test");
+            return None;
+        }
+    };
+    let name = format!("sf_test_{}", uuid::Uuid::new_v4().simple());
+    let statement = format!("CREATE DATABASE {name}");
+    if let Err(e) = on_own_runtime(|| admin_statement(&admin_url, statement)) {
+        panic!(
+            "cannot create a test database on {}: {e}",
+            redact_password(&admin_url)
+        );
+    }
+    Some(TestDatabase {
+        url: with_database(&admin_url, &name),
+        admin_url,
+        name,
+    })
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // FORCE ends connections a test's pools still hold.
+        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = on_own_runtime(|| admin_statement(&self.admin_url, statement)) {
+            eprintln!("notice: could not drop test database {}: {e}", self.name);
+        }
+    }
+}
+
+async fn admin_statement(admin_url: &str, statement: String) -> Result<(), sqlx::Error> {
+    let mut conn = PgConnection::connect(admin_url).await?;
+    conn.execute(AssertSqlSafe(statement)).await?;
+    conn.close().await
+}
+
+/// Runs a future to completion on a new thread with its own runtime, so it
+/// can be called from inside or outside a tokio runtime alike.
+fn on_own_runtime<F, T>(make: impl FnOnce() -> F + Send) -> T
+where
+    F: Future<Output = T>,
+    T: Send,
+{
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a test runtime")
+                    .block_on(make())
+            })
+            .join()
+            .expect("the test database thread panicked")
+    })
+}
+
+/// `url` with its database (the path) replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_at(url.find('?').unwrap_or(url.len()));
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let path = base[authority..]
+        .find('/')
+        .map_or(base.len(), |i| authority + i);
+    format!("{}/{database}{query}", &base[..path])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_is_swapped_and_the_rest_kept() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres", "t1"),
+            "postgres://u:p@h:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/postgres?sslmode=disable", "t1"),
+            "postgres://u:p@h/t1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
+    }
+}
