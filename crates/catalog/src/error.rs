@@ -8,12 +8,22 @@ use crate::StoreError;
 pub enum CatalogError {
     #[error("product not found")]
     ProductNotFound,
+    #[error("product {0} not found")]
+    LineProductNotFound(String),
     #[error("invalid product name: {0}")]
     InvalidName(String),
-    #[error("insufficient stock: {available} available")]
-    InsufficientStock { available: i64 },
+    #[error("invalid product: {0}")]
+    InvalidProduct(String),
+    #[error("a product with this name already exists")]
+    DuplicateName,
+    #[error("insufficient stock of {product}: {available} available")]
+    InsufficientStock { product: String, available: i64 },
+    #[error("an order needs at least one and at most {0} items")]
+    BadLineCount(usize),
     #[error("order attempt was already refused or released")]
     AttemptClosed,
+    #[error("{0}")]
+    BadQuery(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -21,11 +31,18 @@ pub enum CatalogError {
 impl From<CatalogError> for ApiError {
     fn from(error: CatalogError) -> Self {
         match error {
-            CatalogError::ProductNotFound => ApiError::not_found(error.to_string()),
-            CatalogError::InvalidName(_) => ApiError::bad_request(error.to_string()),
-            CatalogError::InsufficientStock { .. } | CatalogError::AttemptClosed => {
-                ApiError::conflict(error.to_string())
+            CatalogError::ProductNotFound | CatalogError::LineProductNotFound(_) => {
+                ApiError::not_found(error.to_string())
             }
+            CatalogError::InvalidName(_) | CatalogError::BadQuery(_) => {
+                ApiError::bad_request(error.to_string())
+            }
+            CatalogError::InvalidProduct(_) | CatalogError::BadLineCount(_) => {
+                ApiError::unprocessable(error.to_string())
+            }
+            CatalogError::InsufficientStock { .. }
+            | CatalogError::AttemptClosed
+            | CatalogError::DuplicateName => ApiError::conflict(error.to_string()),
             CatalogError::Store(e) => e.into(),
         }
     }

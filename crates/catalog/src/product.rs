@@ -8,6 +8,7 @@ pub struct Product {
     pub name: String,
     pub price_cents: i64,
     pub quantity: i64,
+    pub description: Option<String>,
 }
 
 impl From<Product> for CatalogProduct {
@@ -17,6 +18,7 @@ impl From<Product> for CatalogProduct {
             name: p.name,
             price_cents: p.price_cents,
             quantity: p.quantity,
+            description: p.description,
         }
     }
 }

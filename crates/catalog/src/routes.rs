@@ -1,7 +1,11 @@
 //! The catalog's internal HTTP API (called by the gateway and orders):
 //!
-//! - `GET /products`, `GET /products/{name}`: products with prices in cents.
-//! - `POST /reservations`: take stock for an order attempt (idempotent by key).
+//! - `GET /products?limit&offset`, `GET /products/{name|id}`: products with
+//!   prices in cents.
+//! - `POST /products`, `PUT /products/{id}`, `DELETE /products/{id}`:
+//!   administration (the gateway checks the admin token before relaying).
+//! - `POST /reservations`: take stock for every line of an order attempt,
+//!   all or none (idempotent by key).
 //! - `DELETE /reservations/{key}`: give it back and close the key.
 //! - `GET /product-changes?epoch=E&after=V&wait_ms=T`: the product list as
 //!   soon as the catalog's version passes `V` (or its epoch is not `E`), or
@@ -18,17 +22,29 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
-use storefront_service_kit::{ApiError, JsonBody, PathParam, data};
+use storefront_service_kit::{ApiError, JsonBody, PathParam, created, data};
 use storefront_wire::ProductName;
-use storefront_wire::internal::{CatalogProduct, Health, ProductChanges, Released, ReserveStock};
+use storefront_wire::internal::{
+    CatalogProduct, Deleted, Health, ProductChanges, Released, ReserveStock,
+};
+use storefront_wire::shop::{MAX_ORDER_LINES, Page, ProductDraft, ProductRef};
 use tokio_util::sync::CancellationToken;
 
-use crate::{CatalogError, CatalogStore, ReserveOutcome};
+use crate::store::AdminOutcome;
+use crate::{CatalogError, CatalogStore, Product, ReserveOutcome};
 
 pub fn routes<S: CatalogStore>(store: Arc<S>, shutdown: CancellationToken) -> Router {
     Router::new()
-        .route("/products", get(list_products::<S>))
-        .route("/products/{name}", get(product_by_name::<S>))
+        .route(
+            "/products",
+            get(list_products::<S>).post(create_product::<S>),
+        )
+        .route(
+            "/products/{key}",
+            get(product::<S>)
+                .put(update_product::<S>)
+                .delete(delete_product::<S>),
+        )
         .route(
             "/product-changes",
             get(product_changes::<S>).layer(Extension(shutdown)),
@@ -39,11 +55,20 @@ pub fn routes<S: CatalogStore>(store: Arc<S>, shutdown: CancellationToken) -> Ro
         .with_state(store)
 }
 
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
 async fn list_products<S: CatalogStore>(
     State(store): State<Arc<S>>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, CatalogError> {
+    let Query(query) = query.map_err(|e| CatalogError::BadQuery(e.body_text()))?;
+    let page = Page::new(query.limit, query.offset).map_err(CatalogError::BadQuery)?;
     let products: Vec<CatalogProduct> = store
-        .products()
+        .products(page)
         .await?
         .into_iter()
         .map(Into::into)
@@ -51,27 +76,91 @@ async fn list_products<S: CatalogStore>(
     Ok(data(products))
 }
 
-async fn product_by_name<S: CatalogStore>(
+/// `/products/{key}`: an all-digit key is an id, anything else a name
+/// (names always contain a non-digit, so the two never collide).
+async fn product<S: CatalogStore>(
     State(store): State<Arc<S>>,
-    PathParam(name): PathParam<String>,
+    PathParam(key): PathParam<String>,
 ) -> Result<Response, CatalogError> {
-    let name = ProductName::parse(name).map_err(CatalogError::InvalidName)?;
-    let product = store
-        .product_by_name(name.as_str())
-        .await?
-        .ok_or(CatalogError::ProductNotFound)?;
+    let product = match parse_id(&key) {
+        Some(id) => store.product_by_id(id?).await?,
+        None => {
+            let name = ProductName::parse(key).map_err(CatalogError::InvalidName)?;
+            store.product_by_name(name.as_str()).await?
+        }
+    };
+    let product = product.ok_or(CatalogError::ProductNotFound)?;
     Ok(data(CatalogProduct::from(product)))
+}
+
+/// `Some` when the key is all digits: the id, or not-found if it overflows.
+fn parse_id(key: &str) -> Option<Result<i64, CatalogError>> {
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(key.parse().map_err(|_| CatalogError::ProductNotFound))
+}
+
+fn product_id(key: &str) -> Result<i64, CatalogError> {
+    parse_id(key).unwrap_or(Err(CatalogError::ProductNotFound))
+}
+
+async fn create_product<S: CatalogStore>(
+    State(store): State<Arc<S>>,
+    JsonBody(draft): JsonBody<ProductDraft>,
+) -> Result<Response, CatalogError> {
+    draft.validate().map_err(CatalogError::InvalidProduct)?;
+    let product = admin_result(store.create_product(draft).await?)?;
+    Ok(created(CatalogProduct::from(product)))
+}
+
+async fn update_product<S: CatalogStore>(
+    State(store): State<Arc<S>>,
+    PathParam(key): PathParam<String>,
+    JsonBody(draft): JsonBody<ProductDraft>,
+) -> Result<Response, CatalogError> {
+    let id = product_id(&key)?;
+    draft.validate().map_err(CatalogError::InvalidProduct)?;
+    let product = admin_result(store.update_product(id, draft).await?)?;
+    Ok(data(CatalogProduct::from(product)))
+}
+
+async fn delete_product<S: CatalogStore>(
+    State(store): State<Arc<S>>,
+    PathParam(key): PathParam<String>,
+) -> Result<Response, CatalogError> {
+    let id = product_id(&key)?;
+    if !store.delete_product(id).await? {
+        return Err(CatalogError::ProductNotFound);
+    }
+    Ok(data(Deleted { deleted: true }))
+}
+
+fn admin_result(outcome: AdminOutcome) -> Result<Product, CatalogError> {
+    match outcome {
+        AdminOutcome::Done(product) => Ok(product),
+        AdminOutcome::NotFound => Err(CatalogError::ProductNotFound),
+        AdminOutcome::DuplicateName => Err(CatalogError::DuplicateName),
+    }
 }
 
 async fn reserve<S: CatalogStore>(
     State(store): State<Arc<S>>,
     JsonBody(request): JsonBody<ReserveStock>,
 ) -> Result<Response, CatalogError> {
+    if request.items.is_empty() || request.items.len() > MAX_ORDER_LINES {
+        return Err(CatalogError::BadLineCount(MAX_ORDER_LINES));
+    }
     match store.reserve(request).await? {
         ReserveOutcome::Reserved(reservation) => Ok(data(reservation)),
-        ReserveOutcome::UnknownProduct => Err(CatalogError::ProductNotFound),
-        ReserveOutcome::InsufficientStock { available } => {
-            Err(CatalogError::InsufficientStock { available })
+        ReserveOutcome::UnknownProduct(product) => {
+            Err(CatalogError::LineProductNotFound(match product {
+                ProductRef::Name(name) => name.to_string(),
+                ProductRef::Id(id) => format!("#{id}"),
+            }))
+        }
+        ReserveOutcome::InsufficientStock { product, available } => {
+            Err(CatalogError::InsufficientStock { product, available })
         }
         ReserveOutcome::AttemptClosed => Err(CatalogError::AttemptClosed),
     }
@@ -126,7 +215,16 @@ async fn product_changes<S: CatalogStore>(
         () = shutdown.cancelled() => {}
     }
     let version = *versions.borrow();
-    let products = store.products().await.map_err(CatalogError::from)?;
+    // The change feed carries the whole list; it is meant for catalogs of a
+    // size a gateway can cache.
+    let everything = Page {
+        limit: u32::MAX,
+        offset: 0,
+    };
+    let products = store
+        .products(everything)
+        .await
+        .map_err(CatalogError::from)?;
     Ok(data(ProductChanges {
         epoch: epoch().to_owned(),
         version,

@@ -15,6 +15,8 @@ pub struct SeedProduct {
     pub name: ProductName,
     pub price: Money,
     pub quantity: u32,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// Reads a seed file, or the built-in list when `path` is `None`.

@@ -1,6 +1,6 @@
 //! Where the catalog keeps its data. The trait is what the routes need; each
-//! backend (SQLite now, PostgreSQL next) implements it with the same
-//! guarantees: reservations are atomic and idempotent per order key.
+//! backend (SQLite, PostgreSQL) implements it with the same guarantees:
+//! reservations are atomic across their lines and idempotent per order key.
 
 pub mod sqlite;
 mod sqlite_writer;
@@ -8,6 +8,7 @@ mod sqlite_writer;
 use std::future::Future;
 
 use storefront_wire::internal::{Reservation, ReserveStock};
+use storefront_wire::shop::{Page, ProductDraft, ProductRef};
 
 use crate::Product;
 
@@ -31,32 +32,64 @@ pub enum StoreError {
 pub enum ReserveOutcome {
     /// Stock is held for the attempt (now, or by an earlier identical request).
     Reserved(Reservation),
-    UnknownProduct,
+    UnknownProduct(ProductRef),
     InsufficientStock {
+        product: String,
         available: i64,
     },
     /// The key was refused or released before; it can never take stock.
     AttemptClosed,
 }
 
+/// What an administrator's change came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminOutcome {
+    Done(Product),
+    NotFound,
+    DuplicateName,
+}
+
 pub trait CatalogStore: Send + Sync + 'static {
-    /// Every product, ordered by id.
-    fn products(&self) -> impl Future<Output = Result<Vec<Product>, StoreError>> + Send;
+    /// One page of products, ordered by id.
+    fn products(&self, page: Page)
+    -> impl Future<Output = Result<Vec<Product>, StoreError>> + Send;
 
     fn product_by_name(
         &self,
         name: &str,
     ) -> impl Future<Output = Result<Option<Product>, StoreError>> + Send;
 
-    /// Takes stock for an order attempt, all or nothing; the same key always
-    /// gets the same outcome.
+    fn product_by_id(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Product>, StoreError>> + Send;
+
+    /// Adds a product under a new id (ids are never reused).
+    fn create_product(
+        &self,
+        draft: ProductDraft,
+    ) -> impl Future<Output = Result<AdminOutcome, StoreError>> + Send;
+
+    /// Replaces a product's name, price, stock and description.
+    fn update_product(
+        &self,
+        id: i64,
+        draft: ProductDraft,
+    ) -> impl Future<Output = Result<AdminOutcome, StoreError>> + Send;
+
+    /// Removes a product; returns whether it existed. Stock an open attempt
+    /// holds for it is simply not returned anywhere if that attempt aborts.
+    fn delete_product(&self, id: i64) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Takes stock for every line of an order attempt, all or nothing; the
+    /// same key always gets the same outcome.
     fn reserve(
         &self,
         request: ReserveStock,
     ) -> impl Future<Output = Result<ReserveOutcome, StoreError>> + Send;
 
     /// The catalog's version: it moves forward after every commit that
-    /// changed stock, once the new stock is readable.
+    /// changed products, once the change is readable.
     fn versions(&self) -> tokio::sync::watch::Receiver<u64>;
 
     /// Gives an attempt's held stock back and closes the key for good.

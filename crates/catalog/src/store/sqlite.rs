@@ -6,7 +6,7 @@
 //! stock that is not durable. Buys never trust the copy; they go through the
 //! conditional `UPDATE` in the database.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
@@ -17,48 +17,61 @@ use storefront_service_kit::sqlite::{
     CommitError, Committer, OwnershipLock, SchemaStep, migrate, open_setup_connection,
 };
 use storefront_wire::internal::ReserveStock;
+use storefront_wire::shop::{Page, ProductDraft};
 
-use super::sqlite_writer::{CatalogWriter, WriteCommand, WriteOutcome};
-use super::{CatalogStore, ReserveOutcome, StoreError};
+use super::sqlite_writer::{CatalogWriter, ProductChange, WriteCommand, WriteOutcome};
+use super::{AdminOutcome, CatalogStore, ReserveOutcome, StoreError};
 use crate::Product;
 use crate::seed::SeedProduct;
 
-const SCHEMA: &[SchemaStep] = &[SchemaStep {
-    version: 1,
-    description: "products and reservations",
-    sql: include_str!("../../migrations/sqlite/0001_products.sql"),
-}];
+const SCHEMA: &[SchemaStep] = &[
+    SchemaStep {
+        version: 1,
+        description: "products and reservations",
+        sql: include_str!("../../migrations/sqlite/0001_products.sql"),
+    },
+    SchemaStep {
+        version: 2,
+        description: "descriptions and multi-line reservations",
+        sql: include_str!("../../migrations/sqlite/0002_shop.sql"),
+    },
+];
 
-/// Committed products, indexed by name.
+/// Committed products, by id and by name.
 #[derive(Debug, Default)]
 pub(super) struct Snapshot {
-    products: Vec<Product>,
-    by_name: HashMap<String, usize>,
-    by_id: HashMap<i64, usize>,
+    by_id: BTreeMap<i64, Product>,
+    by_name: HashMap<String, i64>,
 }
 
 impl Snapshot {
     fn new(products: Vec<Product>) -> Self {
-        let by_name = products
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.name.clone(), i))
-            .collect();
-        let by_id = products
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id, i))
-            .collect();
-        Self {
-            products,
-            by_name,
-            by_id,
+        let mut snapshot = Self::default();
+        for product in products {
+            snapshot.apply(ProductChange::Upsert(product));
         }
+        snapshot
     }
 
-    pub(super) fn set_quantity(&mut self, id: i64, quantity: i64) {
-        if let Some(&i) = self.by_id.get(&id) {
-            self.products[i].quantity = quantity;
+    pub(super) fn apply(&mut self, change: ProductChange) {
+        match change {
+            ProductChange::Stock { id, quantity } => {
+                if let Some(product) = self.by_id.get_mut(&id) {
+                    product.quantity = quantity;
+                }
+            }
+            ProductChange::Upsert(product) => {
+                if let Some(old) = self.by_id.get(&product.id) {
+                    self.by_name.remove(&old.name);
+                }
+                self.by_name.insert(product.name.clone(), product.id);
+                self.by_id.insert(product.id, product);
+            }
+            ProductChange::Removed(id) => {
+                if let Some(old) = self.by_id.remove(&id) {
+                    self.by_name.remove(&old.name);
+                }
+            }
         }
     }
 }
@@ -109,18 +122,54 @@ impl SqliteCatalogStore {
 }
 
 impl CatalogStore for SqliteCatalogStore {
-    async fn products(&self) -> Result<Vec<Product>, StoreError> {
-        Ok(self.read(|s| s.products.clone()))
+    async fn products(&self, page: Page) -> Result<Vec<Product>, StoreError> {
+        Ok(self.read(|s| {
+            s.by_id
+                .values()
+                .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+                .take(page.limit as usize)
+                .cloned()
+                .collect()
+        }))
     }
 
     async fn product_by_name(&self, name: &str) -> Result<Option<Product>, StoreError> {
-        Ok(self.read(|s| s.by_name.get(name).map(|&i| s.products[i].clone())))
+        Ok(self.read(|s| s.by_name.get(name).and_then(|id| s.by_id.get(id)).cloned()))
+    }
+
+    async fn product_by_id(&self, id: i64) -> Result<Option<Product>, StoreError> {
+        Ok(self.read(|s| s.by_id.get(&id).cloned()))
+    }
+
+    async fn create_product(&self, draft: ProductDraft) -> Result<AdminOutcome, StoreError> {
+        match self.write(WriteCommand::Create(draft)).await? {
+            WriteOutcome::Admin(outcome) => Ok(outcome),
+            _ => unreachable_outcome(),
+        }
+    }
+
+    async fn update_product(
+        &self,
+        id: i64,
+        draft: ProductDraft,
+    ) -> Result<AdminOutcome, StoreError> {
+        match self.write(WriteCommand::Update { id, draft }).await? {
+            WriteOutcome::Admin(outcome) => Ok(outcome),
+            _ => unreachable_outcome(),
+        }
+    }
+
+    async fn delete_product(&self, id: i64) -> Result<bool, StoreError> {
+        match self.write(WriteCommand::Delete { id }).await? {
+            WriteOutcome::Deleted(existed) => Ok(existed),
+            _ => unreachable_outcome(),
+        }
     }
 
     async fn reserve(&self, request: ReserveStock) -> Result<ReserveOutcome, StoreError> {
         match self.write(WriteCommand::Reserve(request)).await? {
             WriteOutcome::Reserve(outcome) => Ok(outcome),
-            WriteOutcome::Release(_) => unreachable_outcome(),
+            _ => unreachable_outcome(),
         }
     }
 
@@ -131,7 +180,7 @@ impl CatalogStore for SqliteCatalogStore {
     async fn release(&self, order_key: String) -> Result<bool, StoreError> {
         match self.write(WriteCommand::Release { order_key }).await? {
             WriteOutcome::Release(returned) => Ok(returned),
-            WriteOutcome::Reserve(_) => unreachable_outcome(),
+            _ => unreachable_outcome(),
         }
     }
 }
@@ -154,12 +203,15 @@ async fn seed_once(conn: &mut SqliteConnection, seed: &[SeedProduct]) -> Result<
     }
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     for product in seed {
-        sqlx::query("INSERT INTO products (name, price_cents, quantity) VALUES (?, ?, ?)")
-            .bind(product.name.as_str())
-            .bind(product.price.cents())
-            .bind(i64::from(product.quantity))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO products (name, price_cents, quantity, description) VALUES (?, ?, ?, ?)",
+        )
+        .bind(product.name.as_str())
+        .bind(product.price.cents())
+        .bind(i64::from(product.quantity))
+        .bind(product.description.as_deref())
+        .execute(&mut *conn)
+        .await?;
     }
     sqlx::query("INSERT INTO catalog_meta (key, value) VALUES ('seeded', datetime('now'))")
         .execute(&mut *conn)
@@ -170,17 +222,19 @@ async fn seed_once(conn: &mut SqliteConnection, seed: &[SeedProduct]) -> Result<
 }
 
 async fn load_products(conn: &mut SqliteConnection) -> Result<Vec<Product>, StoreError> {
-    let rows: Vec<(i64, String, i64, i64)> =
-        sqlx::query_as("SELECT id, name, price_cents, quantity FROM products ORDER BY id")
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows: Vec<(i64, String, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, name, price_cents, quantity, description FROM products ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, price_cents, quantity)| Product {
+        .map(|(id, name, price_cents, quantity, description)| Product {
             id,
             name,
             price_cents,
             quantity,
+            description,
         })
         .collect())
 }
