@@ -1,15 +1,16 @@
-//! The buy saga: pending → reserve → confirm, with every failure path
+//! The buy saga: pending → reserve (every line) → confirm, with every failure path
 //! ending in a state the reconciler can finish.
 
 use std::sync::Arc;
 
 use http::StatusCode;
-use storefront_wire::api::PlaceOrder;
-use storefront_wire::{CatalogClient, ClientError};
+use storefront_wire::internal::{NewOrder, ReserveStock};
+use storefront_wire::shop::{MAX_ORDER_LINES, OrderDetail, Page};
+use storefront_wire::{CatalogClient, ClientError, CustomerId};
 
 use crate::OrdersError;
 use crate::reconciler::{Reconciler, abandon};
-use crate::store::{OrderRow, OrdersStore, PendingOrder};
+use crate::store::{BeginOutcome, OrderRequest, OrdersStore, PendingOrder};
 
 /// Takes orders: owns the store, the catalog client and the reconciler.
 pub struct OrderDesk<S> {
@@ -31,31 +32,47 @@ impl<S: OrdersStore> OrderDesk<S> {
         &self.reconciler
     }
 
-    /// Places one order; returns its number once it is durable.
+    /// Places one order; returns its number once it is durable. With an
+    /// idempotency key, a repeat of the same request returns the first
+    /// order's number instead.
     pub async fn place(
         &self,
-        order: PlaceOrder,
+        order: NewOrder,
         request_id: Option<&str>,
     ) -> Result<u64, OrdersError> {
+        if order.items.is_empty() || order.items.len() > MAX_ORDER_LINES {
+            return Err(OrdersError::BadLineCount);
+        }
         let key = uuid::Uuid::new_v4().simple().to_string();
-        self.store
+        let request = OrderRequest {
+            customer_id: order.customer_id,
+            items: order.items,
+        };
+        let single_line = request.items.len() == 1;
+        let begun = self
+            .store
             .begin(PendingOrder {
                 order_key: key.clone(),
-                name: order.name.clone(),
-                quantity: order.quantity,
+                request: request.clone(),
+                idempotency_key: order.idempotency_key,
             })
             .await?;
+        match begun {
+            BeginOutcome::Started => {}
+            BeginOutcome::Replay {
+                number,
+                same_request: true,
+            } => return Ok(number),
+            BeginOutcome::Replay { .. } => return Err(OrdersError::IdempotencyKeyReused),
+            BeginOutcome::InProgress => return Err(OrdersError::InProgress),
+        }
 
-        match self
-            .catalog
-            .reserve(&key, &order.name, order.quantity, request_id)
-            .await
-        {
-            Ok(reservation) => match self
-                .store
-                .confirm(key.clone(), reservation.price_cents)
-                .await
-            {
+        let reserve = ReserveStock {
+            order_key: key.clone(),
+            items: request.items,
+        };
+        match self.catalog.reserve(&reserve, request_id).await {
+            Ok(reservation) => match self.store.confirm(key.clone(), reservation.items).await {
                 Ok(number) => Ok(number),
                 Err(e) => {
                     // Stock is held but the order is not written: give it back.
@@ -71,7 +88,11 @@ impl<S: OrdersStore> OrderDesk<S> {
                     self.reconciler.adopt(key);
                 }
                 Err(match status {
-                    StatusCode::NOT_FOUND => OrdersError::ProductNotFound,
+                    // The lab protocol's message for its one-line orders.
+                    StatusCode::NOT_FOUND if single_line => {
+                        OrdersError::ProductNotFound("product not found".into())
+                    }
+                    StatusCode::NOT_FOUND => OrdersError::ProductNotFound(message),
                     StatusCode::CONFLICT if message.starts_with("insufficient stock") => {
                         OrdersError::InsufficientStock(message)
                     }
@@ -93,10 +114,18 @@ impl<S: OrdersStore> OrderDesk<S> {
         }
     }
 
-    pub async fn order(&self, number: u64) -> Result<OrderRow, OrdersError> {
+    pub async fn order(&self, number: u64) -> Result<OrderDetail, OrdersError> {
         self.store
             .order(number)
             .await?
             .ok_or(OrdersError::OrderNotFound)
+    }
+
+    pub async fn orders(
+        &self,
+        customer: Option<CustomerId>,
+        page: Page,
+    ) -> Result<Vec<OrderDetail>, OrdersError> {
+        Ok(self.store.orders(customer, page).await?)
     }
 }

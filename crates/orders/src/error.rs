@@ -2,12 +2,23 @@
 
 use storefront_service_kit::ApiError;
 
+use storefront_wire::shop::MAX_ORDER_LINES;
+
 use crate::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrdersError {
-    #[error("product not found")]
-    ProductNotFound,
+    #[error("{0}")]
+    ProductNotFound(String),
+    #[error("an order needs at least one and at most {MAX_ORDER_LINES} items")]
+    BadLineCount,
+    /// A retry carried the key of an earlier, different request.
+    #[error("this idempotency key was already used for a different order")]
+    IdempotencyKeyReused,
+    #[error("an order with this idempotency key is in progress; retry shortly")]
+    InProgress,
+    #[error("{0}")]
+    BadQuery(String),
     #[error("{0}")]
     InsufficientStock(String),
     #[error("order not found")]
@@ -30,13 +41,18 @@ pub enum OrdersError {
 impl From<OrdersError> for ApiError {
     fn from(error: OrdersError) -> Self {
         match error {
-            OrdersError::ProductNotFound | OrdersError::OrderNotFound => {
+            OrdersError::ProductNotFound(_) | OrdersError::OrderNotFound => {
                 ApiError::not_found(error.to_string())
             }
-            OrdersError::BadOrderNumber => ApiError::bad_request(error.to_string()),
-            OrdersError::InsufficientStock(_) | OrdersError::CatalogRefused(_) => {
-                ApiError::conflict(error.to_string())
+            OrdersError::BadOrderNumber | OrdersError::BadQuery(_) => {
+                ApiError::bad_request(error.to_string())
             }
+            OrdersError::BadLineCount | OrdersError::IdempotencyKeyReused => {
+                ApiError::unprocessable(error.to_string())
+            }
+            OrdersError::InsufficientStock(_)
+            | OrdersError::CatalogRefused(_)
+            | OrdersError::InProgress => ApiError::conflict(error.to_string()),
             OrdersError::CatalogUnavailable => ApiError::unavailable(error.to_string()),
             OrdersError::Store(StoreError::Unavailable(cause)) => {
                 tracing::warn!(%cause, "order storage unavailable");

@@ -24,7 +24,7 @@ const LAST_RETRY: Duration = Duration::from_secs(2);
 const SWEEP_EVERY: Duration = Duration::from_secs(15);
 /// An attempt pending this long is stuck: a live buy finishes within a few
 /// catalog timeouts.
-const STUCK_AFTER: Duration = Duration::from_secs(60);
+pub const STUCK_AFTER: Duration = Duration::from_secs(60);
 
 /// Why an attempt could not be abandoned yet (it stays pending; retry later).
 #[derive(Debug, thiserror::Error)]

@@ -1,24 +1,29 @@
 //! The orders service's internal HTTP API (called by the gateway):
 //!
-//! - `POST /orders` `{"name","quantity"}` → `{"order_number"}`.
-//! - `GET /orders/{number}` → `{"number","name","quantity"}`.
+//! - `POST /orders` `NewOrder` → `{"order_number"}` (idempotent by key).
+//! - `GET /orders/{number}` → `OrderDetail`.
+//! - `GET /orders?customer_id&limit&offset` → a page of `OrderDetail`.
 //! - `GET /health` → status and the count of unresolved attempts.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use serde::Deserialize;
 use storefront_service_kit::{JsonBody, PathParam, RequestId, data};
-use storefront_wire::api::{OrderPlaced, OrderRecord, PlaceOrder};
-use storefront_wire::internal::Health;
+use storefront_wire::CustomerId;
+use storefront_wire::api::OrderPlaced;
+use storefront_wire::internal::{Health, NewOrder};
+use storefront_wire::shop::Page;
 
 use crate::{OrderDesk, OrdersError, OrdersStore};
 
 pub fn routes<S: OrdersStore>(desk: Arc<OrderDesk<S>>) -> Router {
     Router::new()
-        .route("/orders", post(place::<S>))
+        .route("/orders", post(place::<S>).get(list::<S>))
         .route("/orders/{number}", get(order::<S>))
         .route("/health", get(health::<S>))
         .with_state(desk)
@@ -27,7 +32,7 @@ pub fn routes<S: OrdersStore>(desk: Arc<OrderDesk<S>>) -> Router {
 async fn place<S: OrdersStore>(
     State(desk): State<Arc<OrderDesk<S>>>,
     request_id: RequestId,
-    JsonBody(order): JsonBody<PlaceOrder>,
+    JsonBody(order): JsonBody<NewOrder>,
 ) -> Result<Response, OrdersError> {
     // The saga runs in its own task: if the caller disconnects, hyper drops
     // this handler, and a saga cancelled between reserve and confirm would
@@ -45,12 +50,28 @@ async fn order<S: OrdersStore>(
     PathParam(number): PathParam<String>,
 ) -> Result<Response, OrdersError> {
     let number = parse_order_number(&number)?;
-    let row = desk.order(number).await?;
-    Ok(data(OrderRecord {
-        number: row.number,
-        name: row.name,
-        quantity: row.quantity,
-    }))
+    Ok(data(desk.order(number).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    customer_id: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u64>,
+}
+
+async fn list<S: OrdersStore>(
+    State(desk): State<Arc<OrderDesk<S>>>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, OrdersError> {
+    let Query(query) = query.map_err(|e| OrdersError::BadQuery(e.body_text()))?;
+    let page = Page::new(query.limit, query.offset).map_err(OrdersError::BadQuery)?;
+    let customer = query
+        .customer_id
+        .map(CustomerId::parse)
+        .transpose()
+        .map_err(OrdersError::BadQuery)?;
+    Ok(data(desk.orders(customer, page).await?))
 }
 
 /// Plain decimal digits only: no sign, no spaces, no hex.

@@ -1,12 +1,18 @@
 //! Where the orders service keeps its intent log and order log.
 
+mod lines;
 pub mod sqlite;
 mod sqlite_writer;
+
+pub use lines::{LineRow, group_lines};
 
 use std::future::Future;
 use std::time::Duration;
 
-use storefront_wire::{ProductName, Quantity};
+use serde::{Deserialize, Serialize};
+use storefront_wire::CustomerId;
+use storefront_wire::internal::ReservedItem;
+use storefront_wire::shop::{OrderDetail, OrderLine, Page};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -22,35 +28,62 @@ pub enum StoreError {
     Ownership(#[from] storefront_service_kit::sqlite::OwnershipError),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored request is unreadable: {0}")]
+    Corrupt(String),
+}
+
+/// What an order asks for; stored as JSON with its attempt (and with the
+/// order, when keyed, so a retry can be compared with it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<CustomerId>,
+    pub items: Vec<OrderLine>,
+}
+
+impl OrderRequest {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }
 
 /// An attempt written before the catalog is asked for stock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingOrder {
     pub order_key: String,
-    pub name: ProductName,
-    pub quantity: Quantity,
+    pub request: OrderRequest,
+    pub idempotency_key: Option<String>,
 }
 
-/// An acknowledged order.
+/// What recording an attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderRow {
-    pub number: u64,
-    pub name: String,
-    pub quantity: u32,
-    pub price_cents: i64,
+pub enum BeginOutcome {
+    Started,
+    /// An order with this idempotency key exists; `same_request` tells
+    /// whether it was placed for the same request.
+    Replay {
+        number: u64,
+        same_request: bool,
+    },
+    /// An attempt with this idempotency key is still being processed.
+    InProgress,
 }
 
 pub trait OrdersStore: Send + Sync + 'static {
-    /// Durably records an attempt as pending.
-    fn begin(&self, attempt: PendingOrder) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Durably records an attempt as pending, unless its idempotency key
+    /// already belongs to an order or to another attempt.
+    fn begin(
+        &self,
+        attempt: PendingOrder,
+    ) -> impl Future<Output = Result<BeginOutcome, StoreError>> + Send;
 
-    /// Turns a pending attempt into the next numbered order, durably;
-    /// [`StoreError::NotPending`] if it is unknown or being aborted.
+    /// Turns a pending attempt into the next numbered order with the lines
+    /// and prices the catalog reserved, durably; [`StoreError::NotPending`]
+    /// if it is unknown or being aborted.
     fn confirm(
         &self,
         order_key: String,
-        price_cents: i64,
+        items: Vec<ReservedItem>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Marks an attempt as being aborted: from now on it can never confirm.
@@ -66,7 +99,14 @@ pub trait OrdersStore: Send + Sync + 'static {
     fn order(
         &self,
         number: u64,
-    ) -> impl Future<Output = Result<Option<OrderRow>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<OrderDetail>, StoreError>> + Send;
+
+    /// One page of orders by number, only `customer`'s when given.
+    fn orders(
+        &self,
+        customer: Option<CustomerId>,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<OrderDetail>, StoreError>> + Send;
 
     /// Keys of attempts pending for at least `min_age`: all of them at start
     /// (`Duration::ZERO`), only stuck ones in the reconciler's periodic sweep.

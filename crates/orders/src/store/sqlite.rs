@@ -9,14 +9,34 @@ use storefront_service_kit::sqlite::{
     CommitError, Committer, OwnershipLock, SchemaStep, migrate, open_readers, open_setup_connection,
 };
 
-use super::sqlite_writer::{OrdersWriter, WriteCommand};
-use super::{OrderRow, OrdersStore, PendingOrder, StoreError};
+use storefront_wire::CustomerId;
+use storefront_wire::internal::ReservedItem;
+use storefront_wire::shop::{OrderDetail, Page};
 
-const SCHEMA: &[SchemaStep] = &[SchemaStep {
-    version: 1,
-    description: "intent log and order log",
-    sql: include_str!("../../migrations/sqlite/0001_orders.sql"),
-}];
+use super::sqlite_writer::{OrdersWriter, WriteCommand, WriteOutcome};
+use super::{BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, group_lines};
+
+const SCHEMA: &[SchemaStep] = &[
+    SchemaStep {
+        version: 1,
+        description: "intent log and order log",
+        sql: include_str!("../../migrations/sqlite/0001_orders.sql"),
+    },
+    SchemaStep {
+        version: 2,
+        description: "multi-item orders, customers and idempotency keys",
+        sql: include_str!("../../migrations/sqlite/0002_shop.sql"),
+    },
+];
+
+/// An order's lines joined to the order: one row per line, by number and line.
+const ORDER_LINES: &str = "SELECT o.number, o.customer_id, o.created_at,
+        i.product_id, i.name, i.quantity, i.price_cents
+    FROM (SELECT number, customer_id, created_at FROM orders
+          WHERE (?1 IS NULL OR number = ?1) AND (?2 IS NULL OR customer_id = ?2)
+          ORDER BY number LIMIT ?3 OFFSET ?4) o
+    JOIN order_items i ON i.number = o.number
+    ORDER BY o.number, i.line";
 
 pub struct SqliteOrdersStore {
     writer: Committer<OrdersWriter>,
@@ -43,27 +63,53 @@ impl SqliteOrdersStore {
         })
     }
 
-    async fn write(&self, command: WriteCommand) -> Result<Option<u64>, StoreError> {
+    async fn write(&self, command: WriteCommand) -> Result<WriteOutcome, StoreError> {
         self.writer.submit(command).await.map_err(|e| match e {
             CommitError::Database(m) => StoreError::Unavailable(m),
             CommitError::WriterStopped => StoreError::Unavailable("writer stopped".into()),
         })
     }
+
+    async fn load(
+        &self,
+        number: Option<i64>,
+        customer: Option<&str>,
+        page: Page,
+    ) -> Result<Vec<OrderDetail>, StoreError> {
+        let rows: Vec<LineRow> = sqlx::query_as(ORDER_LINES)
+            .bind(number)
+            .bind(customer)
+            .bind(i64::from(page.limit))
+            .bind(page.offset as i64)
+            .fetch_all(&self.readers)
+            .await?;
+        group_lines(rows)
+    }
 }
 
 impl OrdersStore for SqliteOrdersStore {
-    async fn begin(&self, attempt: PendingOrder) -> Result<(), StoreError> {
-        self.write(WriteCommand::Begin(attempt)).await.map(drop)
+    async fn begin(&self, attempt: PendingOrder) -> Result<BeginOutcome, StoreError> {
+        match self.write(WriteCommand::Begin(attempt)).await? {
+            WriteOutcome::Begun(outcome) => Ok(outcome),
+            _ => Err(StoreError::Unavailable(
+                "writer answered another command".into(),
+            )),
+        }
     }
 
-    async fn confirm(&self, order_key: String, price_cents: i64) -> Result<u64, StoreError> {
+    async fn confirm(
+        &self,
+        order_key: String,
+        items: Vec<ReservedItem>,
+    ) -> Result<u64, StoreError> {
         let key = order_key.clone();
-        self.write(WriteCommand::Confirm {
-            order_key,
-            price_cents,
-        })
-        .await?
-        .ok_or(StoreError::NotPending(key))
+        match self
+            .write(WriteCommand::Confirm { order_key, items })
+            .await?
+        {
+            WriteOutcome::Confirmed(Some(number)) => Ok(number),
+            _ => Err(StoreError::NotPending(key)),
+        }
     }
 
     async fn mark_aborting(&self, order_key: String) -> Result<(), StoreError> {
@@ -78,22 +124,24 @@ impl OrdersStore for SqliteOrdersStore {
             .map(drop)
     }
 
-    async fn order(&self, number: u64) -> Result<Option<OrderRow>, StoreError> {
+    async fn order(&self, number: u64) -> Result<Option<OrderDetail>, StoreError> {
         let Ok(number) = i64::try_from(number) else {
             return Ok(None);
         };
-        let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
-            "SELECT number, product_name, quantity, price_cents FROM orders WHERE number = ?",
-        )
-        .bind(number)
-        .fetch_optional(&self.readers)
-        .await?;
-        Ok(row.map(|(number, name, quantity, price_cents)| OrderRow {
-            number: number as u64,
-            name,
-            quantity: quantity as u32,
-            price_cents,
-        }))
+        Ok(self
+            .load(Some(number), None, Page::default())
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn orders(
+        &self,
+        customer: Option<CustomerId>,
+        page: Page,
+    ) -> Result<Vec<OrderDetail>, StoreError> {
+        self.load(None, customer.as_ref().map(CustomerId::as_str), page)
+            .await
     }
 
     async fn pending_keys(&self, min_age: Duration) -> Result<Vec<String>, StoreError> {

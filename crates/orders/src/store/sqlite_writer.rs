@@ -4,14 +4,29 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use storefront_service_kit::sqlite::BatchApply;
+use storefront_wire::internal::ReservedItem;
 
-use super::PendingOrder;
+use super::{BeginOutcome, PendingOrder};
 
 pub(super) enum WriteCommand {
     Begin(PendingOrder),
-    Confirm { order_key: String, price_cents: i64 },
-    MarkAborting { order_key: String },
-    Abort { order_key: String },
+    Confirm {
+        order_key: String,
+        items: Vec<ReservedItem>,
+    },
+    MarkAborting {
+        order_key: String,
+    },
+    Abort {
+        order_key: String,
+    },
+}
+
+pub(super) enum WriteOutcome {
+    Begun(BeginOutcome),
+    /// The order number, or `None` when the attempt was not pending.
+    Confirmed(Option<u64>),
+    Done,
 }
 
 pub(super) struct OrdersWriter {
@@ -27,9 +42,7 @@ impl OrdersWriter {
 
 impl BatchApply for OrdersWriter {
     type Command = WriteCommand;
-    /// The order number for a confirm; `None` for other commands or a
-    /// confirm whose attempt was not pending.
-    type Outcome = Option<u64>;
+    type Outcome = WriteOutcome;
     /// How many numbers this batch handed out.
     type Effects = u64;
 
@@ -38,58 +51,28 @@ impl BatchApply for OrdersWriter {
         tx: &Transaction<'_>,
         command: &WriteCommand,
         numbers_used: &mut u64,
-    ) -> rusqlite::Result<Option<u64>> {
+    ) -> rusqlite::Result<WriteOutcome> {
         match command {
-            WriteCommand::Begin(attempt) => {
-                tx.prepare_cached("INSERT INTO pending_orders (order_key, product_name, quantity) VALUES (?, ?, ?)")?
-                    .execute(params![
-                        attempt.order_key,
-                        attempt.name.as_str(),
-                        i64::from(attempt.quantity.get())
-                    ])?;
-                Ok(None)
-            }
-            WriteCommand::Confirm {
-                order_key,
-                price_cents,
-            } => {
-                // Only a row still 'pending' confirms: one being aborted never does.
-                let pending: Option<(String, i64)> = tx
-                    .prepare_cached(
-                        "DELETE FROM pending_orders WHERE order_key = ? AND state = 'pending'
-                         RETURNING product_name, quantity",
-                    )?
-                    .query_row([order_key], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                let Some((name, quantity)) = pending else {
-                    return Ok(None);
-                };
+            WriteCommand::Begin(attempt) => begin(tx, attempt).map(WriteOutcome::Begun),
+            WriteCommand::Confirm { order_key, items } => {
                 let number = self.next_number + *numbers_used;
-                tx.prepare_cached(
-                    "INSERT INTO orders (number, order_key, product_name, quantity, price_cents)
-                     VALUES (?, ?, ?, ?, ?)",
-                )?
-                .execute(params![
-                    number as i64,
-                    order_key,
-                    name,
-                    quantity,
-                    price_cents
-                ])?;
-                *numbers_used += 1;
-                Ok(Some(number))
+                let confirmed = confirm(tx, order_key, items, number)?;
+                if confirmed {
+                    *numbers_used += 1;
+                }
+                Ok(WriteOutcome::Confirmed(confirmed.then_some(number)))
             }
             WriteCommand::MarkAborting { order_key } => {
                 tx.prepare_cached(
                     "UPDATE pending_orders SET state = 'aborting' WHERE order_key = ?",
                 )?
                 .execute([order_key])?;
-                Ok(None)
+                Ok(WriteOutcome::Done)
             }
             WriteCommand::Abort { order_key } => {
                 tx.prepare_cached("DELETE FROM pending_orders WHERE order_key = ?")?
                     .execute([order_key])?;
-                Ok(None)
+                Ok(WriteOutcome::Done)
             }
         }
     }
@@ -97,4 +80,84 @@ impl BatchApply for OrdersWriter {
     fn after_commit(&mut self, numbers_used: u64) {
         self.next_number += numbers_used;
     }
+}
+
+fn begin(tx: &Transaction<'_>, attempt: &PendingOrder) -> rusqlite::Result<BeginOutcome> {
+    let request = attempt.request.to_json();
+    if let Some(key) = &attempt.idempotency_key {
+        let placed: Option<(i64, Option<String>)> = tx
+            .prepare_cached("SELECT number, request FROM orders WHERE idempotency_key = ?")?
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((number, earlier)) = placed {
+            return Ok(BeginOutcome::Replay {
+                number: number as u64,
+                same_request: earlier.as_deref() == Some(request.as_str()),
+            });
+        }
+        let running: Option<i64> = tx
+            .prepare_cached("SELECT 1 FROM pending_orders WHERE idempotency_key = ?")?
+            .query_row([key], |r| r.get(0))
+            .optional()?;
+        if running.is_some() {
+            return Ok(BeginOutcome::InProgress);
+        }
+    }
+    tx.prepare_cached(
+        "INSERT INTO pending_orders (order_key, request, idempotency_key) VALUES (?, ?, ?)",
+    )?
+    .execute(params![attempt.order_key, request, attempt.idempotency_key])?;
+    Ok(BeginOutcome::Started)
+}
+
+/// Moves a pending attempt into the order log; false if it was not pending.
+fn confirm(
+    tx: &Transaction<'_>,
+    order_key: &str,
+    items: &[ReservedItem],
+    number: u64,
+) -> rusqlite::Result<bool> {
+    // Only a row still 'pending' confirms: one being aborted never does.
+    let pending: Option<(String, Option<String>)> = tx
+        .prepare_cached(
+            "DELETE FROM pending_orders WHERE order_key = ? AND state = 'pending'
+             RETURNING request, idempotency_key",
+        )?
+        .query_row([order_key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((request, idempotency_key)) = pending else {
+        return Ok(false);
+    };
+    let customer: Option<String> = serde_json::from_str::<super::OrderRequest>(&request)
+        .ok()
+        .and_then(|r| r.customer_id)
+        .map(String::from);
+    // The request is kept only when a retry may need to be compared with it.
+    let kept_request = idempotency_key.as_ref().map(|_| request);
+    tx.prepare_cached(
+        "INSERT INTO orders (number, order_key, customer_id, idempotency_key, request)
+         VALUES (?, ?, ?, ?, ?)",
+    )?
+    .execute(params![
+        number as i64,
+        order_key,
+        customer,
+        idempotency_key,
+        kept_request
+    ])?;
+    for (line, item) in items.iter().enumerate() {
+        tx.prepare_cached(
+            "INSERT INTO order_items (number, line, product_id, name, quantity, price_cents)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )?
+        .execute(params![
+            number as i64,
+            line as i64,
+            item.product_id,
+            item.name,
+            i64::from(item.quantity),
+            item.price_cents
+        ])?;
+    }
+    Ok(true)
 }

@@ -1,0 +1,61 @@
+//! Turning joined order/line rows into orders; shared by every backend.
+
+use storefront_wire::shop::{OrderDetail, OrderItem};
+use storefront_wire::{CustomerId, Money};
+
+use super::StoreError;
+
+/// (number, customer id, placed at, product id, name, quantity, price in cents)
+pub type LineRow = (i64, Option<String>, String, i64, String, i64, i64);
+
+/// Groups rows sorted by number and line into one order each.
+pub fn group_lines(rows: Vec<LineRow>) -> Result<Vec<OrderDetail>, StoreError> {
+    let mut orders: Vec<OrderDetail> = Vec::new();
+    for (number, customer, placed_at, product_id, name, quantity, price_cents) in rows {
+        let number = number as u64;
+        if orders.last().is_none_or(|o| o.number != number) {
+            let customer_id = customer
+                .map(CustomerId::parse)
+                .transpose()
+                .map_err(StoreError::Corrupt)?;
+            orders.push(OrderDetail {
+                number,
+                customer_id,
+                items: Vec::new(),
+                total: Money::from_cents(0),
+                placed_at,
+            });
+        }
+        let order = orders.last_mut().expect("pushed above");
+        order.total = Money::from_cents(order.total.cents() + price_cents * quantity);
+        order.items.push(OrderItem {
+            product_id,
+            name,
+            quantity: quantity as u32,
+            unit_price: Money::from_cents(price_cents),
+        });
+    }
+    Ok(orders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_of_one_order_are_grouped_and_totalled() {
+        let row = |n: i64, line: &str, q: i64, cents: i64| {
+            (n, None, "t".to_owned(), 1, line.to_owned(), q, cents)
+        };
+        let orders = group_lines(vec![
+            row(0, "Tux", 2, 150),
+            row(0, "Duck", 1, 25),
+            row(1, "Tux", 1, 150),
+        ])
+        .unwrap();
+        assert_eq!(orders.len(), 2);
+        assert_eq!(orders[0].items.len(), 2);
+        assert_eq!(orders[0].total.cents(), 325);
+        assert_eq!(orders[1].total.cents(), 150);
+    }
+}
