@@ -1,0 +1,86 @@
+//! The carts service: one open cart per customer, and checkout of a whole
+//! cart as exactly one order.
+//!
+//! Carts hold product ids and quantities only; prices and names are the
+//! catalog's, fetched when a cart is shown. A checkout freezes the cart,
+//! then asks the orders service for one order under a key derived from the
+//! cart, so retries and the background [`resolver`] can never make a second
+//! one (see [`checkout`] for the crash-safety argument).
+//!
+//! Start-up, for the binary:
+//! ```ignore
+//! let carts = Carts::open(&location, catalog, orders, resolve_every, shutdown.clone()).await?;
+//! storefront_carts::run(listener, carts, limits, shutdown).await?;
+//! ```
+
+pub mod checkout;
+mod editing;
+pub mod error;
+mod pricing;
+pub mod resolver;
+pub mod routes;
+pub mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use storefront_service_kit::{DatabaseLocation, HttpLimits, finish_router, serve};
+use storefront_wire::{CatalogClient, OrdersClient};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use error::CartsError;
+pub use store::{CartsStore, StoreError};
+
+/// How often the resolver looks for unsettled checkouts, by default.
+pub const DEFAULT_RESOLVE_EVERY: Duration = Duration::from_secs(5);
+
+/// The carts service: its store and the two services it calls.
+pub struct Carts {
+    store: CartsStore,
+    catalog: CatalogClient,
+    orders: OrdersClient,
+    in_flight: checkout::InFlight,
+}
+
+impl Carts {
+    /// Opens the store at `location` (creating and migrating it) and starts
+    /// the resolver, which first settles checkouts a previous run left
+    /// unsettled and then looks again every `resolve_every` until `shutdown`.
+    pub async fn open(
+        location: &DatabaseLocation,
+        catalog: CatalogClient,
+        orders: OrdersClient,
+        resolve_every: Duration,
+        shutdown: CancellationToken,
+    ) -> Result<Arc<Self>, StoreError> {
+        let store = CartsStore::open(location).await?;
+        let carts = Arc::new(Self {
+            store,
+            catalog,
+            orders,
+            in_flight: checkout::InFlight::default(),
+        });
+        resolver::spawn(Arc::clone(&carts), resolve_every, shutdown);
+        Ok(carts)
+    }
+
+    pub fn store(&self) -> &CartsStore {
+        &self.store
+    }
+}
+
+/// The carts service's HTTP API.
+pub fn router(carts: Arc<Carts>, limits: &HttpLimits) -> axum::Router {
+    finish_router(routes::routes(carts), limits.body_limits())
+}
+
+/// Serves the carts API on `listener` until `shutdown` fires.
+pub async fn run(
+    listener: TcpListener,
+    carts: Arc<Carts>,
+    limits: HttpLimits,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    serve(listener, router(carts, &limits), limits, shutdown).await
+}

@@ -1,0 +1,90 @@
+//! Where the carts service keeps carts and their items: a SQLite file by
+//! default, or its own schema on PostgreSQL. One [`CartsStore`] serves both
+//! with the same SQL (see [`backend`]); the invariants live in the schema:
+//! one open cart per customer (a partial unique index), quantities from 1 to
+//! [`storefront_wire::Quantity::MAX`], an order number exactly when ordered.
+
+pub mod backend;
+mod checkout;
+mod edits;
+pub mod postgres;
+mod reads;
+pub mod sqlite;
+
+use storefront_service_kit::DatabaseLocation;
+use storefront_service_kit::sqlite::OwnershipLock;
+use storefront_wire::CustomerId;
+use storefront_wire::shop::CartStatus;
+
+use backend::Pools;
+
+pub use checkout::CheckoutStart;
+pub use edits::Edit;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Ownership(#[from] storefront_service_kit::sqlite::OwnershipError),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A row the schema's checks should have made impossible.
+    #[error("corrupt cart data: {0}")]
+    Corrupt(String),
+}
+
+/// A cart with its lines, as stored (no prices: those are the catalog's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartRecord {
+    pub id: i64,
+    pub customer_id: CustomerId,
+    pub status: CartStatus,
+    pub items: Vec<ItemRecord>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemRecord {
+    pub product_id: i64,
+    pub quantity: u32,
+}
+
+/// The carts and cart items tables, on either backend.
+pub struct CartsStore {
+    pools: Pools,
+    /// Held while the store is open (SQLite only).
+    _ownership: Option<OwnershipLock>,
+}
+
+impl CartsStore {
+    /// Opens (creating and migrating if needed) the store at `location`.
+    pub async fn open(location: &DatabaseLocation) -> Result<Self, StoreError> {
+        match location {
+            DatabaseLocation::Sqlite(path) => sqlite::open(path).await,
+            DatabaseLocation::Postgres { url, schema } => postgres::open(url, schema).await,
+        }
+    }
+}
+
+fn status_from_db(text: &str) -> Result<CartStatus, StoreError> {
+    match text {
+        "active" => Ok(CartStatus::Active),
+        "checking_out" => Ok(CartStatus::CheckingOut),
+        "ordered" => Ok(CartStatus::Ordered),
+        other => Err(StoreError::Corrupt(format!(
+            "unknown cart status {other:?}"
+        ))),
+    }
+}
+
+fn customer_from_db(text: String) -> Result<CustomerId, StoreError> {
+    CustomerId::parse(text).map_err(StoreError::Corrupt)
+}
+
+fn quantity_from_db(value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::Corrupt(format!("quantity {value}")))
+}
+
+fn order_number_from_db(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("order number {value}")))
+}

@@ -1,0 +1,26 @@
+//! Opening the carts store in its own schema on a PostgreSQL server.
+
+use storefront_service_kit::postgres::{connect, migrate};
+use storefront_service_kit::schema::SchemaStep;
+
+use super::backend::Pools;
+use super::{CartsStore, StoreError};
+
+const SCHEMA: &[SchemaStep] = &[SchemaStep {
+    version: 1,
+    description: "carts and their items",
+    sql: include_str!("../../migrations/postgres/0001_carts.sql"),
+}];
+
+/// Connections per carts process: requests hold one only for a short
+/// transaction, and checkouts wait on the orders service outside of any.
+const MAX_CONNECTIONS: u32 = 8;
+
+pub async fn open(url: &str, schema: &str) -> Result<CartsStore, StoreError> {
+    let pool = connect(url, schema, MAX_CONNECTIONS).await?;
+    migrate(&pool, SCHEMA).await?;
+    Ok(CartsStore {
+        pools: Pools::Postgres(pool),
+        _ownership: None,
+    })
+}

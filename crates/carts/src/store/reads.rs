@@ -1,0 +1,123 @@
+//! Reading carts: a customer's open cart, and the admin lists.
+
+use storefront_wire::CustomerId;
+use storefront_wire::shop::{CartItemRow, CartSummary, Page};
+
+use super::backend::{WriteTx, on_backend};
+use super::{
+    CartRecord, CartsStore, ItemRecord, StoreError, customer_from_db, order_number_from_db,
+    quantity_from_db, status_from_db,
+};
+
+const ITEMS_OF_CART: &str =
+    "SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id";
+
+fn items_from_rows(rows: Vec<(i64, i64)>) -> Result<Vec<ItemRecord>, StoreError> {
+    rows.into_iter()
+        .map(|(product_id, quantity)| {
+            Ok(ItemRecord {
+                product_id,
+                quantity: quantity_from_db(quantity)?,
+            })
+        })
+        .collect()
+}
+
+/// A cart's lines, read inside a write transaction.
+pub(super) async fn items_of(
+    tx: &mut WriteTx,
+    cart_id: i64,
+) -> Result<Vec<ItemRecord>, StoreError> {
+    let rows = on_backend!(tx, tx => sqlx::query_as(ITEMS_OF_CART)
+        .bind(cart_id)
+        .fetch_all(&mut **tx)
+        .await)?;
+    items_from_rows(rows)
+}
+
+/// A page as SQL bind values.
+fn limits(page: Page) -> (i64, i64) {
+    (
+        i64::from(page.limit),
+        page.offset.min(i64::MAX as u64) as i64,
+    )
+}
+
+impl CartsStore {
+    /// A cart's lines, by product id.
+    pub async fn items(&self, cart_id: i64) -> Result<Vec<ItemRecord>, StoreError> {
+        let rows = on_backend!(self.pools.readers(), pool => sqlx::query_as(ITEMS_OF_CART)
+            .bind(cart_id)
+            .fetch_all(pool)
+            .await)?;
+        items_from_rows(rows)
+    }
+
+    /// The customer's open cart (active or checking out), if any.
+    pub async fn open_cart(&self, customer: &CustomerId) -> Result<Option<CartRecord>, StoreError> {
+        let row: Option<(i64, String)> = on_backend!(self.pools.readers(), pool => sqlx::query_as(
+            "SELECT id, status FROM carts WHERE customer_id = $1 AND status <> 'ordered'",
+        )
+        .bind(customer.as_str())
+        .fetch_optional(pool)
+        .await)?;
+        let Some((id, status)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(CartRecord {
+            id,
+            customer_id: customer.clone(),
+            status: status_from_db(&status)?,
+            items: self.items(id).await?,
+        }))
+    }
+
+    /// One page of every cart, oldest first.
+    pub async fn carts(&self, page: Page) -> Result<Vec<CartSummary>, StoreError> {
+        let (limit, offset) = limits(page);
+        let rows: Vec<(i64, String, String, Option<i64>, i64)> = on_backend!(self.pools.readers(), pool => sqlx::query_as(
+                "SELECT c.id, c.customer_id, c.status, c.order_number,
+                        (SELECT COUNT(*) FROM cart_items i WHERE i.cart_id = c.id)
+                 FROM carts c ORDER BY c.id LIMIT $1 OFFSET $2",
+            )
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter()
+            .map(|(cart_id, customer, status, number, lines)| {
+                Ok(CartSummary {
+                    cart_id,
+                    customer_id: customer_from_db(customer)?,
+                    status: status_from_db(&status)?,
+                    order_number: number.map(order_number_from_db).transpose()?,
+                    item_count: lines.max(0) as u64,
+                })
+            })
+            .collect()
+    }
+
+    /// One page of every cart's lines, by cart then product.
+    pub async fn cart_items(&self, page: Page) -> Result<Vec<CartItemRow>, StoreError> {
+        let (limit, offset) = limits(page);
+        let rows: Vec<(i64, String, i64, i64)> = on_backend!(self.pools.readers(), pool => sqlx::query_as(
+                "SELECT i.cart_id, c.customer_id, i.product_id, i.quantity
+                 FROM cart_items i JOIN carts c ON c.id = i.cart_id
+                 ORDER BY i.cart_id, i.product_id LIMIT $1 OFFSET $2",
+            )
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await)?;
+        rows.into_iter()
+            .map(|(cart_id, customer, product_id, quantity)| {
+                Ok(CartItemRow {
+                    cart_id,
+                    customer_id: customer_from_db(customer)?,
+                    product_id,
+                    quantity: quantity_from_db(quantity)?,
+                })
+            })
+            .collect()
+    }
+}
