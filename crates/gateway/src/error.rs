@@ -16,6 +16,16 @@ pub enum GatewayError {
     /// Known from the product cache (the catalog says the same thing).
     #[error("product not found")]
     ProductNotFound,
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("invalid product: {0}")]
+    InvalidProduct(String),
+    #[error("product id must be a whole number")]
+    NotAProductId,
+    #[error("Idempotency-Key must be 1 to {0} visible ASCII characters")]
+    BadIdempotencyKey(usize),
+    #[error("{0}")]
+    Unauthorized(&'static str),
     #[error(transparent)]
     Peer(#[from] ClientError),
 }
@@ -23,8 +33,14 @@ pub enum GatewayError {
 impl From<GatewayError> for ApiError {
     fn from(error: GatewayError) -> Self {
         match error {
-            GatewayError::BadOrderNumber | GatewayError::InvalidName(_) => {
-                ApiError::bad_request(error.to_string())
+            GatewayError::BadOrderNumber
+            | GatewayError::InvalidName(_)
+            | GatewayError::BadQuery(_)
+            | GatewayError::NotAProductId
+            | GatewayError::BadIdempotencyKey(_) => ApiError::bad_request(error.to_string()),
+            GatewayError::InvalidProduct(_) => ApiError::unprocessable(error.to_string()),
+            GatewayError::Unauthorized(_) => {
+                ApiError::new(http::StatusCode::UNAUTHORIZED, error.to_string())
             }
             GatewayError::OrderNotFound | GatewayError::ProductNotFound => {
                 ApiError::not_found(error.to_string())
@@ -48,6 +64,14 @@ impl From<GatewayError> for ApiError {
 
 impl axum::response::IntoResponse for GatewayError {
     fn into_response(self) -> axum::response::Response {
-        ApiError::from(self).into_response()
+        let challenge = matches!(self, GatewayError::Unauthorized(_));
+        let mut response = ApiError::from(self).into_response();
+        if challenge {
+            response.headers_mut().insert(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }

@@ -1,8 +1,10 @@
-//! The gateway: the public REST API (the lab protocol). It validates every
-//! request at the edge, then routes it to the catalog or orders service; it
+//! The gateway: the public REST API (the lab protocol and the shop). It
+//! validates every request at the edge and checks the admin token, then
+//! routes it to the catalog, orders or carts service; it
 //! holds no data of its own (at most an optional, disposable copy of the
 //! product list), so any number of gateways can run side by side.
 
+pub mod admin;
 pub mod error;
 pub mod product_cache;
 pub mod routes;
@@ -12,7 +14,7 @@ use std::time::Duration;
 
 use storefront_service_kit::request_id::assign_request_id;
 use storefront_service_kit::{HttpLimits, finish_router, serve};
-use storefront_wire::{CatalogClient, OrdersClient};
+use storefront_wire::{CatalogClient, OrdersClient, ServiceClient};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -24,15 +26,28 @@ pub use product_cache::ProductCache;
 pub struct Gateway {
     pub catalog: CatalogClient,
     pub orders: OrdersClient,
+    pub carts: ServiceClient,
     pub product_cache: Option<Arc<ProductCache>>,
+    /// The bearer token administration routes require; `None` refuses them.
+    pub admin_token: Option<String>,
+}
+
+/// Where the gateway's peer services are.
+#[derive(Debug, Clone)]
+pub struct Peers<'a> {
+    pub catalog: &'a str,
+    pub orders: &'a str,
+    pub carts: &'a str,
 }
 
 impl Gateway {
-    pub fn new(catalog_url: &str, orders_url: &str, peer_timeout: Duration) -> Self {
+    pub fn new(peers: Peers<'_>, peer_timeout: Duration, admin_token: Option<String>) -> Self {
         Self {
-            catalog: CatalogClient::new(catalog_url, peer_timeout),
-            orders: OrdersClient::new(orders_url, peer_timeout),
+            catalog: CatalogClient::new(peers.catalog, peer_timeout),
+            orders: OrdersClient::new(peers.orders, peer_timeout),
+            carts: ServiceClient::new("carts", peers.carts, peer_timeout),
             product_cache: None,
+            admin_token,
         }
     }
 
