@@ -43,16 +43,19 @@ pub enum Role {
     Gateway,
     Catalog,
     Orders,
+    Carts,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Catalog, Role::Orders, Role::Gateway];
+    /// In start order: each role's peers are up before it.
+    pub const ALL: [Role; 4] = [Role::Catalog, Role::Orders, Role::Carts, Role::Gateway];
 
     pub fn name(self) -> &'static str {
         match self {
             Role::Gateway => "gateway",
             Role::Catalog => "catalog",
             Role::Orders => "orders",
+            Role::Carts => "carts",
         }
     }
 }
@@ -66,9 +69,12 @@ pub struct ServeArgs {
     /// Where the catalog service is (gateway, orders). Env: STOREFRONT_CATALOG_URL.
     #[arg(long)]
     pub catalog_url: Option<String>,
-    /// Where the orders service is (gateway). Env: STOREFRONT_ORDERS_URL.
+    /// Where the orders service is (gateway, carts). Env: STOREFRONT_ORDERS_URL.
     #[arg(long)]
     pub orders_url: Option<String>,
+    /// Where the carts service is (gateway). Env: STOREFRONT_CARTS_URL.
+    #[arg(long)]
+    pub carts_url: Option<String>,
     /// Products for a new catalog (JSON). Env: STOREFRONT_SEED_FILE.
     #[arg(long)]
     pub seed_file: Option<PathBuf>,
@@ -82,6 +88,8 @@ pub struct UpArgs {
     pub catalog_listen: Option<SocketAddr>,
     #[arg(long)]
     pub orders_listen: Option<SocketAddr>,
+    #[arg(long)]
+    pub carts_listen: Option<SocketAddr>,
     /// Products for a new catalog (JSON).
     #[arg(long)]
     pub seed_file: Option<PathBuf>,

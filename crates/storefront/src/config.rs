@@ -16,10 +16,15 @@ use storefront_service_kit::telemetry::LogFormat;
 pub struct Config {
     /// Folder holding each service's database file.
     pub data_dir: PathBuf,
+    /// `postgres://…` puts every service on that PostgreSQL server, each in
+    /// a schema of its own; unset means a SQLite file per service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
     pub log_format: LogFormat,
     pub gateway: GatewayConfig,
     pub catalog: CatalogConfig,
     pub orders: OrdersConfig,
+    pub carts: CartsConfig,
     pub http: HttpLimits,
 }
 
@@ -32,6 +37,10 @@ pub struct GatewayConfig {
     /// Answer queries from a copy of the product list that the catalog keeps
     /// current (stock shown may trail by one change notification).
     pub product_cache: bool,
+    /// Bearer token for administration routes; unset refuses them (`up`
+    /// makes one and prints it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,14 +64,36 @@ pub struct OrdersConfig {
     pub catalog_timeout_ms: u64,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CartsConfig {
+    pub listen: SocketAddr,
+    /// How the gateway reaches the carts service.
+    pub url: String,
+    /// How often checkouts left unfinished (a peer was down) are retried.
+    pub checkout_retry_ms: u64,
+}
+
+impl Default for CartsConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8083)),
+            url: "http://127.0.0.1:8083".into(),
+            checkout_retry_ms: 2_000,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("data"),
+            database_url: None,
             log_format: LogFormat::Text,
             gateway: GatewayConfig::default(),
             catalog: CatalogConfig::default(),
             orders: OrdersConfig::default(),
+            carts: CartsConfig::default(),
             http: HttpLimits::default(),
         }
     }
@@ -74,6 +105,7 @@ impl Default for GatewayConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             peer_timeout_ms: 5_000,
             product_cache: false,
+            admin_token: None,
         }
     }
 }
@@ -101,6 +133,8 @@ impl Default for OrdersConfig {
 /// The environment variables read, and the setting each one sets.
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("STOREFRONT_DATA_DIR", "data_dir"),
+    ("STOREFRONT_DATABASE_URL", "database_url"),
+    ("STOREFRONT_ADMIN_TOKEN", "gateway.admin_token"),
     ("STOREFRONT_LOG_FORMAT", "log_format"),
     ("STOREFRONT_GATEWAY_LISTEN", "gateway.listen"),
     ("STOREFRONT_PRODUCT_CACHE", "gateway.product_cache"),
@@ -109,6 +143,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("STOREFRONT_SEED_FILE", "catalog.seed_file"),
     ("STOREFRONT_ORDERS_LISTEN", "orders.listen"),
     ("STOREFRONT_ORDERS_URL", "orders.url"),
+    ("STOREFRONT_CARTS_LISTEN", "carts.listen"),
+    ("STOREFRONT_CARTS_URL", "carts.url"),
     ("STOREFRONT_MAX_BODY_BYTES", "http.max_body_bytes"),
 ];
 
@@ -134,6 +170,14 @@ impl Config {
             let bad = |e: &dyn std::fmt::Display| anyhow::anyhow!("{var}={value:?}: {e}");
             match *setting {
                 "data_dir" => self.data_dir = PathBuf::from(value),
+                "database_url" => {
+                    self.database_url = Some(value.clone()).filter(|v| !v.trim().is_empty())
+                }
+                "gateway.admin_token" => {
+                    self.gateway.admin_token = Some(value.clone()).filter(|v| !v.is_empty())
+                }
+                "carts.listen" => self.carts.listen = value.parse().map_err(|e| bad(&e))?,
+                "carts.url" => self.carts.url = check_url(value).map_err(|e| bad(&e))?,
                 "log_format" => self.log_format = value.parse().map_err(|e: String| bad(&e))?,
                 "gateway.listen" => self.gateway.listen = value.parse().map_err(|e| bad(&e))?,
                 "gateway.product_cache" => {
@@ -159,6 +203,10 @@ impl Config {
 
     pub fn orders_db(&self) -> PathBuf {
         self.data_dir.join("orders.db")
+    }
+
+    pub fn carts_db(&self) -> PathBuf {
+        self.data_dir.join("carts.db")
     }
 }
 

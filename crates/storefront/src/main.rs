@@ -46,6 +46,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     cli::Role::Gateway => config.gateway.listen = listen,
                     cli::Role::Catalog => config.catalog.listen = listen,
                     cli::Role::Orders => config.orders.listen = listen,
+                    cli::Role::Carts => config.carts.listen = listen,
                 }
             }
             if let Some(url) = args.catalog_url {
@@ -53,6 +54,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             if let Some(url) = args.orders_url {
                 config.orders.url = check_url(&url).map_err(anyhow::Error::msg)?;
+            }
+            if let Some(url) = args.carts_url {
+                config.carts.url = check_url(&url).map_err(anyhow::Error::msg)?;
             }
             if let Some(seed) = args.seed_file {
                 config.catalog.seed_file = Some(seed);
@@ -71,6 +75,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(listen) = args.orders_listen {
                 config.orders.listen = listen;
                 config.orders.url = format!("http://{listen}");
+            }
+            if let Some(listen) = args.carts_listen {
+                config.carts.listen = listen;
+                config.carts.url = format!("http://{listen}");
             }
             if let Some(seed) = args.seed_file {
                 config.catalog.seed_file = Some(std::fs::canonicalize(&seed)?);

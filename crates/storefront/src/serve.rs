@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use storefront_catalog::SqliteCatalogStore;
-use storefront_gateway::Gateway;
-use storefront_orders::reconciler::Reconciler;
+use storefront_catalog::{CatalogStore, SqliteCatalogStore};
+use storefront_gateway::{Gateway, Peers};
+use storefront_orders::reconciler::{Reconciler, STUCK_AFTER};
 use storefront_orders::{OrderDesk, OrdersStore, SqliteOrdersStore};
-use storefront_service_kit::shutdown;
-use storefront_wire::CatalogClient;
+use storefront_service_kit::database::DatabaseLocation;
+use storefront_service_kit::{HttpLimits, shutdown};
+use storefront_wire::{CatalogClient, OrdersClient};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::cli::Role;
 use crate::config::Config;
@@ -27,66 +29,170 @@ pub async fn serve(role: Role, config: Config) -> anyhow::Result<()> {
         Role::Gateway => config.gateway.listen,
         Role::Catalog => config.catalog.listen,
         Role::Orders => config.orders.listen,
+        Role::Carts => config.carts.listen,
     };
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     let shutdown = shutdown::on_signal();
-    let limits = config.http;
-
+    let served = Served {
+        role,
+        listener,
+        address,
+        limits: config.http,
+        shutdown,
+    };
     match role {
-        Role::Catalog => {
-            let seed = storefront_catalog::seed::load(config.catalog.seed_file.as_deref())
-                .map_err(anyhow::Error::msg)?;
-            let store = SqliteCatalogStore::open(&config.catalog_db(), &seed)
-                .await
-                .with_context(|| format!("cannot open {}", config.catalog_db().display()))?;
-            announce(role, address);
-            storefront_catalog::run(listener, Arc::new(store), limits, shutdown).await?;
-        }
-        Role::Orders => {
-            let store = Arc::new(
-                SqliteOrdersStore::open(&config.orders_db())
-                    .await
-                    .with_context(|| format!("cannot open {}", config.orders_db().display()))?,
-            );
-            let catalog = CatalogClient::new(
-                &config.catalog.url,
-                Duration::from_millis(config.orders.catalog_timeout_ms),
-            );
-            let pending = store.pending_keys(Duration::ZERO).await?;
-            let reconciler = Reconciler::spawn(
-                Arc::clone(&store),
-                catalog.clone(),
-                pending,
-                shutdown.clone(),
-            );
-            let desk = Arc::new(OrderDesk::new(store, catalog, reconciler));
-            announce(role, address);
-            storefront_orders::run(listener, desk, limits, shutdown).await?;
-        }
-        Role::Gateway => {
-            let mut gateway = Gateway::new(
-                &config.catalog.url,
-                &config.orders.url,
-                Duration::from_millis(config.gateway.peer_timeout_ms),
-            );
-            if config.gateway.product_cache {
-                gateway = gateway.with_product_cache(&config.catalog.url, shutdown.clone());
-            }
-            announce(role, address);
-            storefront_gateway::run(listener, Arc::new(gateway), limits, shutdown).await?;
-        }
+        Role::Catalog => serve_catalog(served, &config).await?,
+        Role::Orders => serve_orders(served, &config).await?,
+        Role::Carts => serve_carts(served, &config).await?,
+        Role::Gateway => serve_gateway(served, &config).await?,
     }
     tracing::info!(role = role.name(), "stopped");
     Ok(())
 }
 
-fn announce(role: Role, address: SocketAddr) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{}", announcement(role, address));
-    let _ = stdout.flush();
-    tracing::info!(role = role.name(), %address, "listening");
+/// A bound role, ready to announce itself and serve.
+struct Served {
+    role: Role,
+    listener: TcpListener,
+    address: SocketAddr,
+    limits: HttpLimits,
+    shutdown: CancellationToken,
+}
+
+impl Served {
+    fn announce(&self) {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{}", announcement(self.role, self.address));
+        let _ = stdout.flush();
+        tracing::info!(role = self.role.name(), address = %self.address, "listening");
+    }
+}
+
+/// The role's database: its schema on the PostgreSQL server when a URL is
+/// configured, else its own SQLite file.
+fn location(
+    config: &Config,
+    role: Role,
+    sqlite: std::path::PathBuf,
+) -> anyhow::Result<DatabaseLocation> {
+    let location = DatabaseLocation::choose(config.database_url.as_deref(), role.name(), sqlite)?;
+    tracing::info!(role = role.name(), %location, "opening store");
+    Ok(location)
+}
+
+async fn serve_catalog(served: Served, config: &Config) -> anyhow::Result<()> {
+    let seed = storefront_catalog::seed::load(config.catalog.seed_file.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    match location(config, Role::Catalog, config.catalog_db())? {
+        DatabaseLocation::Sqlite(path) => {
+            let store = SqliteCatalogStore::open(&path, &seed)
+                .await
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            run_catalog(served, store).await
+        }
+        DatabaseLocation::Postgres { url, schema } => {
+            let _ = (url, schema);
+            anyhow::bail!("the catalog does not run on PostgreSQL yet")
+        }
+    }
+}
+
+async fn run_catalog<S: CatalogStore>(served: Served, store: S) -> anyhow::Result<()> {
+    served.announce();
+    storefront_catalog::run(
+        served.listener,
+        Arc::new(store),
+        served.limits,
+        served.shutdown,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn serve_orders(served: Served, config: &Config) -> anyhow::Result<()> {
+    match location(config, Role::Orders, config.orders_db())? {
+        DatabaseLocation::Sqlite(path) => {
+            let store = SqliteOrdersStore::open(&path)
+                .await
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            // This process owns the file: every pending attempt was its own.
+            run_orders(served, config, store, Duration::ZERO).await
+        }
+        DatabaseLocation::Postgres { url, schema } => {
+            let _ = (url, schema, STUCK_AFTER);
+            anyhow::bail!("the orders service does not run on PostgreSQL yet")
+        }
+    }
+}
+
+async fn run_orders<S: OrdersStore>(
+    served: Served,
+    config: &Config,
+    store: S,
+    recover_older_than: Duration,
+) -> anyhow::Result<()> {
+    let store = Arc::new(store);
+    let catalog = CatalogClient::new(
+        &config.catalog.url,
+        Duration::from_millis(config.orders.catalog_timeout_ms),
+    );
+    let pending = store.pending_keys(recover_older_than).await?;
+    let reconciler = Reconciler::spawn(
+        Arc::clone(&store),
+        catalog.clone(),
+        pending,
+        served.shutdown.clone(),
+    );
+    let desk = Arc::new(OrderDesk::new(store, catalog, reconciler));
+    served.announce();
+    storefront_orders::run(served.listener, desk, served.limits, served.shutdown).await?;
+    Ok(())
+}
+
+async fn serve_carts(served: Served, config: &Config) -> anyhow::Result<()> {
+    let peer_timeout = Duration::from_millis(config.gateway.peer_timeout_ms);
+    let catalog = CatalogClient::new(&config.catalog.url, peer_timeout);
+    let orders = OrdersClient::new(&config.orders.url, peer_timeout);
+    let location = location(config, Role::Carts, config.carts_db())?;
+    let carts = storefront_carts::Carts::open(
+        &location,
+        catalog,
+        orders,
+        Duration::from_millis(config.carts.checkout_retry_ms),
+        served.shutdown.clone(),
+    )
+    .await
+    .context("cannot open the carts store")?;
+    served.announce();
+    storefront_carts::run(served.listener, carts, served.limits, served.shutdown).await?;
+    Ok(())
+}
+
+async fn serve_gateway(served: Served, config: &Config) -> anyhow::Result<()> {
+    let peers = Peers {
+        catalog: &config.catalog.url,
+        orders: &config.orders.url,
+        carts: &config.carts.url,
+    };
+    let mut gateway = Gateway::new(
+        peers,
+        Duration::from_millis(config.gateway.peer_timeout_ms),
+        config.gateway.admin_token.clone(),
+    );
+    if config.gateway.product_cache {
+        gateway = gateway.with_product_cache(&config.catalog.url, served.shutdown.clone());
+    }
+    served.announce();
+    storefront_gateway::run(
+        served.listener,
+        Arc::new(gateway),
+        served.limits,
+        served.shutdown,
+    )
+    .await?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! `storefront up`: every role as its own OS process on loopback. Starts
-//! them in dependency order (catalog, orders, gateway), prints where they
-//! are, restarts any that dies, and stops them all on Ctrl-C or SIGTERM.
+//! them in dependency order (catalog, orders, carts, gateway), prints where
+//! they are and the admin token, restarts any that dies, and stops them all
+//! on Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -41,7 +42,9 @@ struct RoleSpec {
     data_dir: PathBuf,
     catalog_url: String,
     orders_url: String,
+    carts_url: String,
     seed_file: Option<PathBuf>,
+    admin_token: String,
 }
 
 pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<()> {
@@ -50,6 +53,12 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
         .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
     let data_dir = std::fs::canonicalize(&config.data_dir)?;
     let shutdown = shutdown::on_signal();
+    let generated_token = config.gateway.admin_token.is_none();
+    let admin_token = config
+        .gateway
+        .admin_token
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
 
     let mut spec = RoleSpec {
         role: Role::Catalog,
@@ -58,7 +67,9 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
         data_dir: data_dir.clone(),
         catalog_url: config.catalog.url.clone(),
         orders_url: config.orders.url.clone(),
+        carts_url: config.carts.url.clone(),
         seed_file: config.catalog.seed_file.clone(),
+        admin_token,
     };
     let mut running = Vec::new();
     for role in Role::ALL {
@@ -66,6 +77,7 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
         spec.listen = match role {
             Role::Catalog => config.catalog.listen,
             Role::Orders => config.orders.listen,
+            Role::Carts => config.carts.listen,
             Role::Gateway => config.gateway.listen,
         };
         let (child, address) = match start(&spec).await {
@@ -80,6 +92,7 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
         match role {
             Role::Catalog => spec.catalog_url = format!("http://{address}"),
             Role::Orders => spec.orders_url = format!("http://{address}"),
+            Role::Carts => spec.carts_url = format!("http://{address}"),
             Role::Gateway => {}
         }
         running.push((spec.clone(), child));
@@ -94,7 +107,19 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
             child.id().unwrap_or_default()
         );
     }
-    say!("  data     {}", data_dir.display());
+    match &config.database_url {
+        Some(url) => say!(
+            "  data     {}",
+            storefront_service_kit::database::redact_password(url)
+        ),
+        None => say!("  data     {}", data_dir.display()),
+    }
+    if generated_token {
+        say!(
+            "  admin    token {} (set STOREFRONT_ADMIN_TOKEN to choose one)",
+            spec.admin_token
+        );
+    }
     say!("Clients use the gateway. Press Ctrl-C to stop.");
 
     let supervisors: Vec<_> = running
@@ -132,7 +157,10 @@ async fn start(spec: &RoleSpec) -> anyhow::Result<(Child, SocketAddr)> {
             &spec.catalog_url,
             "--orders-url",
             &spec.orders_url,
-        ]);
+            "--carts-url",
+            &spec.carts_url,
+        ])
+        .env("STOREFRONT_ADMIN_TOKEN", &spec.admin_token);
     if let Some(seed) = &spec.seed_file {
         command.arg("--seed-file").arg(seed);
     }

@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::Store;
+use support::{Backend, Store};
 
 /// `buyers` clients, each on its own connection, try one buy at the same moment.
 /// Returns the order numbers of the buys that succeeded, and every status.
@@ -55,7 +55,20 @@ async fn stock_of(store: &Store, name: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_buyers_for_the_last_five_units_sell_exactly_five() {
-    let store = Store::start_with_seed(r#"[{"name":"Last","price":1,"quantity":5}]"#);
+    last_five_units(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "PENDING-PG: needs the PostgreSQL catalog and orders stores"]
+async fn on_postgres_thirty_buyers_for_the_last_five_units_sell_exactly_five() {
+    if let Some(backend) = Backend::named("postgres") {
+        last_five_units(backend).await;
+    }
+}
+
+async fn last_five_units(backend: Backend) {
+    let seed = r#"[{"name":"Last","price":1,"quantity":5}]"#;
+    let store = Store::start_on(backend, Some(seed), "");
     let (mut numbers, statuses) = race(&store, 30, "Last", 1).await;
     assert_eq!(numbers.len(), 5, "statuses: {statuses:?}");
     assert_eq!(

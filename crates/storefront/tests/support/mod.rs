@@ -11,6 +11,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use storefront_service_kit::postgres::test_database::{TestDatabase, fresh_database};
 use storefront_wire::KeepAliveConnection;
 use tempfile::TempDir;
 
@@ -19,19 +20,54 @@ pub const EXE: &str = env!("CARGO_BIN_EXE_storefront");
 /// How long any wait in these tests may take before it is a failure.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// The admin token every test store is started with.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Catalog,
     Orders,
+    Carts,
     Gateway,
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Catalog, Role::Orders, Role::Carts, Role::Gateway];
+
     pub fn name(self) -> &'static str {
         match self {
             Role::Catalog => "catalog",
             Role::Orders => "orders",
+            Role::Carts => "carts",
             Role::Gateway => "gateway",
+        }
+    }
+}
+
+/// Where a test store keeps its data.
+pub enum Backend {
+    /// A SQLite file per service in the store's temporary folder.
+    Sqlite,
+    /// A fresh PostgreSQL database, dropped when the store is.
+    Postgres(TestDatabase),
+}
+
+impl Backend {
+    /// The backend named by a test module: SQLite always; PostgreSQL only
+    /// when a server is configured (`None`: the test returns early, unless
+    /// `STOREFRONT_REQUIRE_POSTGRES=1`, which makes a missing server fail).
+    pub fn named(name: &str) -> Option<Backend> {
+        match name {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" => fresh_database().map(Backend::Postgres),
+            other => panic!("unknown backend {other}"),
+        }
+    }
+
+    fn database_url(&self) -> Option<&str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres(db) => Some(db.url()),
         }
     }
 }
@@ -75,12 +111,15 @@ impl Drop for Service {
     }
 }
 
-/// A whole store: catalog, orders and gateway, each its own process.
+/// A whole store: catalog, orders, carts and gateway, each its own process.
+/// Fields drop in order: the processes stop before the database goes.
 pub struct Store {
-    pub dir: TempDir,
     pub catalog: Service,
     pub orders: Service,
+    pub carts: Service,
     pub gateway: Service,
+    pub dir: TempDir,
+    pub backend: Backend,
 }
 
 impl Store {
@@ -96,6 +135,11 @@ impl Store {
 
     /// `config` is TOML written to the store's config file.
     pub fn start_with(seed: Option<&str>, config: &str) -> Self {
+        Self::start_on(Backend::Sqlite, seed, config)
+    }
+
+    /// A store on `backend`, seeded with `seed` (or the built-in toys).
+    pub fn start_on(backend: Backend, seed: Option<&str>, config: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = config.to_owned();
         if let Some(seed) = seed {
@@ -103,32 +147,47 @@ impl Store {
             std::fs::write(&seed_path, seed).unwrap();
             config = format!("[catalog]\nseed_file = {:?}\n{config}", seed_path);
         }
+        if let Some(url) = backend.database_url() {
+            config = format!("database_url = {url:?}\n{config}");
+        }
         std::fs::write(dir.path().join("storefront.toml"), config).unwrap();
-        let catalog = spawn(
-            dir.path(),
-            Role::Catalog,
-            "127.0.0.1:0".parse().unwrap(),
-            &[],
-        );
+        let any = "127.0.0.1:0".parse().unwrap();
+        let catalog = spawn(dir.path(), Role::Catalog, any, &[]);
         let catalog_url = format!("http://{}", catalog.address);
         let orders = spawn(
             dir.path(),
             Role::Orders,
-            "127.0.0.1:0".parse().unwrap(),
+            any,
             &["--catalog-url", &catalog_url],
         );
         let orders_url = format!("http://{}", orders.address);
+        let carts = spawn(
+            dir.path(),
+            Role::Carts,
+            any,
+            &["--catalog-url", &catalog_url, "--orders-url", &orders_url],
+        );
+        let carts_url = format!("http://{}", carts.address);
         let gateway = spawn(
             dir.path(),
             Role::Gateway,
-            "127.0.0.1:0".parse().unwrap(),
-            &["--catalog-url", &catalog_url, "--orders-url", &orders_url],
+            any,
+            &[
+                "--catalog-url",
+                &catalog_url,
+                "--orders-url",
+                &orders_url,
+                "--carts-url",
+                &carts_url,
+            ],
         );
         Self {
-            dir,
             catalog,
             orders,
+            carts,
             gateway,
+            dir,
+            backend,
         }
     }
 
@@ -140,6 +199,7 @@ impl Store {
         match role {
             Role::Catalog => &mut self.catalog,
             Role::Orders => &mut self.orders,
+            Role::Carts => &mut self.carts,
             Role::Gateway => &mut self.gateway,
         }
     }
@@ -158,12 +218,20 @@ impl Store {
         self.kill(role);
         let catalog_url = format!("http://{}", self.catalog.address);
         let orders_url = format!("http://{}", self.orders.address);
+        let carts_url = format!("http://{}", self.carts.address);
         let address = self.service(role).address;
         let fresh = spawn(
             self.dir.path(),
             role,
             address,
-            &["--catalog-url", &catalog_url, "--orders-url", &orders_url],
+            &[
+                "--catalog-url",
+                &catalog_url,
+                "--orders-url",
+                &orders_url,
+                "--carts-url",
+                &carts_url,
+            ],
         );
         *self.service(role) = fresh;
     }
@@ -245,7 +313,9 @@ pub fn spawn(dir: &Path, role: Role, listen: SocketAddr, extra: &[&str]) -> Serv
         .args(["serve", role.name(), "--listen", &listen.to_string()])
         .args(extra)
         .env("RUST_LOG", "info")
+        .env("STOREFRONT_ADMIN_TOKEN", ADMIN_TOKEN)
         .env_remove("STOREFRONT_CONFIG")
+        .env_remove("STOREFRONT_DATABASE_URL")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log)
@@ -288,4 +358,82 @@ pub fn json_body(value: Value) -> bytes::Bytes {
 /// The path of a file in the store's folder.
 pub fn path_in(store: &Store, name: &str) -> PathBuf {
     store.dir.path().join(name)
+}
+
+/// A JSON client for the shop API: one keep-alive connection, optional
+/// admin token and idempotency key per request.
+pub struct Api {
+    pub connection: KeepAliveConnection,
+}
+
+/// A reply: status and parsed JSON body (`Value::Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        self
+    }
+}
+
+impl Api {
+    pub async fn to(store: &Store) -> Self {
+        Self {
+            connection: store.connect().await,
+        }
+    }
+
+    pub async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let method: http::Method = method.parse().unwrap();
+        let (bytes, content_type) = match body {
+            Some(v) => (json_body(v), Some("application/json")),
+            None => (bytes::Bytes::new(), None),
+        };
+        let response = self
+            .connection
+            .send_with_headers(method, path, bytes, content_type, headers)
+            .await
+            .unwrap();
+        let body = if response.body.is_empty() {
+            Value::Null
+        } else {
+            response
+                .json()
+                .unwrap_or_else(|_| Value::String(response.text()))
+        };
+        Reply {
+            status: response.status.as_u16(),
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Reply {
+        self.call("GET", path, None, &[]).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> Reply {
+        self.call("POST", path, Some(body), &[]).await
+    }
+
+    /// A request with the test store's admin token.
+    pub async fn admin(&mut self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let bearer = format!("Bearer {ADMIN_TOKEN}");
+        self.call(method, path, body, &[("authorization", &bearer)])
+            .await
+    }
 }
