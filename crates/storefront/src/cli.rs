@@ -36,6 +36,9 @@ pub enum Command {
     Client(ClientOptions),
     /// Print the effective configuration as TOML.
     Config,
+    /// Exit 0 if the role running here answers `GET /health` on its
+    /// configured listen address (over loopback), else 1: a container health check.
+    Probe(ProbeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,6 +81,13 @@ pub struct ServeArgs {
     /// Products for a new catalog (JSON). Env: STOREFRONT_SEED_FILE.
     #[arg(long)]
     pub seed_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The role to probe; by default the one this container's main process
+    /// (pid 1) serves, at the address its own flags and configuration give.
+    pub role: Option<Role>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod probe;
 mod serve;
 mod up;
 
@@ -94,6 +95,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
+        Command::Probe(args) => {
+            let target = match args.role {
+                Some(role) => probe::ProbeTarget {
+                    role,
+                    listen: probe::listen_address(role, &config),
+                },
+                None => probe::served_by_main_process(&env)?,
+            };
+            if let Err(e) = probe::probe(target).await {
+                eprintln!("storefront probe {}: {e:#}", target.role.name());
+                return Ok(ExitCode::FAILURE);
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,74 @@
+//! `storefront probe <role>`, the container health check: exit 0 only when
+//! that role answers on its configured address, 1 otherwise.
+
+mod support;
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Command, Output};
+
+use support::{EXE, Role, spawn};
+
+/// Runs `storefront probe <role>` with `env` as its whole STOREFRONT_* environment.
+fn probe(role: &str, env: &[(&str, String)]) -> Output {
+    let mut command = Command::new(EXE);
+    command.args(["probe", role]);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("STOREFRONT_") {
+            command.env_remove(key);
+        }
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_running_role_probes_healthy_on_its_configured_address() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("storefront.toml"), "").unwrap();
+    let catalog = spawn(
+        dir.path(),
+        Role::Catalog,
+        "127.0.0.1:0".parse().unwrap(),
+        &[],
+    );
+    // A wildcard listen address is probed on loopback, as in a container.
+    let wildcard = format!("0.0.0.0:{}", catalog.address.port());
+    let output = probe("catalog", &[("STOREFRONT_CATALOG_LISTEN", wildcard)]);
+    assert!(output.status.success(), "{output:?}");
+}
+
+#[test]
+fn another_role_on_the_address_is_not_healthy() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("storefront.toml"), "").unwrap();
+    let catalog = spawn(
+        dir.path(),
+        Role::Catalog,
+        "127.0.0.1:0".parse().unwrap(),
+        &[],
+    );
+    let output = probe(
+        "orders",
+        &[("STOREFRONT_ORDERS_LISTEN", catalog.address.to_string())],
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"catalog\""), "{stderr}");
+}
+
+#[test]
+fn nothing_listening_is_not_healthy() {
+    // A port that was free a moment ago and is closed now.
+    let address: SocketAddr = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let output = probe(
+        "gateway",
+        &[("STOREFRONT_GATEWAY_LISTEN", address.to_string())],
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot connect"));
+}
