@@ -3,9 +3,12 @@
 # (`scripts/build.sh` runs `cargo build --release`) and copied in, so the base
 # must be the Debian release it was built on (same glibc). On this machine
 # the base is made with debootstrap (no image registry); on a laptop,
-# `debian:bookworm-slim` works as it is (see README, "Containers").
+# `debian:bookworm-slim` serves (tag it as the base, or pass it as BASE_IMAGE;
+# see README, "Containers").
 ARG BASE_IMAGE=storefront-base:bookworm
 FROM ${BASE_IMAGE}
+LABEL org.opencontainers.image.title=storefront \
+      org.opencontainers.image.description="Storefront: every role of the store in one binary"
 
 # Non-root, with a fixed uid so volume ownership is predictable.
 RUN groupadd --system --gid 10001 storefront \

@@ -93,4 +93,8 @@ if $with_postgres; then
   docker build --quiet --build-arg "BASE_IMAGE=$postgres_base" -t storefront-postgres:latest \
     -f deploy/postgres/Dockerfile deploy/postgres >/dev/null
 fi
+# A rebuild leaves the previous image untagged: drop those (ours only).
+for title in storefront storefront-postgres; do
+  docker image prune --force --filter "label=org.opencontainers.image.title=$title" >/dev/null
+done
 echo "== images built"

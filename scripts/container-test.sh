@@ -13,6 +13,8 @@
 # Traffic goes only to the gateway published on 127.0.0.1.
 #
 #   scripts/container-test.sh [--no-build]
+# (--no-build uses the existing images; the lab client run is
+# ${STOREFRONT_BIN:-target/release/storefront}.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
