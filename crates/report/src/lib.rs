@@ -5,6 +5,7 @@
 //! give the same figures.
 
 pub mod aggregate;
+mod clock;
 pub mod distribution;
 mod error;
 pub mod jtl;
@@ -13,9 +14,10 @@ pub mod time_series;
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use aggregate::{AggregateRow, TOTAL_LABEL};
+pub use clock::rfc3339_utc;
 pub use distribution::Bin;
 pub use error::ReportError;
 pub use time_series::SecondPoint;
@@ -23,15 +25,17 @@ pub use time_series::SecondPoint;
 use aggregate::Aggregator;
 use time_series::TimeSeries;
 
-/// What the run was, written into `summary.json` as is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// What the run was, written into `summary.json` as is (and read back from
+/// there when a report is rebuilt from the run's JTL).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunInfo {
     pub scenario: String,
     pub git_revision: Option<String>,
     pub host: String,
-    /// RFC 3339.
+    /// RFC 3339. Left empty, the report fills in the first sample's start.
     pub started: String,
-    /// RFC 3339.
+    /// RFC 3339. Left empty, the report fills in the last sample's end.
     pub ended: String,
     /// Anything else the caller wants kept (load model, workload,
     /// invariant checks, …).
@@ -58,10 +62,22 @@ impl Report {
             aggregator.add(&sample);
             series.add(&sample);
         }
+        let total = aggregator.total().row(TOTAL_LABEL);
+        let mut run = info.clone();
+        if run.started.is_empty()
+            && let Some(start) = total.first_start_ms
+        {
+            run.started = rfc3339_utc(start);
+        }
+        if run.ended.is_empty()
+            && let Some(end) = total.last_end_ms
+        {
+            run.ended = rfc3339_utc(end);
+        }
         Ok(Self {
-            run: info.clone(),
+            run,
             rows: aggregator.rows(),
-            total: aggregator.total().row(TOTAL_LABEL),
+            total,
             time_series: series.points(),
             latency_distribution: distribution::bins(aggregator.total().elapsed_counts()),
         })

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::cells::{COLUMNS, cells};
+use super::svg::{Band, Bar, Line, bar_chart, line_chart};
 use crate::Report;
 
 /// Text safe inside HTML elements and attribute values.
@@ -57,6 +58,14 @@ pub fn render(report: &Report) -> String {
     }
     page.push_str("</dl>\n<h2>Aggregate report</h2>\n");
     push_table(&mut page, report);
+    page.push_str("<h2>Graphs</h2>\n");
+    for (caption, svg) in charts(report) {
+        let _ = write!(
+            page,
+            "<figure><figcaption>{}</figcaption>\n{svg}\n</figure>\n",
+            escape(caption)
+        );
+    }
     page.push_str("</body></html>\n");
     page
 }
@@ -85,4 +94,129 @@ fn push_table(page: &mut String, report: &Report) {
         page.push_str("</tr>\n");
     }
     page.push_str("</tbody></table>\n");
+}
+
+/// The five graphs, each with its caption. Time runs in seconds from the
+/// run's first second; each point is the second in which samples ended.
+fn charts(report: &Report) -> [(&'static str, String); 5] {
+    let series = report.time_series();
+    let busy: Vec<_> = series.iter().filter(|p| p.samples > 0).collect();
+    let points = |value: fn(&crate::SecondPoint) -> f64| -> Vec<(f64, f64)> {
+        busy.iter().map(|p| (p.t as f64, value(p))).collect()
+    };
+    let (p50, p90, p99) = (
+        points(|p| p.p50_ms as f64),
+        points(|p| p.p90_ms as f64),
+        points(|p| p.p99_ms as f64),
+    );
+    let response_time = line_chart(
+        "chart-response-time",
+        "Response time over time (per-second percentiles)",
+        "seconds",
+        "ms",
+        &[
+            Line {
+                name: "p50",
+                color: "#08519c",
+                points: p50.clone(),
+                step: false,
+            },
+            Line {
+                name: "p90",
+                color: "#e6550d",
+                points: p90.clone(),
+                step: false,
+            },
+            Line {
+                name: "p99",
+                color: "#a50f15",
+                points: p99.clone(),
+                step: false,
+            },
+        ],
+        &[
+            Band {
+                color: "#c6dbef",
+                lower: &p50,
+                upper: &p90,
+            },
+            Band {
+                color: "#fdd0a2",
+                lower: &p90,
+                upper: &p99,
+            },
+        ],
+    );
+    let every_second = |value: fn(&crate::SecondPoint) -> f64| -> Vec<(f64, f64)> {
+        series.iter().map(|p| (p.t as f64, value(p))).collect()
+    };
+    let throughput = line_chart(
+        "chart-throughput",
+        "Throughput over time",
+        "seconds",
+        "samples/s",
+        &[Line {
+            name: "samples/s",
+            color: "#31a354",
+            points: every_second(|p| p.samples as f64),
+            step: false,
+        }],
+        &[],
+    );
+    let users = line_chart(
+        "chart-active-users",
+        "Active users over time",
+        "seconds",
+        "users",
+        &[Line {
+            name: "active users",
+            color: "#756bb1",
+            points: every_second(|p| f64::from(p.active_users)),
+            step: true,
+        }],
+        &[],
+    );
+    let bins: Vec<Bar> = report
+        .latency_distribution()
+        .iter()
+        .map(|b| Bar {
+            from: b.from_ms as f64,
+            to: b.to_ms as f64,
+            value: b.samples as f64,
+        })
+        .collect();
+    let distribution = bar_chart(
+        "chart-latency-distribution",
+        "Response time distribution",
+        "ms",
+        "samples",
+        "#3182bd",
+        &bins,
+    );
+    let error_bars: Vec<Bar> = series
+        .iter()
+        .map(|p| Bar {
+            from: p.t as f64,
+            to: p.t as f64 + 1.0,
+            value: p.errors as f64,
+        })
+        .collect();
+    let errors = bar_chart(
+        "chart-errors",
+        "Errors over time",
+        "seconds",
+        "errors/s",
+        "#de2d26",
+        &error_bars,
+    );
+    [
+        (
+            "Response time over time: p50, p90 and p99 of each second, bands between them",
+            response_time,
+        ),
+        ("Throughput over time", throughput),
+        ("Active users over time", users),
+        ("Response time distribution (all samples)", distribution),
+        ("Errors over time", errors),
+    ]
 }
