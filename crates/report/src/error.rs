@@ -8,9 +8,9 @@ use crate::jtl::JtlError;
 pub enum ReportError {
     #[error(transparent)]
     Jtl(#[from] JtlError),
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }

@@ -59,13 +59,15 @@ impl Sample {
 }
 
 /// Why a JTL file could not be read. Line numbers count from 1 and include
-/// the header line.
+/// the header line. Each message is complete on its own (the underlying
+/// error is part of it, not a separate `source`), so printing a chain does
+/// not repeat it.
 #[derive(Debug, thiserror::Error)]
 pub enum JtlError {
-    #[error("cannot open {path}: {source}")]
+    #[error("cannot open {path}: {cause}")]
     Open {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "{path} is empty: a JTL file starts with a header line such as `timeStamp,elapsed,label,…`"
@@ -77,11 +79,11 @@ pub enum JtlError {
         missing: String,
         found: String,
     },
-    #[error("{path}, line {line}: {source}")]
+    #[error("{path}, line {line}: {cause}")]
     Csv {
         path: PathBuf,
         line: u64,
-        source: csv::Error,
+        cause: csv::Error,
     },
     #[error("{path}, line {line}: column {column} has {value:?}, expected {expected}")]
     BadField {

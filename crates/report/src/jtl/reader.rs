@@ -16,9 +16,9 @@ use super::{JTL_HEADER, JtlError, Sample};
 /// is missing, empty, or its header lacks `timeStamp`, `elapsed`, `label` or
 /// `success`; a bad row later yields an error naming its line.
 pub fn read_jtl(path: &Path) -> Result<impl Iterator<Item = Result<Sample, JtlError>>, JtlError> {
-    let file = File::open(path).map_err(|source| JtlError::Open {
+    let file = File::open(path).map_err(|cause| JtlError::Open {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -26,10 +26,10 @@ pub fn read_jtl(path: &Path) -> Result<impl Iterator<Item = Result<Sample, JtlEr
     let mut first = StringRecord::new();
     let more = reader
         .read_record(&mut first)
-        .map_err(|source| JtlError::Csv {
+        .map_err(|cause| JtlError::Csv {
             path: path.to_owned(),
             line: 1,
-            source,
+            cause,
         })?;
     if !more {
         return Err(JtlError::Empty {
@@ -144,13 +144,13 @@ impl Iterator for JtlRows {
                 self.record = record;
                 Some(sample)
             }
-            Err(source) => {
-                let line = source.position().map_or(0, |p| p.line());
+            Err(cause) => {
+                let line = cause.position().map_or(0, |p| p.line());
                 self.failed = true;
                 Some(Err(JtlError::Csv {
                     path: self.path.clone(),
                     line,
-                    source,
+                    cause,
                 }))
             }
         }

@@ -15,9 +15,9 @@ use crate::{Report, ReportError};
 
 /// Writes every result file into `out_dir`.
 pub fn write_all(report: &Report, out_dir: &Path) -> Result<(), ReportError> {
-    fs::create_dir_all(out_dir).map_err(|source| ReportError::Write {
+    fs::create_dir_all(out_dir).map_err(|cause| ReportError::Write {
         path: out_dir.to_owned(),
-        source,
+        cause,
     })?;
     let files: [(&str, Vec<u8>); 4] = [
         ("aggregate.csv", csv_file::render(report)),
@@ -27,7 +27,7 @@ pub fn write_all(report: &Report, out_dir: &Path) -> Result<(), ReportError> {
     ];
     for (name, contents) in files {
         let path = out_dir.join(name);
-        fs::write(&path, contents).map_err(|source| ReportError::Write { path, source })?;
+        fs::write(&path, contents).map_err(|cause| ReportError::Write { path, cause })?;
     }
     Ok(())
 }
