@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use storefront_orders::store::{BeginOutcome, OrderRequest, PendingOrder};
+use storefront_orders::store::{AbortMark, BeginOutcome, OrderRequest, PendingOrder};
 use storefront_orders::{OrdersStore, SqliteOrdersStore, StoreError};
 use storefront_wire::internal::ReservedItem;
 use storefront_wire::shop::{OrderLine, Page, ProductRef};
@@ -155,7 +155,15 @@ async fn the_sweep_sees_only_attempts_older_than_asked<B: Backend>(backend: B) {
 async fn an_attempt_marked_aborting_can_no_longer_confirm<B: Backend>(backend: B) {
     let store = backend.open().await;
     store.begin(attempt("slow")).await.unwrap();
-    store.mark_aborting("slow".into()).await.unwrap();
+    assert_eq!(
+        store.mark_aborting("slow".into()).await.unwrap(),
+        AbortMark::Marked
+    );
+    assert_eq!(
+        store.mark_aborting("slow".into()).await.unwrap(),
+        AbortMark::Marked,
+        "an abort interrupted after the mark goes on when repeated"
+    );
     assert!(matches!(
         store.confirm("slow".into(), items(1)).await,
         Err(StoreError::NotPending(_))
@@ -173,6 +181,28 @@ async fn an_attempt_marked_aborting_can_no_longer_confirm<B: Backend>(backend: B
         0,
         "no number was used"
     );
+}
+
+async fn an_attempt_that_confirmed_or_ended_is_not_marked_aborting<B: Backend>(backend: B) {
+    let store = backend.open().await;
+    store.begin(attempt("won")).await.unwrap();
+    store.confirm("won".into(), items(1)).await.unwrap();
+    assert_eq!(
+        store.mark_aborting("won".into()).await.unwrap(),
+        AbortMark::NotPending,
+        "a confirmed order's stock must not be released"
+    );
+    store.begin(attempt("refused")).await.unwrap();
+    store.abort("refused".into()).await.unwrap();
+    assert_eq!(
+        store.mark_aborting("refused".into()).await.unwrap(),
+        AbortMark::NotPending
+    );
+    assert_eq!(
+        store.mark_aborting("never-begun".into()).await.unwrap(),
+        AbortMark::NotPending
+    );
+    assert!(store.order(0).await.unwrap().is_some(), "the order stays");
 }
 
 async fn an_idempotency_key_yields_one_order<B: Backend>(backend: B) {
@@ -262,6 +292,7 @@ macro_rules! backend {
             check!(an_attempt_confirms_at_most_once);
             check!(the_sweep_sees_only_attempts_older_than_asked);
             check!(an_attempt_marked_aborting_can_no_longer_confirm);
+            check!(an_attempt_that_confirmed_or_ended_is_not_marked_aborting);
             check!(an_idempotency_key_yields_one_order);
             check!(orders_are_listed_by_customer_in_pages);
         }

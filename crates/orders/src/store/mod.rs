@@ -69,6 +69,17 @@ pub enum BeginOutcome {
     InProgress,
 }
 
+/// What marking an attempt as aborting came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbortMark {
+    /// It is aborting now (or already was): it can never confirm, and its
+    /// key may be released at the catalog.
+    Marked,
+    /// No such attempt is pending: it was confirmed (its stock belongs to an
+    /// order), already aborted, or never begun. Nothing may be released.
+    NotPending,
+}
+
 pub trait OrdersStore: Send + Sync + 'static {
     /// Durably records an attempt as pending, unless its idempotency key
     /// already belongs to an order or to another attempt.
@@ -87,11 +98,13 @@ pub trait OrdersStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Marks an attempt as being aborted: from now on it can never confirm.
-    /// Recovery does this before it releases the attempt's stock.
+    /// Recovery does this before it releases the attempt's stock, and
+    /// releases it only on [`AbortMark::Marked`]: an attempt that confirmed
+    /// meanwhile owns its stock, which must not go back.
     fn mark_aborting(
         &self,
         order_key: String,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<AbortMark, StoreError>> + Send;
 
     /// Forgets an attempt whose stock is known not to be held.
     fn abort(&self, order_key: String) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -14,7 +14,7 @@ use storefront_wire::internal::ReservedItem;
 use storefront_wire::shop::{OrderDetail, Page};
 
 use super::sqlite_writer::{OrdersWriter, WriteCommand, WriteOutcome};
-use super::{BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, group_lines};
+use super::{AbortMark, BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, group_lines};
 
 const SCHEMA: &[SchemaStep] = &[
     SchemaStep {
@@ -112,10 +112,14 @@ impl OrdersStore for SqliteOrdersStore {
         }
     }
 
-    async fn mark_aborting(&self, order_key: String) -> Result<(), StoreError> {
-        self.write(WriteCommand::MarkAborting { order_key })
-            .await
-            .map(drop)
+    async fn mark_aborting(&self, order_key: String) -> Result<AbortMark, StoreError> {
+        match self.write(WriteCommand::MarkAborting { order_key }).await? {
+            WriteOutcome::Marked(true) => Ok(AbortMark::Marked),
+            WriteOutcome::Marked(false) => Ok(AbortMark::NotPending),
+            _ => Err(StoreError::Unavailable(
+                "writer answered another command".into(),
+            )),
+        }
     }
 
     async fn abort(&self, order_key: String) -> Result<(), StoreError> {
