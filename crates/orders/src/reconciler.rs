@@ -20,7 +20,8 @@ use crate::store::{AbortMark, OrdersStore, StoreError};
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const LAST_RETRY: Duration = Duration::from_secs(2);
 /// How often the store is swept for attempts stuck pending (a safety net:
-/// every known failure path already hands its attempt over).
+/// every known failure path already hands its attempt over) or left by an
+/// owner that is gone (a replica that died while this one runs).
 const SWEEP_EVERY: Duration = Duration::from_secs(15);
 /// An attempt pending this long is stuck: a live buy finishes within a few
 /// catalog timeouts.
@@ -169,7 +170,7 @@ impl<S: OrdersStore> Task<S> {
             Ok(stuck) => {
                 for key in stuck {
                     if self.keys.insert(key.clone()) {
-                        tracing::warn!(order_key = %key, "attempt stuck pending; resolving it");
+                        tracing::warn!(order_key = %key, "attempt stuck or its owner gone; resolving it");
                     }
                 }
             }

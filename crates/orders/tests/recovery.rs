@@ -159,3 +159,22 @@ mod sqlite {
         super::recovery_of_a_pending_attempt_returns_its_stock(store(&dir).await).await;
     }
 }
+
+mod postgres {
+    use storefront_orders::PostgresOrdersStore;
+    use storefront_service_kit::postgres::test_database::fresh_database;
+
+    #[tokio::test]
+    async fn recovery_of_a_confirmed_attempt_keeps_its_stock() {
+        let Some(db) = fresh_database() else { return };
+        let store = PostgresOrdersStore::open(db.url(), "orders").await.unwrap();
+        super::recovery_of_a_confirmed_attempt_keeps_its_stock(store).await;
+    }
+
+    #[tokio::test]
+    async fn recovery_of_a_pending_attempt_returns_its_stock() {
+        let Some(db) = fresh_database() else { return };
+        let store = PostgresOrdersStore::open(db.url(), "orders").await.unwrap();
+        super::recovery_of_a_pending_attempt_returns_its_stock(store).await;
+    }
+}

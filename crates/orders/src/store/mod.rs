@@ -1,6 +1,8 @@
 //! Where the orders service keeps its intent log and order log.
 
 mod lines;
+pub mod postgres;
+mod postgres_owner;
 pub mod sqlite;
 mod sqlite_writer;
 
@@ -121,8 +123,12 @@ pub trait OrdersStore: Send + Sync + 'static {
         page: Page,
     ) -> impl Future<Output = Result<Vec<OrderDetail>, StoreError>> + Send;
 
-    /// Keys of attempts pending for at least `min_age`: all of them at start
-    /// (`Duration::ZERO`), only stuck ones in the reconciler's periodic sweep.
+    /// Keys of pending attempts recovery may take over, oldest first: at
+    /// once those whose owner is gone (the store instance that began them
+    /// was closed or its process died), and any pending for at least
+    /// `min_age` (stuck). `Duration::ZERO` lists every pending attempt.
+    /// An attempt of a live owner younger than `min_age` is never listed:
+    /// another replica may be in the middle of that buy.
     fn pending_keys(
         &self,
         min_age: Duration,
