@@ -5,12 +5,12 @@
 //!   row inside its transaction (a row lock that orders confirms across
 //!   replicas; a rollback returns the number), so they are gap-free;
 //! - idempotency keys: unique in `pending_orders` and in `orders`; begin
-//!   inserts first and looks for a placed order after (see [`begin`]);
+//!   inserts first and looks for a placed order after (see `begin` below);
 //! - confirm vs. recovery: confirm deletes the row only while `pending`,
 //!   `mark_aborting` updates it only while it exists; each locks the row, so
 //!   whichever comes second sees the first's result;
 //! - recovery: attempts record their owner, whose liveness is an advisory
-//!   lock ([`super::postgres_owner`]).
+//!   lock (`postgres_owner.rs`).
 
 use std::str::FromStr;
 use std::time::Duration;
