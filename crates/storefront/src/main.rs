@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod probe;
+mod report;
 mod serve;
 mod up;
 
@@ -108,6 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Report(args) => report::report(&args)?,
     }
     Ok(ExitCode::SUCCESS)
 }
