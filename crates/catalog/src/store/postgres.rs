@@ -63,7 +63,7 @@ impl PostgresCatalogStore {
         migrate(&pool, SCHEMA).await?;
         seed_once(&pool, seed).await.map_err(storage)?;
         let versions = Arc::new(watch::Sender::new(0));
-        let listener = postgres_changes::follow(url, schema, Arc::clone(&versions))
+        let listener = postgres_changes::follow(&pool, schema, Arc::clone(&versions))
             .await
             .map_err(storage)?;
         Ok(Self {

@@ -12,8 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
-use storefront_service_kit::postgres::connect;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::watch;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
@@ -29,13 +28,17 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// after this returns can go unnoticed. The listener runs until the
 /// returned guard is dropped.
 pub(super) async fn follow(
-    url: &str,
+    requests: &PgPool,
     schema: &str,
     versions: Arc<watch::Sender<u64>>,
 ) -> Result<DropGuard, sqlx::Error> {
-    // A pool of one: the listener holds its connection for good, and
-    // reconnecting never waits behind requests.
-    let pool = connect(url, schema, 1).await?;
+    // A pool of one to the same server: the listener holds its connection
+    // for good, and reconnecting never waits behind requests.
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with((*requests.connect_options()).clone())
+        .await?;
     let listener = subscribe(&pool).await?;
     let stop = CancellationToken::new();
     let feed = ChangeFeed {
