@@ -346,3 +346,41 @@ async fn the_change_feed_recovers_when_the_server_refuses_it_for_a_while() {
         .unwrap();
     moved(&mut versions, "change after reconnecting").await;
 }
+
+/// sqlx leaves a pooled connection inside a transaction when a `BEGIN` is
+/// cancelled; the next statement on it then silently joins that transaction.
+/// Callers dropping their request at every point of a reserve (the timeouts
+/// only pick where; nothing depends on how long anything takes) must not
+/// make a later create report done without committing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_that_give_up_mid_reserve_leave_no_connection_inside_a_transaction() {
+    let Some(db) = fresh_database() else { return };
+    let (a, b) = (
+        replica(&db, &seed(1000)).await,
+        replica(&db, &seed(1000)).await,
+    );
+    let rounds = 60u64;
+    for round in 0..rounds {
+        let give_up = Duration::from_micros(round * 25);
+        let reserve = a.reserve(request(&format!("gone{round}"), &[("Tux", 1)]));
+        let _ = tokio::time::timeout(give_up, reserve).await;
+        let product = format!("Made {round}");
+        let AdminOutcome::Done(made) = a.create_product(draft(&product, 1)).await.unwrap() else {
+            panic!("create failed")
+        };
+        assert_eq!(
+            b.product_by_id(made.id).await.unwrap().map(|p| p.name),
+            Some(product),
+            "round {round}: a create reported done is committed"
+        );
+    }
+    // Each abandoned reserve either took its unit or not, whole; releasing
+    // every key puts the stock back exactly.
+    for round in 0..rounds {
+        b.release(format!("gone{round}")).await.unwrap();
+    }
+    assert_eq!(
+        b.product_by_name("Tux").await.unwrap().unwrap().quantity,
+        1000
+    );
+}

@@ -73,10 +73,28 @@ impl PostgresCatalogStore {
         })
     }
 
-    /// Moves the version after a change this replica committed, without
-    /// waiting for its own notification (which moves it once more).
     fn changed(&self) {
-        self.versions.send_modify(|version| *version += 1);
+        moved(&self.versions);
+    }
+}
+
+/// Moves the version after a change this replica committed, without
+/// waiting for its own notification (which moves it once more).
+fn moved(versions: &watch::Sender<u64>) {
+    versions.send_modify(|version| *version += 1);
+}
+
+/// Runs a transaction to its end in a task of its own, so that a caller
+/// hanging up cannot stop it half-way. That matters beyond the one request:
+/// sqlx leaves a connection whose `BEGIN` was cancelled inside that
+/// transaction, and the pool's next user of it would silently run in it
+/// (a create reported done yet never committed; see
+/// `tests/postgres_replicas.rs`). Single statements need no such care.
+async fn detached<T: Send + 'static>(work: impl Future<Output = T> + Send + 'static) -> T {
+    match tokio::spawn(work).await {
+        Ok(output) => output,
+        // Never aborted: it ended by panicking, so panic here as it would have.
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
 }
 
@@ -182,13 +200,17 @@ impl CatalogStore for PostgresCatalogStore {
     }
 
     async fn reserve(&self, request: ReserveStock) -> Result<ReserveOutcome, StoreError> {
-        let (outcome, took_stock) = postgres_stock::reserve(&self.pool, &request)
-            .await
-            .map_err(storage)?;
-        if took_stock {
-            self.changed();
-        }
-        Ok(outcome)
+        let (pool, versions) = (self.pool.clone(), Arc::clone(&self.versions));
+        detached(async move {
+            let (outcome, took_stock) = postgres_stock::reserve(&pool, &request)
+                .await
+                .map_err(storage)?;
+            if took_stock {
+                moved(&versions);
+            }
+            Ok(outcome)
+        })
+        .await
     }
 
     fn versions(&self) -> watch::Receiver<u64> {
@@ -196,13 +218,17 @@ impl CatalogStore for PostgresCatalogStore {
     }
 
     async fn release(&self, order_key: String) -> Result<bool, StoreError> {
-        let returned = postgres_stock::release(&self.pool, &order_key)
-            .await
-            .map_err(storage)?;
-        if returned {
-            self.changed();
-        }
-        Ok(returned)
+        let (pool, versions) = (self.pool.clone(), Arc::clone(&self.versions));
+        detached(async move {
+            let returned = postgres_stock::release(&pool, &order_key)
+                .await
+                .map_err(storage)?;
+            if returned {
+                moved(&versions);
+            }
+            Ok(returned)
+        })
+        .await
     }
 }
 
