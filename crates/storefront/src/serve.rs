@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use storefront_catalog::{CatalogStore, SqliteCatalogStore};
+use storefront_catalog::{CatalogStore, PostgresCatalogStore, SqliteCatalogStore};
 use storefront_gateway::{Gateway, Peers};
 use storefront_orders::reconciler::{Reconciler, STUCK_AFTER};
 use storefront_orders::{OrderDesk, OrdersStore, PostgresOrdersStore, SqliteOrdersStore};
@@ -95,8 +95,10 @@ async fn serve_catalog(served: Served, config: &Config) -> anyhow::Result<()> {
             run_catalog(served, store).await
         }
         DatabaseLocation::Postgres { url, schema } => {
-            let _ = (url, schema);
-            anyhow::bail!("the catalog does not run on PostgreSQL yet")
+            let store = PostgresCatalogStore::open(&url, &schema, &seed)
+                .await
+                .with_context(|| format!("cannot open the catalog in schema {schema}"))?;
+            run_catalog(served, store).await
         }
     }
 }
