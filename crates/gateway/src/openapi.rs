@@ -66,7 +66,7 @@ impl Modify for AdminTokenScheme {
 
 /// The serialized document, made once when the router is built and shared
 /// by every `GET /openapi.json`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ApiDocument(pub Bytes);
 
 impl ApiDocument {

@@ -24,14 +24,15 @@ use axum::response::Response;
 use storefront_service_kit::data;
 use storefront_wire::Data;
 use storefront_wire::internal::Health;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::Gateway;
 use crate::openapi::{ApiDocument, api_description};
 
-/// Every route of the gateway with its OpenAPI description.
-fn documented_routes() -> OpenApiRouter<Arc<Gateway>> {
+/// Every route of the gateway with its OpenAPI description; `document` is
+/// what `GET /openapi.json` serves.
+fn documented_routes(document: ApiDocument) -> OpenApiRouter<Arc<Gateway>> {
     OpenApiRouter::with_openapi(api_description())
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::one, products::update, products::delete))
@@ -43,7 +44,8 @@ fn documented_routes() -> OpenApiRouter<Arc<Gateway>> {
         .routes(routes!(carts::set_quantity, carts::remove))
         .routes(routes!(carts::checkout))
         .routes(routes!(health))
-        .routes(routes!(docs::openapi_json))
+        // On this route only, so other requests do not pay for the extension.
+        .routes(routes!(docs::openapi_json).layer(axum::Extension(document)))
         .routes(routes!(docs::swagger_ui))
         .routes(routes!(docs::swagger_asset))
 }
@@ -51,14 +53,14 @@ fn documented_routes() -> OpenApiRouter<Arc<Gateway>> {
 /// The OpenAPI document of the gateway's routes (what `GET /openapi.json`
 /// serves).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().into_openapi()
+    // The document does not depend on what the route serves, so a first
+    // pass with a placeholder yields it.
+    documented_routes(ApiDocument::default()).into_openapi()
 }
 
 pub fn routes(gateway: Arc<Gateway>) -> axum::Router {
-    let (router, document) = documented_routes().split_for_parts();
-    router
-        .layer(axum::Extension(ApiDocument::new(&document)))
-        .with_state(gateway)
+    let document = ApiDocument::new(&openapi());
+    axum::Router::from(documented_routes(document)).with_state(gateway)
 }
 
 /// The gateway is up (it does not ask its peers).
