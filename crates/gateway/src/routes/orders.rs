@@ -28,11 +28,12 @@ pub struct IdempotencyKey {
     /// remembered.
     #[param(
         rename = "Idempotency-Key",
+        required = false,
         min_length = 1,
         max_length = 255,
         pattern = "^[!-~]+$"
     )]
-    idempotency_key: Option<String>,
+    idempotency_key: String,
 }
 
 /// Longest idempotency key accepted.
