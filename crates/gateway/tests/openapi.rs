@@ -5,23 +5,17 @@
 //! paths is served, the document is valid OpenAPI (openapi-spec-validator),
 //! and `/docs` loads only files the gateway serves itself.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::net::TcpListener as StdListener;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::time::Duration;
 
-use axum::body::Bytes;
 use http::Method;
 use serde_json::{Value, json};
-use storefront_gateway::{Gateway, Peers};
-use storefront_service_kit::HttpLimits;
-use storefront_wire::{KeepAliveConnection, RawResponse};
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use storefront_wire::RawResponse;
+use support::RunningGateway;
 
-const ADMIN_TOKEN: &str = "openapi-test-token";
 const METHODS: [Method; 5] = [
     Method::GET,
     Method::POST,
@@ -29,75 +23,6 @@ const METHODS: [Method; 5] = [
     Method::DELETE,
     Method::PATCH,
 ];
-
-/// A gateway serving on loopback until dropped.
-struct RunningGateway {
-    target: String,
-    shutdown: CancellationToken,
-}
-
-impl Drop for RunningGateway {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-impl RunningGateway {
-    async fn start() -> Self {
-        // A port nobody listens on: every call to a peer is refused (503).
-        let absent = {
-            let probe = StdListener::bind("127.0.0.1:0").unwrap();
-            format!("http://{}", probe.local_addr().unwrap())
-        };
-        let peers = Peers {
-            catalog: &absent,
-            orders: &absent,
-            carts: &absent,
-        };
-        let gateway = Gateway::new(peers, Duration::from_secs(5), Some(ADMIN_TOKEN.into()));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let target = format!("http://{}", listener.local_addr().unwrap());
-        let shutdown = CancellationToken::new();
-        let limits = HttpLimits::default();
-        tokio::spawn(storefront_gateway::run(
-            listener,
-            Arc::new(gateway),
-            limits,
-            shutdown.clone(),
-        ));
-        Self { target, shutdown }
-    }
-
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&str>,
-        token: bool,
-    ) -> RawResponse {
-        let mut connection = KeepAliveConnection::connect(&self.target).await.unwrap();
-        let bearer = format!("Bearer {ADMIN_TOKEN}");
-        let headers: &[(&str, &str)] = if token {
-            &[("authorization", &bearer)]
-        } else {
-            &[]
-        };
-        let (bytes, content_type) = match body {
-            Some(json) => (Bytes::from(json.to_owned()), Some("application/json")),
-            None => (Bytes::new(), None),
-        };
-        connection
-            .send_with_headers(method, path, bytes, content_type, headers)
-            .await
-            .unwrap_or_else(|e| panic!("{path}: {e}"))
-    }
-
-    async fn document(&self) -> Value {
-        let reply = self.send(Method::GET, "/openapi.json", None, false).await;
-        assert_eq!(reply.status, 200);
-        reply.json().unwrap()
-    }
-}
 
 /// Each documented operation: path template, method, operation object.
 fn operations(document: &Value) -> Vec<(String, Method, Value)> {
