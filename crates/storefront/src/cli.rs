@@ -36,6 +36,8 @@ pub enum Command {
     Client(ClientOptions),
     /// Print the effective configuration as TOML.
     Config,
+    /// Build the aggregate table, summary.json and report.html from a JTL file (ours or JMeter's).
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,4 +95,14 @@ pub struct UpArgs {
     /// Products for a new catalog (JSON).
     #[arg(long)]
     pub seed_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A JMeter CSV result file (JTL), e.g. the `results.jtl` of a `storefront load` run.
+    pub jtl: PathBuf,
+    /// Folder for aggregate.csv, aggregate.md, summary.json and report.html
+    /// (default: the JTL file's folder).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }

@@ -1,0 +1,222 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no scripts,
+//! nothing fetched) with the run's details, the aggregate table and graphs.
+
+use std::fmt::Write as _;
+
+use super::cells::{COLUMNS, cells};
+use super::svg::{Band, Bar, Line, bar_chart, line_chart};
+use crate::Report;
+
+/// Text safe inside HTML elements and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\
+table{border-collapse:collapse;font-size:14px}\
+th,td{border:1px solid #ccc;padding:4px 8px}td{text-align:right}td.label{text-align:left}\
+tr.total{font-weight:bold;background:#f3f3f3}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}\
+dt{font-weight:bold}figure{margin:2em 0}figcaption{font-weight:bold;margin-bottom:4px}";
+
+pub fn render(report: &Report) -> String {
+    let mut page = String::new();
+    let run = &report.run;
+    let title = if run.scenario.is_empty() {
+        "Load test report".to_owned()
+    } else {
+        format!("Load test report: {}", run.scenario)
+    };
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
+        escape(&title),
+        escape(&title)
+    );
+    page.push_str("<dl id=\"run\">");
+    for (name, value) in [
+        ("Scenario", run.scenario.as_str()),
+        (
+            "Git revision",
+            run.git_revision.as_deref().unwrap_or("unknown"),
+        ),
+        ("Host", run.host.as_str()),
+        ("Started", run.started.as_str()),
+        ("Ended", run.ended.as_str()),
+    ] {
+        let _ = write!(page, "<dt>{name}</dt><dd>{}</dd>", escape(value));
+    }
+    page.push_str("</dl>\n<h2>Aggregate report</h2>\n");
+    push_table(&mut page, report);
+    page.push_str("<h2>Graphs</h2>\n");
+    for (caption, svg) in charts(report) {
+        let _ = write!(
+            page,
+            "<figure><figcaption>{}</figcaption>\n{svg}\n</figure>\n",
+            escape(caption)
+        );
+    }
+    page.push_str("</body></html>\n");
+    page
+}
+
+/// The aggregate table. Each cell carries its column's name in
+/// `data-column`, so a reader (or a test) finds figures without relying on
+/// positions.
+fn push_table(page: &mut String, report: &Report) {
+    page.push_str("<table id=\"aggregate\"><thead><tr>");
+    for column in COLUMNS {
+        let _ = write!(page, "<th>{}</th>", escape(column));
+    }
+    page.push_str("</tr></thead><tbody>\n");
+    let rows = report.rows().iter().map(|row| (row, "row"));
+    for (row, class) in rows.chain([(report.total(), "total")]) {
+        let _ = write!(page, "<tr class=\"{class}\">");
+        for (i, (column, cell)) in COLUMNS.iter().zip(cells(row)).enumerate() {
+            let cell_class = if i == 0 { " class=\"label\"" } else { "" };
+            let _ = write!(
+                page,
+                "<td{cell_class} data-column=\"{}\">{}</td>",
+                escape(column),
+                escape(&cell)
+            );
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</tbody></table>\n");
+}
+
+/// The five graphs, each with its caption. Time runs in seconds from the
+/// run's first second; each point is the second in which samples ended.
+fn charts(report: &Report) -> [(&'static str, String); 5] {
+    let series = report.time_series();
+    let busy: Vec<_> = series.iter().filter(|p| p.samples > 0).collect();
+    let points = |value: fn(&crate::SecondPoint) -> f64| -> Vec<(f64, f64)> {
+        busy.iter().map(|p| (p.t as f64, value(p))).collect()
+    };
+    let (p50, p90, p99) = (
+        points(|p| p.p50_ms as f64),
+        points(|p| p.p90_ms as f64),
+        points(|p| p.p99_ms as f64),
+    );
+    let response_time = line_chart(
+        "chart-response-time",
+        "Response time over time (per-second percentiles)",
+        "seconds",
+        "ms",
+        &[
+            Line {
+                name: "p50",
+                color: "#08519c",
+                points: p50.clone(),
+                step: false,
+            },
+            Line {
+                name: "p90",
+                color: "#e6550d",
+                points: p90.clone(),
+                step: false,
+            },
+            Line {
+                name: "p99",
+                color: "#a50f15",
+                points: p99.clone(),
+                step: false,
+            },
+        ],
+        &[
+            Band {
+                color: "#c6dbef",
+                lower: &p50,
+                upper: &p90,
+            },
+            Band {
+                color: "#fdd0a2",
+                lower: &p90,
+                upper: &p99,
+            },
+        ],
+    );
+    let every_second = |value: fn(&crate::SecondPoint) -> f64| -> Vec<(f64, f64)> {
+        series.iter().map(|p| (p.t as f64, value(p))).collect()
+    };
+    let throughput = line_chart(
+        "chart-throughput",
+        "Throughput over time",
+        "seconds",
+        "samples/s",
+        &[Line {
+            name: "samples/s",
+            color: "#31a354",
+            points: every_second(|p| p.samples as f64),
+            step: false,
+        }],
+        &[],
+    );
+    let users = line_chart(
+        "chart-active-users",
+        "Active users over time",
+        "seconds",
+        "users",
+        &[Line {
+            name: "active users",
+            color: "#756bb1",
+            points: every_second(|p| f64::from(p.active_users)),
+            step: true,
+        }],
+        &[],
+    );
+    let bins: Vec<Bar> = report
+        .latency_distribution()
+        .iter()
+        .map(|b| Bar {
+            from: b.from_ms as f64,
+            to: b.to_ms as f64,
+            value: b.samples as f64,
+        })
+        .collect();
+    let distribution = bar_chart(
+        "chart-latency-distribution",
+        "Response time distribution",
+        "ms",
+        "samples",
+        "#3182bd",
+        &bins,
+    );
+    let error_bars: Vec<Bar> = series
+        .iter()
+        .map(|p| Bar {
+            from: p.t as f64,
+            to: p.t as f64 + 1.0,
+            value: p.errors as f64,
+        })
+        .collect();
+    let errors = bar_chart(
+        "chart-errors",
+        "Errors over time",
+        "seconds",
+        "errors/s",
+        "#de2d26",
+        &error_bars,
+    );
+    [
+        (
+            "Response time over time: p50, p90 and p99 of each second, bands between them",
+            response_time,
+        ),
+        ("Throughput over time", throughput),
+        ("Active users over time", users),
+        ("Response time distribution (all samples)", distribution),
+        ("Errors over time", errors),
+    ]
+}

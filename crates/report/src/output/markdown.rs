@@ -1,0 +1,28 @@
+//! `aggregate.md`: the aggregate table as Markdown, for pasting into docs.
+
+use super::cells::{COLUMNS, cells};
+use crate::Report;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    push_line(&mut out, COLUMNS.iter().map(|c| c.to_string()));
+    push_line(
+        &mut out,
+        (0..COLUMNS.len()).map(|i| if i == 0 { "---".into() } else { "---:".into() }),
+    );
+    for row in report.rows().iter().chain([report.total()]) {
+        push_line(&mut out, cells(row).into_iter());
+    }
+    out
+}
+
+fn push_line(out: &mut String, cells: impl Iterator<Item = String>) {
+    out.push('|');
+    for cell in cells {
+        out.push(' ');
+        // A `|` would end the cell; a line break would end the table.
+        out.push_str(&cell.replace('|', "\\|").replace(['\r', '\n'], " "));
+        out.push_str(" |");
+    }
+    out.push('\n');
+}

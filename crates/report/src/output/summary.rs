@@ -1,0 +1,21 @@
+//! `summary.json`: every figure at full precision, for tools and for
+//! comparing runs.
+
+use serde_json::json;
+
+use crate::Report;
+
+pub fn render(report: &Report) -> Vec<u8> {
+    let value = json!({
+        "run": report.run,
+        "aggregate": {
+            "rows": report.rows(),
+            "total": report.total(),
+        },
+        "time_series": report.time_series(),
+        "latency_distribution": report.latency_distribution(),
+    });
+    let mut text = serde_json::to_vec_pretty(&value).unwrap_or_default();
+    text.push(b'\n');
+    text
+}

@@ -1,0 +1,31 @@
+//! The aggregate table for a terminal: columns padded to line up, numbers
+//! right-aligned.
+
+use super::cells::{COLUMNS, cells};
+use crate::Report;
+
+pub fn render(report: &Report) -> String {
+    let mut lines: Vec<[String; 14]> = vec![COLUMNS.map(str::to_owned)];
+    lines.extend(report.rows().iter().map(cells));
+    lines.push(cells(report.total()));
+    let mut widths = [0usize; 14];
+    for line in &lines {
+        for (width, cell) in widths.iter_mut().zip(line) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for line in &lines {
+        let mut text = String::new();
+        for (i, (cell, width)) in line.iter().zip(widths).enumerate() {
+            if i == 0 {
+                text.push_str(&format!("{cell:<width$}"));
+            } else {
+                text.push_str(&format!("  {cell:>width$}"));
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    out
+}

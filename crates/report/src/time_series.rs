@@ -1,0 +1,148 @@
+//! Per-second figures over the run: completed samples, errors, active users
+//! and response-time percentiles. A sample counts in the second in which it
+//! ended, the moment its result was known, so a second's throughput is the
+//! responses completed in it (as wrk and oha count).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::aggregate::{ElapsedCounts, percent_point};
+use crate::jtl::Sample;
+
+/// Gaps between seconds with samples are filled with empty seconds (so a
+/// stall shows as a drop to zero), unless the run spans more than this.
+const MAX_FILLED_SECONDS: i64 = 7 * 24 * 3600;
+
+/// One second of the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SecondPoint {
+    /// Seconds since the first second of the run.
+    pub t: i64,
+    /// The second's start, in milliseconds since the Unix epoch.
+    pub epoch_ms: i64,
+    /// Samples that ended in this second.
+    pub samples: u64,
+    pub errors: u64,
+    /// The most threads (virtual users) active in the test that any sample
+    /// ending in this second saw (JTL `allThreads`); 0 in an empty second.
+    pub active_users: u32,
+    /// Response-time (elapsed) percentiles of the samples that ended in this
+    /// second, by the same method as the aggregate report.
+    pub p50_ms: u64,
+    pub p90_ms: u64,
+    pub p99_ms: u64,
+}
+
+#[derive(Debug, Default)]
+struct Second {
+    samples: u64,
+    errors: u64,
+    active_users: u32,
+    elapsed_counts: ElapsedCounts,
+}
+
+/// Collects samples into seconds; memory grows with the run's length in
+/// seconds and the distinct response times within each, not with samples.
+#[derive(Debug, Default)]
+pub struct TimeSeries {
+    seconds: BTreeMap<i64, Second>,
+}
+
+impl TimeSeries {
+    pub fn add(&mut self, sample: &Sample) {
+        let second = self
+            .seconds
+            .entry(sample.end_ms().div_euclid(1000))
+            .or_default();
+        second.samples += 1;
+        if !sample.success {
+            second.errors += 1;
+        }
+        second.active_users = second.active_users.max(sample.all_threads);
+        *second.elapsed_counts.entry(sample.elapsed_ms).or_default() += 1;
+    }
+
+    pub fn points(&self) -> Vec<SecondPoint> {
+        let (Some(&first), Some(&last)) =
+            (self.seconds.keys().next(), self.seconds.keys().next_back())
+        else {
+            return Vec::new();
+        };
+        let point = |second: i64, figures: Option<&Second>| {
+            let empty = Second::default();
+            let s = figures.unwrap_or(&empty);
+            SecondPoint {
+                t: second - first,
+                epoch_ms: second * 1000,
+                samples: s.samples,
+                errors: s.errors,
+                active_users: s.active_users,
+                p50_ms: percent_point(&s.elapsed_counts, 0.5),
+                p90_ms: percent_point(&s.elapsed_counts, 0.9),
+                p99_ms: percent_point(&s.elapsed_counts, 0.99),
+            }
+        };
+        if last - first <= MAX_FILLED_SECONDS {
+            (first..=last)
+                .map(|second| point(second, self.seconds.get(&second)))
+                .collect()
+        } else {
+            self.seconds
+                .iter()
+                .map(|(&second, figures)| point(second, Some(figures)))
+                .collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(start: i64, elapsed: u64, success: bool, users: u32) -> Sample {
+        Sample {
+            time_stamp_ms: start,
+            elapsed_ms: elapsed,
+            success,
+            all_threads: users,
+            ..Sample::default()
+        }
+    }
+
+    #[test]
+    fn samples_fall_in_the_second_they_ended_and_gaps_are_filled() {
+        let mut series = TimeSeries::default();
+        // Ends: 10,000 + 500 = 10,500 → second 10; 10,900 + 200 = 11,100 → 11;
+        // 10,000 + 999 = 10,999 → 10; 13,000 + 0 → 13 (12 is empty).
+        series.add(&sample(10_000, 500, true, 1));
+        series.add(&sample(10_900, 200, false, 3));
+        series.add(&sample(10_000, 999, true, 2));
+        series.add(&sample(13_000, 0, true, 4));
+        let points = series.points();
+        let summary: Vec<_> = points
+            .iter()
+            .map(|p| (p.t, p.epoch_ms, p.samples, p.errors, p.active_users))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (0, 10_000, 2, 0, 2),
+                (1, 11_000, 1, 1, 3),
+                (2, 12_000, 0, 0, 0),
+                (3, 13_000, 1, 0, 4)
+            ]
+        );
+        // Second 10 has 500 and 999: median rank round(1) = 1 → 500;
+        // p90 rank round(1.8) = 2 → 999.
+        assert_eq!(
+            (points[0].p50_ms, points[0].p90_ms, points[0].p99_ms),
+            (500, 999, 999)
+        );
+    }
+
+    #[test]
+    fn no_samples_give_no_points() {
+        assert!(TimeSeries::default().points().is_empty());
+    }
+}

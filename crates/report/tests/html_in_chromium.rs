@@ -1,0 +1,261 @@
+//! `report.html` in a real browser: Debian's Chromium loads the page
+//! headless and dumps the DOM it built. The page must parse into the table
+//! and the five graphs, and the figures the browser shows must be those of
+//! `summary.json`, formatted here independently of the report's code.
+//!
+//! Without Chromium the test is skipped with a loud message, unless
+//! `STOREFRONT_REQUIRE_TOOLS` is set (CI installs Chromium and sets it).
+
+use std::fs;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use storefront_report::jtl::{JtlWriter, Sample};
+use storefront_report::{RunInfo, build_report};
+
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|dir| dir.join(name))
+                .find(|path| path.is_file())
+        })
+}
+
+/// The DOM Chromium built from the page, serialized.
+fn rendered_dom(browser: &Path, page: &Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The table rows as the browser shows them: `(class, [(column, text)])`.
+fn table_rows(dom: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let table_start = dom
+        .find("<table id=\"aggregate\"")
+        .expect("the table is in the DOM");
+    let table = &dom[table_start..table_start + dom[table_start..].find("</table>").unwrap()];
+    table
+        .split("<tr class=\"")
+        .skip(1)
+        .map(|row| {
+            let class = row[..row.find('"').unwrap()].to_owned();
+            let cells = row
+                .split("data-column=\"")
+                .skip(1)
+                .map(|cell| {
+                    let column = unescape(&cell[..cell.find('"').unwrap()]);
+                    let text_start = cell.find('>').unwrap() + 1;
+                    let text_end = cell.find("</td>").unwrap();
+                    (column, unescape(&cell[text_start..text_end]))
+                })
+                .collect();
+            (class, cells)
+        })
+        .collect()
+}
+
+/// A figure of summary.json as the table must show it: JMeter's truncated
+/// average, two decimals for rates and deviation, a percent sign for errors.
+fn expected_cells(row: &Value) -> Vec<(String, String)> {
+    let int = |key: &str| row[key].as_u64().unwrap().to_string();
+    let dec = |key: &str| format!("{:.2}", row[key].as_f64().unwrap());
+    vec![
+        ("Label".into(), row["label"].as_str().unwrap().to_owned()),
+        ("# Samples".into(), int("samples")),
+        (
+            "Average".into(),
+            (row["average_ms"].as_f64().unwrap().floor() as u64).to_string(),
+        ),
+        ("Median".into(), int("median_ms")),
+        ("90% Line".into(), int("p90_ms")),
+        ("95% Line".into(), int("p95_ms")),
+        ("99% Line".into(), int("p99_ms")),
+        ("Min".into(), int("min_ms")),
+        ("Max".into(), int("max_ms")),
+        ("Error %".into(), format!("{}%", dec("error_percent"))),
+        ("Throughput".into(), dec("throughput_per_sec")),
+        ("Received KB/sec".into(), dec("received_kb_per_sec")),
+        ("Sent KB/sec".into(), dec("sent_kb_per_sec")),
+        ("Std. Dev.".into(), dec("std_dev_ms")),
+    ]
+}
+
+/// Samples with labels that would break a careless page: markup, an
+/// ampersand, quotes, a comma; some failures; users ramping 1 → 3.
+fn write_awkward_jtl(path: &Path) {
+    let labels = ["GET /products/<Tux>", "POST /orders & \"pay\"", "a,b"];
+    let mut writer = JtlWriter::new(BufWriter::new(fs::File::create(path).unwrap())).unwrap();
+    for i in 0..300u32 {
+        writer
+            .write(&Sample {
+                time_stamp_ms: 1_700_000_000_000 + i64::from(i) * 20,
+                elapsed_ms: u64::from(i % 37) * 3 + 1,
+                label: labels[(i % 3) as usize].into(),
+                response_code: if i % 11 == 0 { "503" } else { "200" }.into(),
+                success: i % 11 != 0,
+                bytes: 300,
+                sent_bytes: 120,
+                grp_threads: 1 + i / 100,
+                all_threads: 1 + i / 100,
+                ..Sample::default()
+            })
+            .unwrap();
+    }
+    writer.flush().unwrap();
+}
+
+fn check_page(browser: &Path, jtl: &Path) {
+    let out = tempfile::tempdir().unwrap();
+    let info = RunInfo {
+        scenario: "browser <check> & friends".into(),
+        git_revision: Some("abc123".into()),
+        host: "test-host".into(),
+        ..RunInfo::default()
+    };
+    build_report(jtl, out.path(), &info).unwrap();
+    let summary: Value =
+        serde_json::from_slice(&fs::read(out.path().join("summary.json")).unwrap()).unwrap();
+    let dom = rendered_dom(browser, &out.path().join("report.html"));
+
+    // The run details render as text, markup in them escaped.
+    assert!(
+        dom.contains("browser &lt;check&gt; &amp; friends"),
+        "scenario shown escaped"
+    );
+    assert!(dom.contains("abc123") && dom.contains("test-host"));
+
+    // The table: one row per label and the total, each figure as in summary.json.
+    let rows = table_rows(&dom);
+    let labels = summary["aggregate"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), labels.len() + 1);
+    for ((class, cells), expected) in rows.iter().zip(labels) {
+        assert_eq!(class, "row");
+        assert_eq!(cells, &expected_cells(expected));
+    }
+    let (class, cells) = rows.last().unwrap();
+    assert_eq!(class, "total");
+    assert_eq!(cells, &expected_cells(&summary["aggregate"]["total"]));
+
+    // The five graphs exist in the DOM as SVG with drawn data.
+    let busy_seconds = summary["time_series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["samples"].as_u64().unwrap() > 0)
+        .count();
+    let seconds = summary["time_series"].as_array().unwrap().len();
+    for id in [
+        "chart-response-time",
+        "chart-throughput",
+        "chart-active-users",
+        "chart-latency-distribution",
+        "chart-errors",
+    ] {
+        let start = dom
+            .find(&format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{id}\""
+            ))
+            .unwrap_or_else(|| panic!("{id} is an SVG element in the DOM"));
+        let svg = &dom[start..start + dom[start..].find("</svg>").unwrap()];
+        assert!(!svg.contains("no samples"), "{id} has data");
+        match id {
+            "chart-response-time" => {
+                for series in ["p50", "p90", "p99"] {
+                    let marker = format!("data-series=\"{series}\" data-points=\"{busy_seconds}\"");
+                    assert!(svg.contains(&marker), "{id}: {marker}");
+                }
+                assert_eq!(svg.matches("class=\"band\"").count(), 2, "{id}: bands");
+            }
+            "chart-throughput" | "chart-active-users" => {
+                assert!(
+                    svg.contains(&format!("data-points=\"{seconds}\"")),
+                    "{id}: a point a second"
+                );
+            }
+            "chart-latency-distribution" => {
+                let bars: f64 = bar_values(svg).sum();
+                assert_eq!(
+                    bars,
+                    summary["aggregate"]["total"]["samples"].as_f64().unwrap()
+                );
+            }
+            _ => {
+                let bars: f64 = bar_values(svg).sum();
+                assert_eq!(
+                    bars,
+                    summary["aggregate"]["total"]["errors"].as_f64().unwrap()
+                );
+            }
+        }
+    }
+}
+
+fn bar_values(svg: &str) -> impl Iterator<Item = f64> + '_ {
+    svg.split("data-value=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse::<f64>().unwrap())
+}
+
+fn browser_or_skip() -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
+        assert!(
+            std::env::var_os("STOREFRONT_REQUIRE_TOOLS").is_none(),
+            "STOREFRONT_REQUIRE_TOOLS is set but Chromium is not installed (apt-get install chromium)"
+        );
+        eprintln!(
+            "\n!!! SKIPPED: Chromium is not installed, report.html was NOT checked in a browser \
+             (apt-get install chromium; set STOREFRONT_REQUIRE_TOOLS=1 to make this a failure) !!!\n"
+        );
+    }
+    browser
+}
+
+#[test]
+fn the_report_renders_in_chromium_with_the_figures_of_summary_json() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let jtl = dir.path().join("results.jtl");
+    write_awkward_jtl(&jtl);
+    check_page(&browser, &jtl);
+}
+
+#[test]
+fn the_report_of_a_real_jmeter_log_renders_in_chromium_with_its_figures() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let log = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/jmeter-bookstore/ramp-up-run-1.jtl");
+    check_page(&browser, &log);
+}

@@ -1,0 +1,43 @@
+//! `storefront report <file.jtl>`: rebuilds every result file of a run from
+//! its JTL, with the same code `storefront load` uses at the end of a run.
+
+use std::path::Path;
+
+use anyhow::Context;
+use storefront_report::{RunInfo, build_report};
+
+use crate::cli::ReportArgs;
+
+pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => args
+            .jtl
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned(),
+    };
+    let info = previous_run_info(&args.jtl).unwrap_or_else(|| RunInfo {
+        scenario: format!("JTL file {}", args.jtl.display()),
+        ..RunInfo::default()
+    });
+    let report = build_report(&args.jtl, &out, &info)
+        .with_context(|| format!("cannot build a report from {}", args.jtl.display()))?;
+    print!("{}", report.table());
+    println!(
+        "wrote aggregate.csv, aggregate.md, summary.json and report.html to {}",
+        out.display()
+    );
+    Ok(())
+}
+
+/// The run details of the `summary.json` beside the JTL, when `storefront
+/// load` wrote one there: a rebuilt report then still names its scenario,
+/// host, revision and times.
+fn previous_run_info(jtl: &Path) -> Option<RunInfo> {
+    let summary = jtl.parent()?.join("summary.json");
+    let text = std::fs::read_to_string(summary).ok()?;
+    let mut value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    serde_json::from_value(value.get_mut("run")?.take()).ok()
+}
