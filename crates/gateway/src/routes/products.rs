@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use storefront_service_kit::{JsonBody, PathParam, RequestId, created, data};
@@ -58,6 +58,7 @@ pub async fn list(
 ) -> Result<Response, GatewayError> {
     let page = PageQuery::page(query)?;
     let cached = gw.product_cache.as_ref().and_then(|c| c.products());
+    let status = cache_status(&gw, cached.is_some());
     let products = match cached {
         Some(all) => all
             .into_iter()
@@ -75,7 +76,20 @@ pub async fn list(
             quantity: p.quantity,
         })
         .collect();
-    Ok(data(listing))
+    Ok((status, data(listing)).into_response())
+}
+
+/// RFC 9211's `Cache-Status` when the gateway keeps a product copy: `hit`
+/// when the copy answered, `fwd=miss` when the catalog did (the copy is not
+/// filled yet, or was dropped while the catalog is unreachable). Tells an
+/// operator (and the tests) which path served a query.
+fn cache_status(gw: &Gateway, hit: bool) -> AppendHeaders<Option<(&'static str, &'static str)>> {
+    let value = if hit {
+        "storefront; hit"
+    } else {
+        "storefront; fwd=miss"
+    };
+    AppendHeaders(gw.product_cache.as_ref().map(|_| ("cache-status", value)))
 }
 
 /// An all-digit key is a product id (names always contain a non-digit).
@@ -166,6 +180,7 @@ pub async fn one(
         .product_cache
         .as_ref()
         .and_then(|c| c.product(name.as_str()));
+    let status = cache_status(&gw, cached.is_some());
     let p = match cached {
         Some(hit) => hit.ok_or(GatewayError::ProductNotFound)?,
         None => {
@@ -174,11 +189,12 @@ pub async fn one(
                 .await?
         }
     };
-    Ok(data(ProductByKey::Quote(ProductQuote {
+    let quote = ProductByKey::Quote(ProductQuote {
         name: p.name,
         price: Money::from_cents(p.price_cents),
         quantity: p.quantity,
-    })))
+    });
+    Ok((status, data(quote)).into_response())
 }
 
 fn product_id(key: &str) -> Result<i64, GatewayError> {
