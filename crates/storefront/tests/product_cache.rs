@@ -33,6 +33,24 @@ async fn wait_for_tux(store: &Store, accept: impl Fn(u16, &Value) -> bool) -> Va
     }
 }
 
+/// Waits until the gateway's copy (not the catalog) answers queries.
+async fn wait_for_cache_hit(store: &Store) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Ok(mut c) = store_connection(store).await
+            && let Ok(r) = c.get("/products/Tux").await
+            && r.status == 200
+            && r.headers
+                .get("cache-status")
+                .is_some_and(|v| v == "storefront; hit")
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the cache never filled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn store_connection(
     store: &Store,
 ) -> Result<KeepAliveConnection, storefront_wire::ConnectionError> {
@@ -65,13 +83,15 @@ async fn cached_queries_follow_buys_and_keep_the_lab_shape() {
 #[tokio::test]
 async fn a_frozen_catalog_does_not_stop_cached_queries() {
     let store = Store::start_with(None, CACHE_ON);
-    wait_for_tux(&store, |s, _| s == 200).await;
+    wait_for_cache_hit(&store).await;
     let catalog = Pid::from_raw(store.catalog.pid() as i32);
     kill(catalog, Signal::SIGSTOP).unwrap();
     // Without the cache each of these would wait for the catalog, then 503.
     let mut c = store.connect().await;
     for _ in 0..20 {
-        assert_eq!(c.get("/products/Tux").await.unwrap().status, 200);
+        let reply = c.get("/products/Tux").await.unwrap();
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.headers["cache-status"], "storefront; hit");
     }
     kill(catalog, Signal::SIGCONT).unwrap();
 }
