@@ -22,6 +22,19 @@ for arg in "$@"; do
   esac
 done
 
+# Runs a quiet step; its whole output is shown only if it fails.
+quietly() {
+  local log
+  log=$(mktemp)
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "build.sh: failed: $*" >&2
+    return 1
+  fi
+  rm -f "$log"
+}
+
 host_suite() {
   if [ -r /etc/os-release ] && grep -q '^ID=debian' /etc/os-release; then
     sed -n 's/^VERSION_CODENAME=//p' /etc/os-release
@@ -60,7 +73,7 @@ import_debian() {
   root=$(mktemp -d /var/tmp/storefront-rootfs.XXXXXX)
   trap 'rm -rf "$root"' RETURN
   echo "== debootstrap $suite from $mirror into $root${include:+ (with $include)}"
-  debootstrap --variant=minbase ${include:+--include="$include"} "$suite" "$root" "$mirror" >/dev/null
+  quietly debootstrap --variant=minbase ${include:+--include="$include"} "$suite" "$root" "$mirror"
   # Smaller image: package lists and caches are not needed at run time.
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
   echo "== docker import $image"
@@ -84,14 +97,14 @@ if [ ! -x target/release/storefront ]; then
 fi
 
 echo "== docker build storefront:latest (base $base_image)"
-docker build --quiet --build-arg "BASE_IMAGE=$base_image" -t storefront:latest . >/dev/null
+quietly docker build --build-arg "BASE_IMAGE=$base_image" -t storefront:latest .
 # The binary was linked on this machine: prove it runs on the image's glibc.
 docker run --rm storefront:latest --version
 
 if $with_postgres; then
   echo "== docker build storefront-postgres:latest"
-  docker build --quiet --build-arg "BASE_IMAGE=$postgres_base" -t storefront-postgres:latest \
-    -f deploy/postgres/Dockerfile deploy/postgres >/dev/null
+  quietly docker build --build-arg "BASE_IMAGE=$postgres_base" -t storefront-postgres:latest \
+    -f deploy/postgres/Dockerfile deploy/postgres
 fi
 # A rebuild leaves the previous image untagged: drop those (ours only).
 for title in storefront storefront-postgres; do
