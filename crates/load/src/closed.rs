@@ -16,30 +16,42 @@ use crate::scenario::{Closed, Think};
 /// Runs the whole population to the end (or until the stop signal).
 pub async fn run(model: &Closed, engine: Arc<Engine>) {
     let start = Instant::now();
-    let users: Vec<_> = (0..model.users)
-        .map(|index| {
+    let mut users = Vec::with_capacity(model.users as usize);
+    let mut index = 0;
+    while index < model.users {
+        let joins = join_offset(model, index);
+        let batch: Vec<u32> = (index..model.users)
+            .take_while(|i| join_offset(model, *i) == joins)
+            .collect();
+        tokio::select! {
+            _ = sleep_until(start + joins) => {}
+            _ = engine.stop.cancelled() => break,
+        }
+        // A batch counts as active before any of its users sends, so every
+        // sample of a step carries that step's user count.
+        engine
+            .active
+            .fetch_add(batch.len() as u32, Ordering::Relaxed);
+        for i in batch {
             let engine = engine.clone();
             let model = model.clone();
-            tokio::spawn(async move {
-                let joins = start + join_offset(&model, index);
-                let leaves = leave_offset(&model, index).map(|o| start + o);
-                live(&model, &engine, u64::from(index) + 1, joins, leaves).await;
-            })
-        })
-        .collect();
+            let leaves = leave_offset(&model, i).map(|o| start + o);
+            users.push(tokio::spawn(async move {
+                live(&model, &engine, u64::from(i) + 1, leaves).await;
+            }));
+            index = i + 1;
+        }
+    }
     for user in users {
         // A panicking user has lost its own samples only; the others go on.
         let _ = user.await;
     }
 }
 
-async fn live(model: &Closed, engine: &Engine, id: u64, joins: Instant, leaves: Option<Instant>) {
-    tokio::select! {
-        _ = sleep_until(joins) => {}
-        _ = engine.stop.cancelled() => return,
-    }
+/// One user's life: iterations until it leaves; it was counted active when
+/// it joined and is counted out here.
+async fn live(model: &Closed, engine: &Engine, id: u64, leaves: Option<Instant>) {
     let mut user = engine.user(id);
-    engine.active.fetch_add(1, Ordering::Relaxed);
     let mut n = 0;
     while model.iterations.is_none_or(|max| n < max) && leaves.is_none_or(|at| Instant::now() < at)
     {

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{Method, Request, header};
+use http::{HeaderValue, Method, Request, header};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
@@ -43,7 +43,8 @@ pub struct Reply {
 
 pub struct Connection {
     sender: SendRequest<Full<Bytes>>,
-    authority: String,
+    /// The `Host` header, validated once per connection, not per request.
+    host: HeaderValue,
 }
 
 impl Connection {
@@ -60,10 +61,8 @@ impl Connection {
             // Ends when either side closes; both are normal here.
             let _ = connection.await;
         });
-        Ok(Self {
-            sender,
-            authority: authority.to_owned(),
-        })
+        let host = HeaderValue::from_str(authority).map_err(http::Error::from)?;
+        Ok(Self { sender, host })
     }
 
     pub fn is_closed(&self) -> bool {
@@ -81,13 +80,13 @@ impl Connection {
         let mut request = Request::builder()
             .method(method.clone())
             .uri(path)
-            .header(header::HOST, &self.authority);
+            .header(header::HOST, self.host.clone());
         if body.is_some() {
             request = request.header(header::CONTENT_TYPE, "application/json");
         }
         let body = body.unwrap_or_default();
         let request = request.body(Full::new(body.clone()))?;
-        let sent_bytes = request_size(&request, body.len());
+        let sent_bytes = request_size(&request, path.len(), body.len());
         let sender = &mut self.sender;
         let exchange = async move {
             sender.ready().await?;
@@ -117,8 +116,9 @@ impl Connection {
     }
 }
 
-fn request_size(request: &Request<Full<Bytes>>, body_len: usize) -> u64 {
-    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+fn request_size(request: &Request<Full<Bytes>>, path_len: usize, body_len: usize) -> u64 {
+    // "METHOD path HTTP/1.1\r\n"
+    let line = request.method().as_str().len() + path_len + 12;
     let headers: usize = request
         .headers()
         .iter()
