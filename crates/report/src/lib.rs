@@ -43,7 +43,7 @@ pub struct RunInfo {
 }
 
 /// Every figure of a run, as written to the result files.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub run: RunInfo,
     rows: Vec<AggregateRow>,

@@ -178,3 +178,18 @@ fn a_row_with_the_wrong_number_of_fields_stops_the_reading_with_its_line() {
     let message = results[1].as_ref().unwrap_err().to_string();
     assert!(message.contains("line 3"), "{message}");
 }
+
+#[test]
+fn text_that_is_not_utf8_is_read_with_replacement_characters_not_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.jtl");
+    // "café" in Latin-1, as a JMeter on a Latin-1 platform saves it.
+    fs::write(
+        &path,
+        b"\xef\xbb\xbftimeStamp,elapsed,label,success,responseMessage\n1000,5,caf\xe9,true,OK\n1001,6,b,false,x\n",
+    )
+    .unwrap();
+    let samples = samples_of(&path);
+    assert_eq!(samples[0].label, "caf\u{fffd}");
+    assert_eq!((samples[1].elapsed_ms, samples[1].success), (6, false));
+}

@@ -1,13 +1,15 @@
 //! Streaming JTL reader. Columns are found by header name, so JMeter's
 //! header variants (columns left out or reordered by its
 //! `jmeter.save.saveservice.*` settings) read fine; a file saved without a
-//! header is read in the default column order.
+//! header is read in the default column order. Text that is not UTF-8 (a
+//! JMeter saving in a platform encoding) is read with U+FFFD in place of the
+//! bad bytes rather than refused: no figure depends on it.
 
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use csv::StringRecord;
+use csv::{ByteRecord, StringRecord};
 
 use super::{JTL_HEADER, JtlError, Sample};
 
@@ -23,9 +25,9 @@ pub fn read_jtl(path: &Path) -> Result<impl Iterator<Item = Result<Sample, JtlEr
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(BufReader::new(file));
-    let mut first = StringRecord::new();
+    let mut first = ByteRecord::new();
     let more = reader
-        .read_record(&mut first)
+        .read_byte_record(&mut first)
         .map_err(|cause| JtlError::Csv {
             path: path.to_owned(),
             line: 1,
@@ -36,6 +38,7 @@ pub fn read_jtl(path: &Path) -> Result<impl Iterator<Item = Result<Sample, JtlEr
             path: path.to_owned(),
         });
     }
+    let first = StringRecord::from_byte_record_lossy(first);
     let headerless = first.get(0).is_some_and(|f| f.parse::<i64>().is_ok());
     let (columns, pending) = if headerless {
         let default = StringRecord::from(JTL_HEADER.split(',').collect::<Vec<_>>());
@@ -48,7 +51,7 @@ pub fn read_jtl(path: &Path) -> Result<impl Iterator<Item = Result<Sample, JtlEr
         reader,
         columns,
         pending,
-        record: StringRecord::new(),
+        record: ByteRecord::new(),
         failed: false,
     })
 }
@@ -119,8 +122,7 @@ struct JtlRows {
     columns: Columns,
     /// The first row of a headerless file, read while looking for a header.
     pending: Option<StringRecord>,
-    /// Reused for every row.
-    record: StringRecord,
+    record: ByteRecord,
     /// Set after a CSV syntax error, which leaves the reader at an unknown
     /// place: the rest of the file is not read as if it were rows.
     failed: bool,
@@ -136,13 +138,11 @@ impl Iterator for JtlRows {
         if let Some(first) = self.pending.take() {
             return Some(self.parse(&first));
         }
-        match self.reader.read_record(&mut self.record) {
+        match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
-                let record = std::mem::take(&mut self.record);
-                let sample = self.parse(&record);
-                self.record = record;
-                Some(sample)
+                let record = StringRecord::from_byte_record_lossy(std::mem::take(&mut self.record));
+                Some(self.parse(&record))
             }
             Err(cause) => {
                 let line = cause.position().map_or(0, |p| p.line());

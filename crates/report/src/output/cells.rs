@@ -22,8 +22,11 @@ pub const COLUMNS: [&str; 14] = [
 ];
 
 /// The row's cells in [`COLUMNS`] order. The average is truncated to whole
-/// milliseconds as JMeter's table shows it (`(long) mean`); the exact mean is
-/// in `summary.json`. Throughput is per second.
+/// milliseconds as JMeter's table shows it (`getMeanAsNumber`: `(long)
+/// mean`) and Error % has JMeter's `#0.00%`. Throughput, KB/sec and Std. Dev.
+/// get two decimals; throughput stays per second (JMeter's renderer switches
+/// slow rows to per minute) so a column always compares. `summary.json` has
+/// every figure at full precision.
 pub fn cells(row: &AggregateRow) -> [String; 14] {
     [
         row.label.clone(),
