@@ -28,6 +28,8 @@ pub fn start(
         let mut tick = interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut last_count = 0;
+        // The first tick is immediate; there is nothing to show yet.
+        tick.tick().await;
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -44,7 +46,12 @@ pub fn start(
             };
             let elapsed = started.elapsed();
             let remaining = planned
-                .map(|p| format!(" / {}s left", p.saturating_sub(elapsed).as_secs()))
+                .map(|p| {
+                    format!(
+                        " / {:.0}s left",
+                        p.saturating_sub(elapsed).as_secs_f64().ceil()
+                    )
+                })
                 .unwrap_or_default();
             eprint!(
                 "\r\x1b[2K{:>4}s{remaining}  users {}  {} req/s  errors {errors}  p50 {:.1} ms  p99 {:.1} ms",

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -78,13 +78,18 @@ pub fn lock(stats: &SharedStats) -> std::sync::MutexGuard<'_, LiveStats> {
 
 /// The writer thread and the way into it.
 pub struct Recorder {
-    sender: Sender<Vec<Observation>>,
+    sender: SyncSender<Vec<Observation>>,
     writer: JoinHandle<std::io::Result<()>>,
     path: PathBuf,
     pub stats: SharedStats,
 }
 
 impl Recorder {
+    /// Batches that may wait for the writer (64 samples each). Should the
+    /// disk fall that far behind, users wait for it rather than memory
+    /// growing without bound.
+    const QUEUED_BATCHES: usize = 1024;
+
     /// Creates `path` and starts the writer thread; `group` names the
     /// thread group in each row's `threadName` (`<group> 1-<user>`).
     pub fn start(path: &Path, group: &str) -> Result<Self, LoadError> {
@@ -94,7 +99,7 @@ impl Recorder {
         };
         let file = File::create(path).map_err(output)?;
         let jtl = JtlWriter::new(BufWriter::with_capacity(256 * 1024, file)).map_err(output)?;
-        let (sender, receiver) = channel();
+        let (sender, receiver) = sync_channel(Self::QUEUED_BATCHES);
         let stats = Arc::new(Mutex::new(LiveStats::new()));
         let writer = {
             let stats = stats.clone();
@@ -185,7 +190,7 @@ fn to_sample(o: Observation, group: &str) -> Sample {
 
 /// Makes a [`SampleSink`] for each new user.
 #[derive(Clone)]
-pub struct Sinks(Sender<Vec<Observation>>);
+pub struct Sinks(SyncSender<Vec<Observation>>);
 
 impl Sinks {
     pub fn sink(&self) -> SampleSink {
@@ -200,7 +205,7 @@ impl Sinks {
 /// A user's handle on the recorder: samples travel in batches, so the
 /// channel is touched once per batch, not once per request.
 pub struct SampleSink {
-    sender: Sender<Vec<Observation>>,
+    sender: SyncSender<Vec<Observation>>,
     batch: Vec<Observation>,
     last_sent: Instant,
 }
