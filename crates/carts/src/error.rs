@@ -2,6 +2,7 @@
 
 use http::StatusCode;
 use storefront_service_kit::ApiError;
+use storefront_service_kit::postgres::is_transient;
 use storefront_wire::Quantity;
 
 use crate::store::StoreError;
@@ -54,7 +55,7 @@ impl From<CartsError> for ApiError {
             CartsError::CheckoutPending | CartsError::CatalogUnavailable => {
                 ApiError::unavailable(error.to_string())
             }
-            CartsError::Store(StoreError::Database(cause)) => {
+            CartsError::Store(StoreError::Database(cause)) if is_transient(&cause) => {
                 tracing::warn!(%cause, "cart storage unavailable");
                 ApiError::unavailable("cart storage unavailable")
             }

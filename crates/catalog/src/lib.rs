@@ -18,7 +18,10 @@ use tokio_util::sync::CancellationToken;
 
 pub use error::CatalogError;
 pub use product::Product;
-pub use store::{CatalogStore, ReserveOutcome, StoreError, sqlite::SqliteCatalogStore};
+pub use store::{
+    CatalogStore, ReserveOutcome, StoreError, postgres::PostgresCatalogStore,
+    sqlite::SqliteCatalogStore,
+};
 
 /// The catalog's HTTP API over a store; long polls end when `shutdown` fires.
 pub fn router<S: CatalogStore>(

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use storefront_catalog::seed::SeedProduct;
 use storefront_catalog::store::AdminOutcome;
-use storefront_catalog::{CatalogStore, ReserveOutcome, SqliteCatalogStore};
+use storefront_catalog::{CatalogStore, PostgresCatalogStore, ReserveOutcome, SqliteCatalogStore};
+use storefront_service_kit::postgres::test_database::{TestDatabase, fresh_database};
 use storefront_wire::internal::ReserveStock;
 use storefront_wire::shop::{OrderLine, Page, ProductDraft, ProductRef};
 use storefront_wire::{Money, ProductName, Quantity};
@@ -65,7 +66,7 @@ fn reserved_units(outcome: &ReserveOutcome) -> u32 {
     }
 }
 
-/// Opens a fresh store with the given seed; `reopen` opens the same one again.
+/// Where a check's store lives; each `open` opens the same one again.
 trait Backend {
     type Store: CatalogStore;
     async fn open(&self, seed: &[SeedProduct]) -> Self::Store;
@@ -77,6 +78,19 @@ impl Backend for Sqlite {
     type Store = SqliteCatalogStore;
     async fn open(&self, seed: &[SeedProduct]) -> SqliteCatalogStore {
         SqliteCatalogStore::open(&self.0.path().join("c.db"), seed)
+            .await
+            .unwrap()
+    }
+}
+
+/// A database of its own per test; every open works in the same schema, as
+/// a restarted catalog would.
+struct Postgres(TestDatabase);
+
+impl Backend for Postgres {
+    type Store = PostgresCatalogStore;
+    async fn open(&self, seed: &[SeedProduct]) -> PostgresCatalogStore {
+        PostgresCatalogStore::open(self.0.url(), "catalog", seed)
             .await
             .unwrap()
     }
@@ -347,3 +361,4 @@ macro_rules! backend {
 }
 
 backend!(sqlite, Some(Sqlite(tempfile::tempdir().unwrap())));
+backend!(postgres, fresh_database().map(Postgres));

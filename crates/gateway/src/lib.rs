@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod error;
+pub mod openapi;
 pub mod product_cache;
 pub mod routes;
 

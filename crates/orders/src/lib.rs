@@ -23,7 +23,9 @@ use tokio_util::sync::CancellationToken;
 
 pub use coordinator::OrderDesk;
 pub use error::OrdersError;
-pub use store::{OrdersStore, StoreError, sqlite::SqliteOrdersStore};
+pub use store::{
+    OrdersStore, StoreError, postgres::PostgresOrdersStore, sqlite::SqliteOrdersStore,
+};
 
 /// The orders service's HTTP API.
 pub fn router<S: OrdersStore>(desk: Arc<OrderDesk<S>>, limits: &HttpLimits) -> axum::Router {

@@ -15,12 +15,13 @@ use storefront_wire::{CatalogClient, ClientError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{OrdersStore, StoreError};
+use crate::store::{AbortMark, OrdersStore, StoreError};
 
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 const LAST_RETRY: Duration = Duration::from_secs(2);
 /// How often the store is swept for attempts stuck pending (a safety net:
-/// every known failure path already hands its attempt over).
+/// every known failure path already hands its attempt over) or left by an
+/// owner that is gone (a replica that died while this one runs).
 const SWEEP_EVERY: Duration = Duration::from_secs(15);
 /// An attempt pending this long is stuck: a live buy finishes within a few
 /// catalog timeouts.
@@ -35,22 +36,39 @@ pub enum AbandonError {
     Store(#[from] StoreError),
 }
 
+/// How [`abandon`] ended an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abandoned {
+    /// Its key was released at the catalog (`returned_to_stock`: whether it
+    /// held any) and the attempt was deleted.
+    Released { returned_to_stock: bool },
+    /// It was no longer pending: confirmed (so its stock belongs to an
+    /// order and must stay taken) or already resolved. Nothing was released.
+    NotPending,
+}
+
 /// Ends an attempt that must not become an order, in an order that is safe
 /// at every step: (1) mark it aborting, so a confirm still in flight is
 /// refused; (2) release its key at the catalog, returning any stock it holds
 /// and barring a late reserve; (3) delete it. A crash between steps leaves it
-/// pending, and the next try repeats the (idempotent) steps.
-/// Returns whether stock went back.
+/// pending, and the next try repeats the (idempotent) steps. When (1) finds
+/// the attempt no longer pending, it stops there: a confirm won the race
+/// (for instance one whose reply was lost, so its caller handed the attempt
+/// over), and releasing would give back the stock of a placed order.
 pub async fn abandon<S: OrdersStore>(
     store: &S,
     catalog: &CatalogClient,
     order_key: &str,
     request_id: Option<&str>,
-) -> Result<bool, AbandonError> {
-    store.mark_aborting(order_key.to_owned()).await?;
+) -> Result<Abandoned, AbandonError> {
+    if store.mark_aborting(order_key.to_owned()).await? == AbortMark::NotPending {
+        return Ok(Abandoned::NotPending);
+    }
     let released = catalog.release(order_key, request_id).await?;
     store.abort(order_key.to_owned()).await?;
-    Ok(released.returned_to_stock)
+    Ok(Abandoned::Released {
+        returned_to_stock: released.returned_to_stock,
+    })
 }
 
 /// Handle to the background task; cheap to clone.
@@ -152,7 +170,7 @@ impl<S: OrdersStore> Task<S> {
             Ok(stuck) => {
                 for key in stuck {
                     if self.keys.insert(key.clone()) {
-                        tracing::warn!(order_key = %key, "attempt stuck pending; resolving it");
+                        tracing::warn!(order_key = %key, "attempt stuck or its owner gone; resolving it");
                     }
                 }
             }
@@ -164,8 +182,12 @@ impl<S: OrdersStore> Task<S> {
         let keys: Vec<String> = self.keys.iter().cloned().collect();
         for key in keys {
             match abandon(&*self.store, &self.catalog, &key, None).await {
-                Ok(returned_to_stock) => {
+                Ok(Abandoned::Released { returned_to_stock }) => {
                     tracing::info!(order_key = %key, returned_to_stock, "attempt aborted");
+                    self.keys.remove(&key);
+                }
+                Ok(Abandoned::NotPending) => {
+                    tracing::info!(order_key = %key, "attempt already settled; nothing released");
                     self.keys.remove(&key);
                 }
                 Err(AbandonError::Catalog(e)) => {

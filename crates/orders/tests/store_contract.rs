@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use storefront_orders::store::{BeginOutcome, OrderRequest, PendingOrder};
-use storefront_orders::{OrdersStore, SqliteOrdersStore, StoreError};
+use storefront_orders::store::{AbortMark, BeginOutcome, OrderRequest, PendingOrder};
+use storefront_orders::{OrdersStore, PostgresOrdersStore, SqliteOrdersStore, StoreError};
+use storefront_service_kit::postgres::test_database::{TestDatabase, fresh_database};
 use storefront_wire::internal::ReservedItem;
 use storefront_wire::shop::{OrderLine, Page, ProductRef};
 use storefront_wire::{CustomerId, ProductName, Quantity};
@@ -57,6 +58,8 @@ fn items(quantity: u32) -> Vec<ReservedItem> {
 trait Backend {
     type Store: OrdersStore;
     async fn open(&self) -> Self::Store;
+    /// Closes a store as a process shutting down does.
+    async fn close(&self, store: Self::Store);
 }
 
 struct Sqlite(tempfile::TempDir);
@@ -67,6 +70,23 @@ impl Backend for Sqlite {
         SqliteOrdersStore::open(&self.0.path().join("o.db"))
             .await
             .unwrap()
+    }
+    async fn close(&self, store: SqliteOrdersStore) {
+        drop(store);
+    }
+}
+
+struct Postgres(TestDatabase);
+
+impl Backend for Postgres {
+    type Store = PostgresOrdersStore;
+    async fn open(&self) -> PostgresOrdersStore {
+        PostgresOrdersStore::open(self.0.url(), "orders")
+            .await
+            .unwrap()
+    }
+    async fn close(&self, store: PostgresOrdersStore) {
+        store.close().await;
     }
 }
 
@@ -98,6 +118,7 @@ async fn aborted_attempts_use_no_number_and_numbering_survives_reopening<B: Back
         store.begin(attempt("refused")).await.unwrap();
         store.abort("refused".into()).await.unwrap();
         store.begin(attempt("left-pending")).await.unwrap();
+        backend.close(store).await;
     }
     let store = backend.open().await;
     assert_eq!(
@@ -152,10 +173,37 @@ async fn the_sweep_sees_only_attempts_older_than_asked<B: Backend>(backend: B) {
     );
 }
 
+async fn a_closed_owners_attempts_are_recoverable_at_once_a_live_owners_when_stuck<B: Backend>(
+    backend: B,
+) {
+    let gone = backend.open().await;
+    gone.begin(attempt("left")).await.unwrap();
+    backend.close(gone).await;
+    let store = backend.open().await;
+    store.begin(attempt("mine")).await.unwrap();
+    assert_eq!(
+        store.pending_keys(Duration::from_secs(60)).await.unwrap(),
+        vec!["left".to_owned()],
+        "recovery takes over only what no live owner is working on"
+    );
+    assert_eq!(
+        store.pending_keys(Duration::ZERO).await.unwrap(),
+        vec!["left".to_owned(), "mine".to_owned()]
+    );
+}
+
 async fn an_attempt_marked_aborting_can_no_longer_confirm<B: Backend>(backend: B) {
     let store = backend.open().await;
     store.begin(attempt("slow")).await.unwrap();
-    store.mark_aborting("slow".into()).await.unwrap();
+    assert_eq!(
+        store.mark_aborting("slow".into()).await.unwrap(),
+        AbortMark::Marked
+    );
+    assert_eq!(
+        store.mark_aborting("slow".into()).await.unwrap(),
+        AbortMark::Marked,
+        "an abort interrupted after the mark goes on when repeated"
+    );
     assert!(matches!(
         store.confirm("slow".into(), items(1)).await,
         Err(StoreError::NotPending(_))
@@ -173,6 +221,28 @@ async fn an_attempt_marked_aborting_can_no_longer_confirm<B: Backend>(backend: B
         0,
         "no number was used"
     );
+}
+
+async fn an_attempt_that_confirmed_or_ended_is_not_marked_aborting<B: Backend>(backend: B) {
+    let store = backend.open().await;
+    store.begin(attempt("won")).await.unwrap();
+    store.confirm("won".into(), items(1)).await.unwrap();
+    assert_eq!(
+        store.mark_aborting("won".into()).await.unwrap(),
+        AbortMark::NotPending,
+        "a confirmed order's stock must not be released"
+    );
+    store.begin(attempt("refused")).await.unwrap();
+    store.abort("refused".into()).await.unwrap();
+    assert_eq!(
+        store.mark_aborting("refused".into()).await.unwrap(),
+        AbortMark::NotPending
+    );
+    assert_eq!(
+        store.mark_aborting("never-begun".into()).await.unwrap(),
+        AbortMark::NotPending
+    );
+    assert!(store.order(0).await.unwrap().is_some(), "the order stays");
 }
 
 async fn an_idempotency_key_yields_one_order<B: Backend>(backend: B) {
@@ -261,7 +331,9 @@ macro_rules! backend {
             check!(aborted_attempts_use_no_number_and_numbering_survives_reopening);
             check!(an_attempt_confirms_at_most_once);
             check!(the_sweep_sees_only_attempts_older_than_asked);
+            check!(a_closed_owners_attempts_are_recoverable_at_once_a_live_owners_when_stuck);
             check!(an_attempt_marked_aborting_can_no_longer_confirm);
+            check!(an_attempt_that_confirmed_or_ended_is_not_marked_aborting);
             check!(an_idempotency_key_yields_one_order);
             check!(orders_are_listed_by_customer_in_pages);
         }
@@ -269,6 +341,7 @@ macro_rules! backend {
 }
 
 backend!(sqlite, Some(Sqlite(tempfile::tempdir().unwrap())));
+backend!(postgres, fresh_database().map(Postgres));
 
 #[tokio::test]
 async fn a_second_process_cannot_open_the_same_order_log() {

@@ -29,5 +29,5 @@ pub use error::ApiError;
 pub use json::JsonBody;
 pub use path::PathParam;
 pub use request_id::RequestId;
-pub use routing::{created, data, finish_router};
+pub use routing::{created, data, finish_router, run_to_completion};
 pub use server::{HttpLimits, serve};

@@ -1,6 +1,9 @@
 //! What every router gets: JSON fallbacks for unknown paths and methods, and
-//! the body limits the [`crate::JsonBody`] extractor reads.
+//! the body limits the [`crate::JsonBody`] extractor reads; and a layer for
+//! services whose handlers must not be cut short.
 
+use axum::extract::Request;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use http::{Method, StatusCode, Uri};
@@ -37,4 +40,63 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED,
         format!("method {method} is not allowed on {}", uri.path()),
     )
+}
+
+/// Runs each request's handler in a task of its own and waits for it, so a
+/// client that hangs up (or a caller's timeout) cannot cancel a handler
+/// half-way through a multi-step write. Dropping a database future mid-way is
+/// not safe with every driver: sqlx can hand back a connection still inside
+/// a cancelled `BEGIN`, and the next statement on it silently joins that
+/// transaction. Layer it with `axum::middleware::from_fn(run_to_completion)`.
+pub async fn run_to_completion(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(failure) => ApiError::internal(&failure).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use axum::routing::get;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_handler_runs_to_its_end_after_the_caller_gives_up() {
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&finished);
+        let router: Router = Router::new()
+            .route(
+                "/slow",
+                get(move || async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    flag.store(true, Ordering::SeqCst);
+                }),
+            )
+            .layer(axum::middleware::from_fn(run_to_completion));
+        let call = tower::ServiceExt::oneshot(
+            router,
+            Request::builder()
+                .uri("/slow")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        );
+        // The caller gives up long before the handler is done.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(5), call)
+                .await
+                .is_err()
+        );
+        for _ in 0..100 {
+            if finished.load(Ordering::SeqCst) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the handler was cancelled with its caller");
+    }
 }

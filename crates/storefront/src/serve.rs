@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use storefront_catalog::{CatalogStore, SqliteCatalogStore};
+use storefront_catalog::{CatalogStore, PostgresCatalogStore, SqliteCatalogStore};
 use storefront_gateway::{Gateway, Peers};
 use storefront_orders::reconciler::{Reconciler, STUCK_AFTER};
-use storefront_orders::{OrderDesk, OrdersStore, SqliteOrdersStore};
+use storefront_orders::{OrderDesk, OrdersStore, PostgresOrdersStore, SqliteOrdersStore};
 use storefront_service_kit::database::DatabaseLocation;
 use storefront_service_kit::{HttpLimits, shutdown};
 use storefront_wire::{CatalogClient, OrdersClient};
@@ -95,8 +95,10 @@ async fn serve_catalog(served: Served, config: &Config) -> anyhow::Result<()> {
             run_catalog(served, store).await
         }
         DatabaseLocation::Postgres { url, schema } => {
-            let _ = (url, schema);
-            anyhow::bail!("the catalog does not run on PostgreSQL yet")
+            let store = PostgresCatalogStore::open(&url, &schema, &seed)
+                .await
+                .with_context(|| format!("cannot open the catalog in schema {schema}"))?;
+            run_catalog(served, store).await
         }
     }
 }
@@ -119,12 +121,13 @@ async fn serve_orders(served: Served, config: &Config) -> anyhow::Result<()> {
             let store = SqliteOrdersStore::open(&path)
                 .await
                 .with_context(|| format!("cannot open {}", path.display()))?;
-            // This process owns the file: every pending attempt was its own.
-            run_orders(served, config, store, Duration::ZERO).await
+            run_orders(served, config, store).await
         }
         DatabaseLocation::Postgres { url, schema } => {
-            let _ = (url, schema, STUCK_AFTER);
-            anyhow::bail!("the orders service does not run on PostgreSQL yet")
+            let store = PostgresOrdersStore::open(&url, &schema)
+                .await
+                .context("cannot open the orders store")?;
+            run_orders(served, config, store).await
         }
     }
 }
@@ -133,14 +136,15 @@ async fn run_orders<S: OrdersStore>(
     served: Served,
     config: &Config,
     store: S,
-    recover_older_than: Duration,
 ) -> anyhow::Result<()> {
     let store = Arc::new(store);
     let catalog = CatalogClient::new(
         &config.catalog.url,
         Duration::from_millis(config.orders.catalog_timeout_ms),
     );
-    let pending = store.pending_keys(recover_older_than).await?;
+    // Every attempt whose owner is gone (this file's previous process; a
+    // dead replica on PostgreSQL), but not what live replicas are doing.
+    let pending = store.pending_keys(STUCK_AFTER).await?;
     let reconciler = Reconciler::spawn(
         Arc::clone(&store),
         catalog.clone(),

@@ -59,7 +59,6 @@ async fn thirty_buyers_for_the_last_five_units_sell_exactly_five() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "PENDING-PG: needs the PostgreSQL catalog and orders stores"]
 async fn on_postgres_thirty_buyers_for_the_last_five_units_sell_exactly_five() {
     if let Some(backend) = Backend::named("postgres") {
         last_five_units(backend).await;

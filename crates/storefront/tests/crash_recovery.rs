@@ -166,7 +166,6 @@ async fn killing_each_process_in_turn_keeps_every_invariant() {
 /// The same on PostgreSQL: order numbers from the counter row, stock from
 /// guarded updates in the catalog's schema, recovery after `kill -9`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "PENDING-PG: needs the PostgreSQL catalog and orders stores"]
 async fn on_postgres_killing_each_process_in_turn_keeps_every_invariant() {
     if let Some(backend) = Backend::named("postgres") {
         kill_mid_stream_on(backend, &[Role::Orders, Role::Catalog, Role::Gateway], 1).await;

@@ -9,7 +9,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::{PATIENCE, Role, Store};
+use support::{Backend, PATIENCE, Role, Store};
 
 const CACHE_ON: &str = "[gateway]\nproduct_cache = true\n";
 
@@ -150,4 +150,61 @@ async fn product_changes_answers_at_once_when_behind_and_waits_when_current() {
         .await
         .unwrap();
     assert_eq!(bad.status, 400);
+}
+
+/// Two catalog processes on one PostgreSQL schema, as replicas: stock taken
+/// through one ends a long poll held by the other, so a gateway's cache
+/// follows changes wherever they were made. (Were the change missed, the
+/// poll would run out its wait and return the old version.)
+#[tokio::test]
+async fn on_postgres_a_change_through_one_catalog_replica_ends_a_long_poll_at_another() {
+    let Some(Backend::Postgres(db)) = Backend::named("postgres") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!("database_url = {:?}\n", db.url());
+    std::fs::write(dir.path().join("storefront.toml"), config).unwrap();
+    let any = "127.0.0.1:0".parse().unwrap();
+    let first = support::spawn(dir.path(), Role::Catalog, any, &[]);
+    let second = support::spawn(dir.path(), Role::Catalog, any, &[]);
+
+    let mut at_first = KeepAliveConnection::connect(&first.address.to_string())
+        .await
+        .unwrap();
+    let current: Value = at_first
+        .get("/product-changes")
+        .await
+        .unwrap()
+        .json()
+        .unwrap();
+    let epoch = current["data"]["epoch"].as_str().unwrap().to_owned();
+    let version = current["data"]["version"].as_u64().unwrap();
+    let poll = tokio::spawn(async move {
+        let path = format!("/product-changes?epoch={epoch}&after={version}&wait_ms=20000");
+        at_first.get(&path).await.unwrap().json::<Value>().unwrap()
+    });
+
+    let mut at_second = KeepAliveConnection::connect(&second.address.to_string())
+        .await
+        .unwrap();
+    let reserve = json!({"order_key": "replica-test", "items": [{"name": "Whale", "quantity": 2}]});
+    let r = at_second
+        .post_json("/reservations", &reserve)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    let changed = tokio::time::timeout(PATIENCE, poll).await.unwrap().unwrap();
+    assert!(
+        changed["data"]["version"].as_u64().unwrap() > version,
+        "the first replica heard of the second's change: {changed}"
+    );
+    let whale = changed["data"]["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Whale")
+        .unwrap()
+        .clone();
+    assert_eq!(whale["quantity"], 98);
 }

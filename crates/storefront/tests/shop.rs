@@ -463,4 +463,4 @@ macro_rules! backend {
 }
 
 backend!(sqlite);
-// PENDING-PG: backend!(postgres); returns with the PostgreSQL catalog and orders stores.
+backend!(postgres);

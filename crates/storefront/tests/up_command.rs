@@ -161,7 +161,6 @@ fn up_refuses_a_taken_gateway_port_and_leaves_nothing_running() {
 }
 
 #[tokio::test]
-#[ignore = "PENDING-PG: needs the PostgreSQL catalog and orders stores"]
 async fn with_a_database_url_every_service_lives_in_its_own_postgres_schema() {
     let Some(database) = support::Backend::named("postgres") else {
         return;

@@ -7,6 +7,7 @@ use crate::{Money, ProductName, Quantity};
 
 /// `GET /products/<name>`: exactly the three fields lab clients expect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductQuote {
     pub name: String,
     pub price: Money,
@@ -15,6 +16,7 @@ pub struct ProductQuote {
 
 /// One entry of `GET /products`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductListing {
     pub id: i64,
     pub name: String,
@@ -24,6 +26,7 @@ pub struct ProductListing {
 
 /// `POST /orders` body. Unknown fields are ignored so clients may send more.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlaceOrder {
     pub name: ProductName,
     pub quantity: Quantity,
@@ -57,12 +60,14 @@ impl<'de> Deserialize<'de> for OrderForm {
 
 /// `POST /orders` success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderPlaced {
     pub order_number: u64,
 }
 
 /// `GET /orders/<number>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderRecord {
     pub number: u64,
     pub name: String,

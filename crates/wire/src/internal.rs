@@ -79,6 +79,7 @@ pub struct ProductChanges {
 
 /// `GET /health` of any role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub role: String,
     pub status: String,

@@ -13,6 +13,8 @@ pub mod customer_id;
 pub mod envelope;
 pub mod internal;
 pub mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod orders_client;
 pub mod product_name;
 pub mod quantity;

@@ -8,6 +8,7 @@ use crate::{CustomerId, Money, ProductName, Quantity};
 
 /// `GET /products/<id>`: the full product record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductRecord {
     pub id: i64,
     pub name: String,
@@ -20,13 +21,16 @@ pub struct ProductRecord {
 /// `POST /products` and `PUT /products/<id>` (admin): the whole record
 /// but the id. Unknown fields are refused so a typo is not silently ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProductDraft {
     pub name: ProductName,
     pub price: Money,
     /// Units in stock: zero or more.
+    #[cfg_attr(feature = "openapi", schema(maximum = 1_000_000))]
     pub quantity: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub description: Option<String>,
 }
 
@@ -114,14 +118,17 @@ pub const MAX_ORDER_LINES: usize = 100;
 
 /// `POST /orders`, multi-item form: `{"customer_id"?, "items":[…]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MultiItemOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<CustomerId>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub items: Vec<OrderLine>,
 }
 
 /// One line of a placed order, with the price paid per unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderItem {
     pub product_id: i64,
     pub name: String,
@@ -132,6 +139,7 @@ pub struct OrderItem {
 /// `GET /orders/<number>` of a multi-item or customer order, and each entry
 /// of `GET /orders`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderDetail {
     pub number: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,11 +147,13 @@ pub struct OrderDetail {
     pub items: Vec<OrderItem>,
     pub total: Money,
     /// When it was placed (RFC 3339, UTC).
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub placed_at: String,
 }
 
 /// `POST /carts/<customer_id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddToCart {
     pub product_id: i64,
@@ -152,6 +162,7 @@ pub struct AddToCart {
 
 /// `PUT /carts/<customer_id>/<product_id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetCartQuantity {
     pub quantity: Quantity,
@@ -159,6 +170,7 @@ pub struct SetCartQuantity {
 
 /// Where a cart is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CartStatus {
     /// Open for changes.
     Active,
@@ -170,6 +182,7 @@ pub enum CartStatus {
 
 /// One line of a cart, priced at the catalog's current price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartLine {
     pub product_id: i64,
     /// Absent when the product no longer exists.
@@ -186,6 +199,7 @@ pub struct CartLine {
 
 /// `GET /carts/<customer_id>`: the active cart (empty when there is none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartView {
     pub customer_id: CustomerId,
     /// Absent for the empty cart of a customer who has none yet.
@@ -198,6 +212,7 @@ pub struct CartView {
 
 /// An entry of `GET /carts` (admin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartSummary {
     pub cart_id: i64,
     pub customer_id: CustomerId,
@@ -209,6 +224,7 @@ pub struct CartSummary {
 
 /// An entry of `GET /cart_items` (admin).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CartItemRow {
     pub cart_id: i64,
     pub customer_id: CustomerId,

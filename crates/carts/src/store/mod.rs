@@ -12,6 +12,7 @@ mod reads;
 pub mod sqlite;
 
 use storefront_service_kit::DatabaseLocation;
+use storefront_service_kit::postgres::SchemaOwnership;
 use storefront_service_kit::sqlite::OwnershipLock;
 use storefront_wire::CustomerId;
 use storefront_wire::shop::CartStatus;
@@ -27,6 +28,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Ownership(#[from] storefront_service_kit::sqlite::OwnershipError),
+    #[error(transparent)]
+    SchemaOwnership(#[from] storefront_service_kit::postgres::SchemaOwnershipError),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A row the schema's checks should have made impossible.
@@ -52,8 +55,15 @@ pub struct ItemRecord {
 /// The carts and cart items tables, on either backend.
 pub struct CartsStore {
     pools: Pools,
-    /// Held while the store is open (SQLite only).
-    _ownership: Option<OwnershipLock>,
+    /// Held while the store is open: no second process may drive these
+    /// carts' checkouts.
+    _ownership: Ownership,
+}
+
+/// This process's claim on the carts data, per backend.
+enum Ownership {
+    File { _lock: OwnershipLock },
+    Schema { _lock: SchemaOwnership },
 }
 
 impl CartsStore {

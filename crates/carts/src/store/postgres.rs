@@ -1,10 +1,10 @@
 //! Opening the carts store in its own schema on a PostgreSQL server.
 
-use storefront_service_kit::postgres::{connect, migrate};
+use storefront_service_kit::postgres::{SchemaOwnership, connect, migrate};
 use storefront_service_kit::schema::SchemaStep;
 
 use super::backend::Pools;
-use super::{CartsStore, StoreError};
+use super::{CartsStore, Ownership, StoreError};
 
 const SCHEMA: &[SchemaStep] = &[SchemaStep {
     version: 1,
@@ -17,10 +17,13 @@ const SCHEMA: &[SchemaStep] = &[SchemaStep {
 const MAX_CONNECTIONS: u32 = 8;
 
 pub async fn open(url: &str, schema: &str) -> Result<CartsStore, StoreError> {
+    // One process per schema, as one per file on SQLite: two would each
+    // believe they alone drive a checkout to its end.
+    let ownership = SchemaOwnership::acquire(url, schema).await?;
     let pool = connect(url, schema, MAX_CONNECTIONS).await?;
     migrate(&pool, SCHEMA).await?;
     Ok(CartsStore {
         pools: Pools::Postgres(pool),
-        _ownership: None,
+        _ownership: Ownership::Schema { _lock: ownership },
     })
 }

@@ -8,7 +8,7 @@ use storefront_service_kit::sqlite::{
 };
 
 use super::backend::Pools;
-use super::{CartsStore, StoreError};
+use super::{CartsStore, Ownership, StoreError};
 
 const SCHEMA: &[SchemaStep] = &[SchemaStep {
     version: 1,
@@ -27,6 +27,6 @@ pub async fn open(path: &Path) -> Result<CartsStore, StoreError> {
     let readers = open_readers(path, 4).await?;
     Ok(CartsStore {
         pools: Pools::Sqlite { writer, readers },
-        _ownership: Some(ownership),
+        _ownership: Ownership::File { _lock: ownership },
     })
 }

@@ -2,6 +2,9 @@
 //! backend (SQLite, PostgreSQL) implements it with the same guarantees:
 //! reservations are atomic across their lines and idempotent per order key.
 
+pub mod postgres;
+mod postgres_changes;
+mod postgres_stock;
 pub mod sqlite;
 mod sqlite_writer;
 
@@ -14,7 +17,8 @@ use crate::Product;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The writer is gone or a write failed: the request may be retried.
+    /// The writer is gone, a write failed, or the database server cannot be
+    /// reached right now: the request may be retried.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]

@@ -8,10 +8,12 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, Method, Uri, header};
 use storefront_service_kit::{JsonBody, PathParam, RequestId};
-use storefront_wire::shop::{AddToCart, SetCartQuantity};
-use storefront_wire::{CustomerId, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER};
+use storefront_wire::api::OrderPlaced;
+use storefront_wire::shop::{AddToCart, CartItemRow, CartSummary, CartView, SetCartQuantity};
+use storefront_wire::{CustomerId, Data, ErrorBody, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER};
 
-use super::orders::idempotency_key;
+use super::orders::{IdempotencyKey, idempotency_key};
+use super::products::PageQuery;
 use crate::admin::Admin;
 use crate::{Gateway, GatewayError};
 
@@ -54,6 +56,19 @@ fn json_bytes<T: serde::Serialize>(value: &T) -> Bytes {
     Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }
 
+/// The customer's active cart, at current prices (an empty cart if none).
+#[utoipa::path(
+    get,
+    operation_id = "get_cart",
+    path = "/carts/{customer_id}",
+    tag = "carts",
+    params(("customer_id" = CustomerId, Path, description = "The customer's id")),
+    responses(
+        (status = 200, description = "The cart", body = Data<CartView>),
+        (status = 400, description = "Not a valid customer id", body = ErrorBody),
+        (status = 503, description = "The carts service (or the catalog it asks) cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn view(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
@@ -64,6 +79,26 @@ pub async fn view(
     relay(&gw, Method::GET, &uri, Bytes::new(), &id, None).await
 }
 
+/// Adds units of a product to the customer's active cart (starting one).
+#[utoipa::path(
+    post,
+    operation_id = "add_to_cart",
+    path = "/carts/{customer_id}",
+    tag = "carts",
+    params(("customer_id" = CustomerId, Path, description = "The customer's id")),
+    request_body = AddToCart,
+    responses(
+        (status = 201, description = "The cart after the change", body = Data<CartView>),
+        (status = 400, description = "Not a valid customer id, or malformed JSON", body = ErrorBody),
+        (status = 404, description = "`product not found`", body = ErrorBody),
+        (status = 409, description = "More than in stock, or a checkout of this cart in progress", body = ErrorBody),
+        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
+        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
+        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "A missing, unknown or wrong field, or a line above 1,000,000 units", body = ErrorBody),
+        (status = 503, description = "The carts service (or the catalog it asks) cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn add(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
@@ -75,6 +110,26 @@ pub async fn add(
     relay(&gw, Method::POST, &uri, json_bytes(&item), &id, None).await
 }
 
+/// Sets how many units of a product the cart holds.
+#[utoipa::path(
+    put,
+    operation_id = "set_cart_quantity",
+    path = "/carts/{customer_id}/{product_id}",
+    tag = "carts",
+    params(("customer_id" = CustomerId, Path, description = "The customer's id"), ("product_id" = i64, Path, description = "The product id (digits only)")),
+    request_body = SetCartQuantity,
+    responses(
+        (status = 200, description = "The cart after the change", body = Data<CartView>),
+        (status = 400, description = "Not a valid customer or product id, or malformed JSON", body = ErrorBody),
+        (status = 404, description = "The product is not in the cart", body = ErrorBody),
+        (status = 409, description = "More than in stock, or a checkout of this cart in progress", body = ErrorBody),
+        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
+        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
+        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "A missing, unknown or wrong field", body = ErrorBody),
+        (status = 503, description = "The carts service (or the catalog it asks) cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn set_quantity(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
@@ -87,6 +142,21 @@ pub async fn set_quantity(
     relay(&gw, Method::PUT, &uri, json_bytes(&change), &id, None).await
 }
 
+/// Removes a product from the cart.
+#[utoipa::path(
+    delete,
+    operation_id = "remove_from_cart",
+    path = "/carts/{customer_id}/{product_id}",
+    tag = "carts",
+    params(("customer_id" = CustomerId, Path, description = "The customer's id"), ("product_id" = i64, Path, description = "The product id (digits only)")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "Not a valid customer or product id", body = ErrorBody),
+        (status = 404, description = "The product is not in the cart", body = ErrorBody),
+        (status = 409, description = "A checkout of this cart in progress", body = ErrorBody),
+        (status = 503, description = "The carts service (or the catalog it asks) cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn remove(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
@@ -98,6 +168,26 @@ pub async fn remove(
     relay(&gw, Method::DELETE, &uri, Bytes::new(), &id, None).await
 }
 
+/// Turns the active cart into one order: every line's stock or none.
+///
+/// On success the cart becomes `Ordered` and the next add starts a new one;
+/// a refusal leaves the cart as it was.
+#[utoipa::path(
+    post,
+    operation_id = "checkout",
+    path = "/carts/{customer_id}/checkout",
+    tag = "carts",
+    params(("customer_id" = CustomerId, Path, description = "The customer's id"), IdempotencyKey),
+    responses(
+        (status = 200, description = "The order placed (or, for a repeated `Idempotency-Key`, the first result)", body = Data<OrderPlaced>,
+            example = json!({"data": {"order_number": 7}})),
+        (status = 400, description = "Not a valid customer id, or a bad `Idempotency-Key`", body = ErrorBody),
+        (status = 404, description = "A product of the cart no longer exists", body = ErrorBody),
+        (status = 409, description = "The cart is empty, a product is short of stock, or a checkout is in progress", body = ErrorBody),
+        (status = 422, description = "The `Idempotency-Key` was used for a different order", body = ErrorBody),
+        (status = 503, description = "The outcome is not known yet: the carts service finishes the checkout in the background; retry with the same `Idempotency-Key` to get the number", body = ErrorBody),
+    )
+)]
 pub async fn checkout(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
@@ -110,6 +200,21 @@ pub async fn checkout(
     relay(&gw, Method::POST, &uri, Bytes::new(), &id, key.as_deref()).await
 }
 
+/// Every cart with its status and order number (admin).
+#[utoipa::path(
+    get,
+    operation_id = "list_carts",
+    path = "/carts",
+    tag = "carts",
+    security(("admin_token" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of carts", body = Data<Vec<CartSummary>>),
+        (status = 400, description = "Bad `limit` or `offset`", body = ErrorBody),
+        (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 503, description = "The carts service cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn all_carts(
     _: Admin,
     State(gw): State<Arc<Gateway>>,
@@ -119,6 +224,21 @@ pub async fn all_carts(
     relay(&gw, Method::GET, &uri, Bytes::new(), &id, None).await
 }
 
+/// Every cart line (admin).
+#[utoipa::path(
+    get,
+    operation_id = "list_cart_items",
+    path = "/cart_items",
+    tag = "carts",
+    security(("admin_token" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of cart lines", body = Data<Vec<CartItemRow>>),
+        (status = 400, description = "Bad `limit` or `offset`", body = ErrorBody),
+        (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 503, description = "The carts service cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn all_items(
     _: Admin,
     State(gw): State<Arc<Gateway>>,

@@ -7,14 +7,34 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use http::HeaderMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use storefront_service_kit::{JsonBody, PathParam, RequestId, data};
-use storefront_wire::api::{OrderForm, OrderRecord};
+use storefront_wire::api::{OrderForm, OrderPlaced, OrderRecord};
 use storefront_wire::internal::NewOrder;
 use storefront_wire::shop::{OrderDetail, OrderLine, Page, ProductRef};
-use storefront_wire::{CustomerId, IDEMPOTENCY_KEY_HEADER};
+use storefront_wire::{CustomerId, Data, ErrorBody, IDEMPOTENCY_KEY_HEADER};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::{Gateway, GatewayError};
+
+/// The `Idempotency-Key` header, as the document describes it.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Read from the headers by `idempotency_key`.
+pub struct IdempotencyKey {
+    /// 1 to 255 visible ASCII characters. A retry with the same key returns
+    /// the first result and creates nothing; the same key with a different
+    /// order is 422; while the first is still running, 409. Refusals are not
+    /// remembered.
+    #[param(
+        rename = "Idempotency-Key",
+        required = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[!-~]+$"
+    )]
+    idempotency_key: String,
+}
 
 /// Longest idempotency key accepted.
 const MAX_KEY_LEN: usize = 255;
@@ -35,6 +55,32 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, GatewayErr
     Ok(Some(key.to_owned()))
 }
 
+/// Places an order: every item's stock or none.
+///
+/// The lab protocol's `{"name","quantity"}` or the shop's
+/// `{"customer_id"?,"items":[{"name"|"product_id","quantity"},…]}`.
+/// Numbers are unique and strictly increasing from 0; a refused order
+/// consumes none.
+#[utoipa::path(
+    post,
+    operation_id = "place_order",
+    path = "/orders",
+    tag = "orders",
+    params(IdempotencyKey),
+    request_body(content = OrderForm, example = json!({"name": "Tux", "quantity": 1})),
+    responses(
+        (status = 200, description = "Placed (or, for a repeated `Idempotency-Key`, the first result)", body = Data<OrderPlaced>,
+            example = json!({"data": {"order_number": 0}})),
+        (status = 400, description = "Malformed JSON or a bad `Idempotency-Key`", body = ErrorBody),
+        (status = 404, description = "`product not found`", body = ErrorBody),
+        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
+        (status = 409, description = "Not enough stock (`insufficient stock of Tux: N available`), or an order with the same `Idempotency-Key` still in progress (retry shortly)", body = ErrorBody),
+        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
+        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "A missing, unknown or wrong field, a quantity out of range, no items or more than 100, or an `Idempotency-Key` reused for a different order", body = ErrorBody),
+        (status = 503, description = "A service cannot answer now. `catalog service unavailable` from the orders service: nothing was bought. `orders service unavailable` (the gateway gave up waiting): the buy may have completed, so retry with the same `Idempotency-Key`", body = ErrorBody),
+    )
+)]
 pub async fn place(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
@@ -60,20 +106,45 @@ pub async fn place(
     Ok(data(placed))
 }
 
+/// What `GET /orders/{number}` answers.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum OrderShown {
+    /// An order of one product without a customer: the lab protocol's shape.
+    Lab(OrderRecord),
+    /// Any other order: its lines (with prices paid) and customer.
+    Detail(OrderDetail),
+}
+
 /// A single-item order without a customer keeps the lab protocol's shape;
 /// any other order is shown with its lines and customer.
 fn shown(order: OrderDetail) -> Response {
     if order.customer_id.is_none() && order.items.len() == 1 {
         let item = &order.items[0];
-        return data(OrderRecord {
+        return data(OrderShown::Lab(OrderRecord {
             number: order.number,
             name: item.name.clone(),
             quantity: item.quantity,
-        });
+        }));
     }
-    data(order)
+    data(OrderShown::Detail(order))
 }
 
+/// One order, by number.
+#[utoipa::path(
+    get,
+    operation_id = "get_order",
+    path = "/orders/{number}",
+    tag = "orders",
+    params(("number" = u64, Path, description = "The order number (digits only)", example = 0)),
+    responses(
+        (status = 200, description = "The order: the lab shape for one product without a customer, else the detail", body = Data<OrderShown>,
+            example = json!({"data": {"number": 0, "name": "Tux", "quantity": 1}})),
+        (status = 400, description = "Not an order number", body = ErrorBody),
+        (status = 404, description = "`order not found`", body = ErrorBody),
+        (status = 503, description = "The orders service cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn one(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
@@ -89,13 +160,33 @@ pub async fn one(
     Ok(shown(gw.orders.get(number, id.as_deref()).await?))
 }
 
-#[derive(Debug, Deserialize)]
+/// `?customer_id=&limit=&offset=` of `GET /orders`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this customer's orders.
+    #[param(value_type = Option<CustomerId>)]
     customer_id: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
+    /// Entries to skip (default 0).
     offset: Option<u64>,
 }
 
+/// A page of orders, oldest first.
+#[utoipa::path(
+    get,
+    operation_id = "list_orders",
+    path = "/orders",
+    tag = "orders",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Orders in number order", body = Data<Vec<OrderDetail>>),
+        (status = 400, description = "A bad `customer_id`, `limit` or `offset`", body = ErrorBody),
+        (status = 503, description = "The orders service cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,

@@ -7,19 +7,27 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use storefront_service_kit::{JsonBody, PathParam, RequestId, created, data};
 use storefront_wire::api::{ProductListing, ProductQuote};
 use storefront_wire::internal::CatalogProduct;
 use storefront_wire::shop::{Page, ProductDraft, ProductRecord};
-use storefront_wire::{Money, ProductName};
+use storefront_wire::{Data, ErrorBody, Money, ProductName};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AdditionalProperties, OneOfBuilder, Ref, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::admin::Admin;
 use crate::{Gateway, GatewayError};
 
-#[derive(Debug, Deserialize)]
+/// `?limit=&offset=` of the list routes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
+    /// Entries to skip (default 0).
     offset: Option<u64>,
 }
 
@@ -30,6 +38,19 @@ impl PageQuery {
     }
 }
 
+/// A page of products, by id.
+#[utoipa::path(
+    get,
+    operation_id = "list_products",
+    path = "/products",
+    tag = "products",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "Products in id order", body = Data<Vec<ProductListing>>),
+        (status = 400, description = "Bad `limit` or `offset`", body = ErrorBody),
+        (status = 503, description = "The catalog cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn list(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
@@ -65,6 +86,42 @@ fn as_id(key: &str) -> Option<Result<i64, GatewayError>> {
     Some(key.parse().map_err(|_| GatewayError::ProductNotFound))
 }
 
+/// What `GET /products/{name_or_id}` answers: the lab protocol's quote for a
+/// name, the full record for an id.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ProductByKey {
+    Quote(ProductQuote),
+    Record(ProductRecord),
+}
+
+impl PartialSchema for ProductByKey {
+    fn schema() -> RefOr<Schema> {
+        // The quote is closed ("exactly these fields"), else every record
+        // would match both alternatives of the `oneOf`.
+        let mut quote = ProductQuote::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut quote {
+            object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+        }
+        OneOfBuilder::new()
+            .item(quote)
+            .item(RefOr::Ref(Ref::from_schema_name(ProductRecord::name())))
+            .description(Some(
+                "For a name, exactly the lab protocol's `name`, `price` and `quantity`; \
+                 for an id, the full record.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ProductByKey {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((ProductRecord::name().into_owned(), ProductRecord::schema()));
+        ProductQuote::schemas(schemas);
+        ProductRecord::schemas(schemas);
+    }
+}
+
 fn record(p: CatalogProduct) -> ProductRecord {
     ProductRecord {
         id: p.id,
@@ -75,6 +132,26 @@ fn record(p: CatalogProduct) -> ProductRecord {
     }
 }
 
+/// One product, by name (the lab protocol) or by id.
+///
+/// A segment of digits only is a product id and answers the full record;
+/// anything else is a product name (percent-encoded, e.g. `Rubber%20Duck`)
+/// and answers exactly `name`, `price` and `quantity`. Product names always
+/// contain a non-digit, so the two never clash.
+#[utoipa::path(
+    get,
+    operation_id = "get_product",
+    path = "/products/{name_or_id}",
+    tag = "products",
+    params(("name_or_id" = String, Path, description = "A product id (digits only) or a product name", example = "Tux")),
+    responses(
+        (status = 200, description = "The product: a quote for a name, the record for an id", body = Data<ProductByKey>,
+            example = json!({"data": {"name": "Tux", "price": 15.99, "quantity": 100}})),
+        (status = 400, description = "Not a valid product name", body = ErrorBody),
+        (status = 404, description = "`product not found`", body = ErrorBody),
+        (status = 503, description = "The catalog cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn one(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
@@ -82,7 +159,7 @@ pub async fn one(
 ) -> Result<Response, GatewayError> {
     if let Some(product_id) = as_id(&key) {
         let product = gw.catalog.product_by_id(product_id?, id.as_deref()).await?;
-        return Ok(data(record(product)));
+        return Ok(data(ProductByKey::Record(record(product))));
     }
     let name = ProductName::parse(key).map_err(GatewayError::InvalidName)?;
     let cached = gw
@@ -97,17 +174,37 @@ pub async fn one(
                 .await?
         }
     };
-    Ok(data(ProductQuote {
+    Ok(data(ProductByKey::Quote(ProductQuote {
         name: p.name,
         price: Money::from_cents(p.price_cents),
         quantity: p.quantity,
-    }))
+    })))
 }
 
 fn product_id(key: &str) -> Result<i64, GatewayError> {
     as_id(key).unwrap_or(Err(GatewayError::NotAProductId))
 }
 
+/// Adds a product (admin).
+#[utoipa::path(
+    post,
+    operation_id = "create_product",
+    path = "/products",
+    tag = "products",
+    security(("admin_token" = [])),
+    request_body = ProductDraft,
+    responses(
+        (status = 201, description = "The new product's record", body = Data<ProductRecord>),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 409, description = "A product of that name exists", body = ErrorBody),
+        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
+        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
+        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "A missing, unknown or wrong field, a negative price, too much stock or too long a description", body = ErrorBody),
+        (status = 503, description = "The catalog cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn create(
     _: Admin,
     State(gw): State<Arc<Gateway>>,
@@ -119,6 +216,28 @@ pub async fn create(
     Ok(created(record(product)))
 }
 
+/// Replaces a product's record (admin).
+#[utoipa::path(
+    put,
+    operation_id = "update_product",
+    path = "/products/{name_or_id}",
+    tag = "products",
+    security(("admin_token" = [])),
+    params(("name_or_id" = String, Path, description = "The product id (digits only; a name is 400 here)", example = "1")),
+    request_body = ProductDraft,
+    responses(
+        (status = 200, description = "The new record", body = Data<ProductRecord>),
+        (status = 400, description = "Not a product id, or malformed JSON", body = ErrorBody),
+        (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 404, description = "`product not found`", body = ErrorBody),
+        (status = 409, description = "Another product has that name", body = ErrorBody),
+        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
+        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
+        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        (status = 422, description = "A missing, unknown or wrong field, a negative price, too much stock or too long a description", body = ErrorBody),
+        (status = 503, description = "The catalog cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn update(
     _: Admin,
     State(gw): State<Arc<Gateway>>,
@@ -135,6 +254,22 @@ pub async fn update(
     Ok(data(record(product)))
 }
 
+/// Deletes a product (admin). Ids are never reused.
+#[utoipa::path(
+    delete,
+    operation_id = "delete_product",
+    path = "/products/{name_or_id}",
+    tag = "products",
+    security(("admin_token" = [])),
+    params(("name_or_id" = String, Path, description = "The product id (digits only; a name is 400 here)", example = "1")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Not a product id", body = ErrorBody),
+        (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 404, description = "`product not found`", body = ErrorBody),
+        (status = 503, description = "The catalog cannot answer now", body = ErrorBody),
+    )
+)]
 pub async fn delete(
     _: Admin,
     State(gw): State<Arc<Gateway>>,

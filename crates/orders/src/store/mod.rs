@@ -1,6 +1,8 @@
 //! Where the orders service keeps its intent log and order log.
 
 mod lines;
+pub mod postgres;
+mod postgres_owner;
 pub mod sqlite;
 mod sqlite_writer;
 
@@ -69,6 +71,17 @@ pub enum BeginOutcome {
     InProgress,
 }
 
+/// What marking an attempt as aborting came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbortMark {
+    /// It is aborting now (or already was): it can never confirm, and its
+    /// key may be released at the catalog.
+    Marked,
+    /// No such attempt is pending: it was confirmed (its stock belongs to an
+    /// order), already aborted, or never begun. Nothing may be released.
+    NotPending,
+}
+
 pub trait OrdersStore: Send + Sync + 'static {
     /// Durably records an attempt as pending, unless its idempotency key
     /// already belongs to an order or to another attempt.
@@ -87,11 +100,13 @@ pub trait OrdersStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Marks an attempt as being aborted: from now on it can never confirm.
-    /// Recovery does this before it releases the attempt's stock.
+    /// Recovery does this before it releases the attempt's stock, and
+    /// releases it only on [`AbortMark::Marked`]: an attempt that confirmed
+    /// meanwhile owns its stock, which must not go back.
     fn mark_aborting(
         &self,
         order_key: String,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<AbortMark, StoreError>> + Send;
 
     /// Forgets an attempt whose stock is known not to be held.
     fn abort(&self, order_key: String) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -108,8 +123,12 @@ pub trait OrdersStore: Send + Sync + 'static {
         page: Page,
     ) -> impl Future<Output = Result<Vec<OrderDetail>, StoreError>> + Send;
 
-    /// Keys of attempts pending for at least `min_age`: all of them at start
-    /// (`Duration::ZERO`), only stuck ones in the reconciler's periodic sweep.
+    /// Keys of pending attempts recovery may take over, oldest first: at
+    /// once those whose owner is gone (the store instance that began them
+    /// was closed or its process died), and any pending for at least
+    /// `min_age` (stuck). `Duration::ZERO` lists every pending attempt.
+    /// An attempt of a live owner younger than `min_age` is never listed:
+    /// another replica may be in the middle of that buy.
     fn pending_keys(
         &self,
         min_age: Duration,

@@ -1,6 +1,7 @@
 //! The SQLite orders store: writes through the group-commit writer, reads
 //! from a small pool of read-only connections.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use storefront_wire::internal::ReservedItem;
 use storefront_wire::shop::{OrderDetail, Page};
 
 use super::sqlite_writer::{OrdersWriter, WriteCommand, WriteOutcome};
-use super::{BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, group_lines};
+use super::{AbortMark, BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, group_lines};
 
 const SCHEMA: &[SchemaStep] = &[
     SchemaStep {
@@ -41,6 +42,9 @@ const ORDER_LINES: &str = "SELECT o.number, o.customer_id, o.created_at,
 pub struct SqliteOrdersStore {
     writer: Committer<OrdersWriter>,
     readers: SqlitePool,
+    /// Attempts pending when this store opened. The ownership lock makes
+    /// this process the file's only user, so their owner is gone.
+    inherited: HashSet<String>,
     /// Order numbers come from this process's writer: it must be the only one.
     _ownership: OwnershipLock,
 }
@@ -53,12 +57,16 @@ impl SqliteOrdersStore {
         let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number) + 1, 0) FROM orders")
             .fetch_one(&mut conn)
             .await?;
+        let inherited: Vec<String> = sqlx::query_scalar("SELECT order_key FROM pending_orders")
+            .fetch_all(&mut conn)
+            .await?;
         sqlx::Connection::close(conn).await?;
         let writer = Committer::open(path, OrdersWriter::new(next as u64))?;
         let readers = open_readers(path, 4).await?;
         Ok(Self {
             writer,
             readers,
+            inherited: inherited.into_iter().collect(),
             _ownership: ownership,
         })
     }
@@ -112,10 +120,14 @@ impl OrdersStore for SqliteOrdersStore {
         }
     }
 
-    async fn mark_aborting(&self, order_key: String) -> Result<(), StoreError> {
-        self.write(WriteCommand::MarkAborting { order_key })
-            .await
-            .map(drop)
+    async fn mark_aborting(&self, order_key: String) -> Result<AbortMark, StoreError> {
+        match self.write(WriteCommand::MarkAborting { order_key }).await? {
+            WriteOutcome::Marked(true) => Ok(AbortMark::Marked),
+            WriteOutcome::Marked(false) => Ok(AbortMark::NotPending),
+            _ => Err(StoreError::Unavailable(
+                "writer answered another command".into(),
+            )),
+        }
     }
 
     async fn abort(&self, order_key: String) -> Result<(), StoreError> {
@@ -146,13 +158,17 @@ impl OrdersStore for SqliteOrdersStore {
 
     async fn pending_keys(&self, min_age: Duration) -> Result<Vec<String>, StoreError> {
         let modifier = format!("-{:.3} seconds", min_age.as_secs_f64());
-        Ok(sqlx::query_scalar(
-            "SELECT order_key FROM pending_orders
-             WHERE created_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)
-             ORDER BY created_at",
+        let pending: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT order_key, created_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)
+             FROM pending_orders ORDER BY created_at, order_key",
         )
         .bind(modifier)
         .fetch_all(&self.readers)
-        .await?)
+        .await?;
+        Ok(pending
+            .into_iter()
+            .filter(|(key, stuck)| *stuck || self.inherited.contains(key))
+            .map(|(key, _)| key)
+            .collect())
     }
 }

@@ -26,6 +26,8 @@ pub(super) enum WriteOutcome {
     Begun(BeginOutcome),
     /// The order number, or `None` when the attempt was not pending.
     Confirmed(Option<u64>),
+    /// Whether the attempt was there to mark (pending or already aborting).
+    Marked(bool),
     Done,
 }
 
@@ -63,11 +65,14 @@ impl BatchApply for OrdersWriter {
                 Ok(WriteOutcome::Confirmed(confirmed.then_some(number)))
             }
             WriteCommand::MarkAborting { order_key } => {
-                tx.prepare_cached(
-                    "UPDATE pending_orders SET state = 'aborting' WHERE order_key = ?",
-                )?
-                .execute([order_key])?;
-                Ok(WriteOutcome::Done)
+                // SQLite counts a matched row even when its state was
+                // already 'aborting': a repeat of an interrupted abort goes on.
+                let marked = tx
+                    .prepare_cached(
+                        "UPDATE pending_orders SET state = 'aborting' WHERE order_key = ?",
+                    )?
+                    .execute([order_key])?;
+                Ok(WriteOutcome::Marked(marked > 0))
             }
             WriteCommand::Abort { order_key } => {
                 tx.prepare_cached("DELETE FROM pending_orders WHERE order_key = ?")?

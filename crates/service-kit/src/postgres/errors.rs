@@ -1,4 +1,5 @@
-//! Which PostgreSQL failures are worth a retry.
+//! Which database failures are worth a retry (PostgreSQL's, and SQLite's
+//! busy/locked codes for stores that share one code path on both).
 
 /// Whether `error` is a passing condition (the server restarting, a lost
 /// connection, an exhausted pool, a serialization or deadlock abort) rather
@@ -15,6 +16,9 @@ pub fn is_transient(error: &sqlx::Error) -> bool {
             // 08xxx connection exceptions, 57P0x operator intervention
             // (admin shutdown, crash shutdown, cannot connect now).
             code == "40001" || code == "40P01" || code.starts_with("08") || code.starts_with("57P0")
+                // SQLite: SQLITE_BUSY and SQLITE_LOCKED, plain or extended
+                // (short numbers; PostgreSQL's codes are five characters).
+                || (code.len() < 5 && matches!(code.parse::<i32>().map(|c| c & 0xff), Ok(5 | 6)))
         }),
         _ => false,
     }

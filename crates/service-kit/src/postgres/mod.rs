@@ -5,6 +5,7 @@
 
 mod errors;
 mod migrations;
+mod ownership;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_database;
 
@@ -16,6 +17,7 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor};
 
 pub use errors::is_transient;
 pub use migrations::migrate;
+pub use ownership::{SchemaOwnership, SchemaOwnershipError};
 
 /// Advisory lock held while a schema is created: two replicas starting at
 /// once would otherwise race in `CREATE SCHEMA IF NOT EXISTS` (it is not

@@ -1,0 +1,80 @@
+//! The frame of the gateway's OpenAPI document: title, tags, the admin
+//! security scheme and the shared error shape. The paths and schemas come
+//! from the handlers' `#[utoipa::path]` annotations as the router registers
+//! them (see [`crate::routes`]).
+
+use axum::body::Bytes;
+use storefront_wire::ErrorBody;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Name of the security scheme the administration routes require.
+pub const ADMIN_TOKEN: &str = "admin_token";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Storefront",
+        description = "The public REST API of the Storefront gateway: the lab protocol \
+            (`GET /products/{name}`, `POST /orders`, `GET /orders/{number}`) and the shop \
+            (product records and administration, multi-item orders, carts and checkout).\n\n\
+            Success is `{\"data\": …}`; every failure is `{\"error\":{\"code\",\"message\"}}` \
+            with `code` equal to the HTTP status. Besides the statuses listed per route, any \
+            route may answer 404 (unknown path), 405 (method not allowed) or 500 (never \
+            expected; the message is only `internal error`). Every reply carries an \
+            `x-request-id` header (the caller's own, or one the gateway made).",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    modifiers(&AdminTokenScheme),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "products", description = "Product queries (lab protocol) and records; administration needs the admin token"),
+        (name = "orders", description = "Placing and reading orders; `POST /orders` takes an `Idempotency-Key`"),
+        (name = "carts", description = "Shopping carts and checkout"),
+        (name = "health", description = "Liveness"),
+        (name = "docs", description = "This document and its interactive page"),
+    )
+)]
+struct ApiFrame;
+
+/// The document's frame, before the routes add their paths.
+pub fn api_description() -> utoipa::openapi::OpenApi {
+    ApiFrame::openapi()
+}
+
+/// Adds the bearer-token scheme that `security((ADMIN_TOKEN = []))` names.
+struct AdminTokenScheme;
+
+impl Modify for AdminTokenScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            ADMIN_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The gateway's admin token (`gateway.admin_token`, \
+                         `STOREFRONT_ADMIN_TOKEN`; `storefront up` prints it). \
+                         Without it, or when none is configured: 401.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The serialized document, made once when the router is built and shared
+/// by every `GET /openapi.json`.
+#[derive(Clone, Debug, Default)]
+pub struct ApiDocument(pub Bytes);
+
+impl ApiDocument {
+    pub fn new(document: &utoipa::openapi::OpenApi) -> Self {
+        // Built at start-up from plain maps and strings: it cannot fail.
+        let json = document
+            .to_json()
+            .expect("an OpenAPI document always serializes");
+        Self(Bytes::from(json))
+    }
+}

@@ -1,0 +1,312 @@
+//! The PostgreSQL orders store, in its own schema, safe for several replicas
+//! on that schema at once. The database, not the process, keeps every
+//! guarantee:
+//! - numbers: confirm takes the next number from the one `order_counter`
+//!   row inside its transaction (a row lock that orders confirms across
+//!   replicas; a rollback returns the number), so they are gap-free;
+//! - idempotency keys: unique in `pending_orders` and in `orders`; begin
+//!   inserts first and looks for a placed order after (see `begin` below);
+//! - confirm vs. recovery: confirm deletes the row only while `pending`,
+//!   `mark_aborting` updates it only while it exists; each locks the row, so
+//!   whichever comes second sees the first's result;
+//! - recovery: attempts record their owner, whose liveness is an advisory
+//!   lock (`postgres_owner.rs`).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::{Postgres, Transaction};
+use storefront_service_kit::postgres::{connect, is_transient, migrate};
+use storefront_service_kit::schema::SchemaStep;
+use storefront_wire::CustomerId;
+use storefront_wire::internal::ReservedItem;
+use storefront_wire::shop::{OrderDetail, Page};
+
+use super::postgres_owner::OwnerLock;
+use super::{
+    AbortMark, BeginOutcome, LineRow, OrderRequest, OrdersStore, PendingOrder, StoreError,
+    group_lines,
+};
+
+const SCHEMA: &[SchemaStep] = &[SchemaStep {
+    version: 1,
+    description: "order counter, intent log with owners, order log",
+    sql: include_str!("../../migrations/postgres/0001_orders.sql"),
+}];
+
+/// Connections per orders process: each buy holds one for a short
+/// transaction at a time, never across its catalog call.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// An order's lines joined to the order, as [`LineRow`]s (the time in the
+/// same text form as on SQLite).
+const ORDER_LINES: &str = "SELECT o.number, o.customer_id,
+        to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+        i.product_id, i.name, i.quantity, i.price_cents
+    FROM (SELECT number, customer_id, created_at FROM orders
+          WHERE ($1::BIGINT IS NULL OR number = $1) AND ($2::TEXT IS NULL OR customer_id = $2)
+          ORDER BY number LIMIT $3 OFFSET $4) o
+    JOIN order_items i ON i.number = o.number
+    ORDER BY o.number, i.line";
+
+/// Pending attempts recovery may take over: stuck ones (older than `$1`
+/// seconds) and those whose owner's advisory lock no session holds. A
+/// bigint advisory lock shows in `pg_locks` as its high and low 32 bits.
+const RECOVERABLE: &str = "SELECT p.order_key FROM pending_orders p
+    WHERE p.created_at <= now() - make_interval(secs => $1)
+       OR NOT EXISTS (
+           SELECT 1 FROM pg_locks l
+           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND l.classid = (p.owner >> 32)::oid
+             AND l.objid = (p.owner & 4294967295)::oid)
+    ORDER BY p.created_at, p.order_key";
+
+pub struct PostgresOrdersStore {
+    pool: PgPool,
+    owner: OwnerLock,
+}
+
+/// A transient failure is "unavailable" (503, retry); others are bugs.
+fn classify(error: sqlx::Error) -> StoreError {
+    if is_transient(&error) {
+        StoreError::Unavailable(error.to_string())
+    } else {
+        StoreError::Database(error)
+    }
+}
+
+impl PostgresOrdersStore {
+    /// Connects to `url`, works in `schema` (created and migrated if
+    /// needed) and takes this instance's owner lock.
+    pub async fn open(url: &str, schema: &str) -> Result<Self, StoreError> {
+        let pool = connect(url, schema, MAX_CONNECTIONS)
+            .await
+            .map_err(classify)?;
+        migrate(&pool, SCHEMA).await?;
+        let options = PgConnectOptions::from_str(url)?;
+        let owner = OwnerLock::acquire(&options).await.map_err(classify)?;
+        Ok(Self { pool, owner })
+    }
+
+    /// The id this instance's attempts are recorded under (the key of its
+    /// advisory lock).
+    pub fn owner(&self) -> i64 {
+        self.owner.id()
+    }
+
+    /// Closes gracefully: unlocks the owner lock first, so other replicas
+    /// may take over this one's attempts at once. (Dropping the store ends
+    /// the session without that step, as a crash does.)
+    pub async fn close(self) {
+        self.owner.release().await;
+        self.pool.close().await;
+    }
+
+    async fn load(
+        &self,
+        number: Option<i64>,
+        customer: Option<&str>,
+        page: Page,
+    ) -> Result<Vec<OrderDetail>, StoreError> {
+        let rows: Vec<LineRow> = sqlx::query_as(ORDER_LINES)
+            .bind(number)
+            .bind(customer)
+            .bind(i64::from(page.limit))
+            .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        group_lines(rows)
+    }
+}
+
+/// The order already placed under `key`, if any.
+async fn placed(
+    tx: &mut Transaction<'static, Postgres>,
+    key: &str,
+    request: &str,
+) -> Result<Option<BeginOutcome>, StoreError> {
+    let row: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT number, request FROM orders WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(classify)?;
+    Ok(row.map(|(number, earlier)| BeginOutcome::Replay {
+        number: number as u64,
+        same_request: earlier.as_deref() == Some(request),
+    }))
+}
+
+/// Records an attempt. With a key: (1) a placed order with it is a replay;
+/// (2) the insert does nothing if a pending attempt has the key (unique),
+/// waiting first for any transaction that is deleting such a row; (3) a
+/// confirm that committed between (1) and (2) deleted its pending row, so
+/// the insert succeeded, but its order is visible now (each statement reads
+/// the latest commits): look again, and roll back if it is there.
+async fn begin(
+    pool: &PgPool,
+    owner: i64,
+    attempt: PendingOrder,
+) -> Result<BeginOutcome, StoreError> {
+    let request = attempt.request.to_json();
+    let mut tx = pool.begin().await.map_err(classify)?;
+    let key = attempt.idempotency_key.as_deref();
+    if let Some(key) = key
+        && let Some(replay) = placed(&mut tx, key, &request).await?
+    {
+        return Ok(replay);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO pending_orders (order_key, request, idempotency_key, owner)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(&attempt.order_key)
+    .bind(&request)
+    .bind(key)
+    .bind(owner)
+    .execute(&mut *tx)
+    .await
+    .map_err(classify)?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(BeginOutcome::InProgress);
+    }
+    if let Some(key) = key
+        && let Some(replay) = placed(&mut tx, key, &request).await?
+    {
+        return Ok(replay);
+    }
+    tx.commit().await.map_err(classify)?;
+    Ok(BeginOutcome::Started)
+}
+
+async fn confirm(
+    pool: &PgPool,
+    order_key: String,
+    items: Vec<ReservedItem>,
+) -> Result<u64, StoreError> {
+    let mut tx = pool.begin().await.map_err(classify)?;
+    // Only a row still 'pending' confirms; this also locks it against a
+    // concurrent mark_aborting until we commit.
+    let pending: Option<(String, Option<String>)> = sqlx::query_as(
+        "DELETE FROM pending_orders WHERE order_key = $1 AND state = 'pending'
+         RETURNING request, idempotency_key",
+    )
+    .bind(&order_key)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(classify)?;
+    let Some((request, idempotency_key)) = pending else {
+        return Err(StoreError::NotPending(order_key));
+    };
+    let customer = serde_json::from_str::<OrderRequest>(&request)
+        .ok()
+        .and_then(|r| r.customer_id)
+        .map(String::from);
+    // The request is kept only when a retry may need to be compared with it.
+    let kept_request = idempotency_key.as_ref().map(|_| request);
+    // The counter row is locked from here to commit: keep that short.
+    let number: i64 = sqlx::query_scalar(
+        "WITH numbered AS (UPDATE order_counter SET next = next + 1 RETURNING next - 1 AS number)
+         INSERT INTO orders (number, order_key, customer_id, idempotency_key, request)
+         SELECT number, $1, $2, $3, $4 FROM numbered
+         RETURNING number",
+    )
+    .bind(&order_key)
+    .bind(customer)
+    .bind(idempotency_key)
+    .bind(kept_request)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(classify)?;
+    let product_ids: Vec<i64> = items.iter().map(|i| i.product_id).collect();
+    let names: Vec<String> = items.iter().map(|i| i.name.clone()).collect();
+    let quantities: Vec<i64> = items.iter().map(|i| i64::from(i.quantity)).collect();
+    let prices: Vec<i64> = items.iter().map(|i| i.price_cents).collect();
+    sqlx::query(
+        "INSERT INTO order_items (number, line, product_id, name, quantity, price_cents)
+         SELECT $1, line - 1, product_id, name, quantity, price_cents
+         FROM UNNEST($2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[])
+              WITH ORDINALITY AS l (product_id, name, quantity, price_cents, line)",
+    )
+    .bind(number)
+    .bind(product_ids)
+    .bind(names)
+    .bind(quantities)
+    .bind(prices)
+    .execute(&mut *tx)
+    .await
+    .map_err(classify)?;
+    tx.commit().await.map_err(classify)?;
+    Ok(number as u64)
+}
+
+impl OrdersStore for PostgresOrdersStore {
+    async fn begin(&self, attempt: PendingOrder) -> Result<BeginOutcome, StoreError> {
+        begin(&self.pool, self.owner.id(), attempt).await
+    }
+
+    async fn confirm(
+        &self,
+        order_key: String,
+        items: Vec<ReservedItem>,
+    ) -> Result<u64, StoreError> {
+        confirm(&self.pool, order_key, items).await
+    }
+
+    async fn mark_aborting(&self, order_key: String) -> Result<AbortMark, StoreError> {
+        // Waits for a confirm holding the row; then finds it gone, or not.
+        let marked =
+            sqlx::query("UPDATE pending_orders SET state = 'aborting' WHERE order_key = $1")
+                .bind(order_key)
+                .execute(&self.pool)
+                .await
+                .map_err(classify)?
+                .rows_affected();
+        Ok(if marked > 0 {
+            AbortMark::Marked
+        } else {
+            AbortMark::NotPending
+        })
+    }
+
+    async fn abort(&self, order_key: String) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM pending_orders WHERE order_key = $1")
+            .bind(order_key)
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn order(&self, number: u64) -> Result<Option<OrderDetail>, StoreError> {
+        let Ok(number) = i64::try_from(number) else {
+            return Ok(None);
+        };
+        Ok(self
+            .load(Some(number), None, Page::default())
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn orders(
+        &self,
+        customer: Option<CustomerId>,
+        page: Page,
+    ) -> Result<Vec<OrderDetail>, StoreError> {
+        self.load(None, customer.as_ref().map(CustomerId::as_str), page)
+            .await
+    }
+
+    async fn pending_keys(&self, min_age: Duration) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(RECOVERABLE)
+            .bind(min_age.as_secs_f64())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)
+    }
+}
