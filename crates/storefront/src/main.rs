@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod load;
 mod report;
 mod serve;
 mod up;
@@ -94,6 +95,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Load(args) => return load::load(&args, &config).await,
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
         Command::Report(args) => report::report(&args)?,
     }
