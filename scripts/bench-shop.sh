@@ -16,6 +16,10 @@
 # Environment: BENCH_DURATION (10s), BENCH_WARMUP (3s), BENCH_CONNECTIONS
 # ("1 10 50"), BENCH_BACKENDS ("sqlite postgres"), BENCH_TMPDIR (target/),
 # BENCH_RESULTS (bench/results/shop-latest.md), BENCH_SKIP_BUILD=1.
+#
+# Each checkout run reports one non-2xx reply: wrk calls request() once
+# before the run and drops that request, so its first real request is the
+# checkout of a cart whose add was never sent (409 "cart is empty").
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use storefront_lab_client::ClientOptions;
+use storefront_load::LoadArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +35,9 @@ pub enum Command {
     Up(UpArgs),
     /// The lab client: concurrent sessions that query and buy, then verify their orders.
     Client(ClientOptions),
+    /// Load-test a server: closed or open load models, lab/shop/custom/URL
+    /// workloads; writes results.jtl and a report, checks the store's invariants.
+    Load(Box<LoadArgs>),
     /// Print the effective configuration as TOML.
     Config,
     /// Exit 0 if the role running here answers `GET /health` on its

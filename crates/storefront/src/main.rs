@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod load;
 mod probe;
 mod report;
 mod serve;
@@ -95,6 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Load(args) => return load::load(&args, &config).await,
         Command::Config => print!("{}", toml::to_string_pretty(&config)?),
         Command::Probe(args) => {
             let target = match args.role {

@@ -1,0 +1,239 @@
+//! Where samples go: each virtual user batches its samples and hands them
+//! to one dedicated writer thread, which streams them to `results.jtl`
+//! through a buffered writer and folds them into the live statistics.
+//! Nothing per sample stays in memory, so a long run costs no more memory
+//! than a short one.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use storefront_report::jtl::{JtlWriter, Sample};
+
+use crate::LoadError;
+
+/// One request as it went, before it becomes a JTL row.
+#[derive(Debug)]
+pub struct Observation {
+    /// Wall-clock ms when the request was due (open model) or sent.
+    pub time_stamp_ms: i64,
+    pub elapsed: Duration,
+    pub latency: Duration,
+    pub connect: Duration,
+    pub label: Arc<str>,
+    /// The status code, or what went wrong before one arrived.
+    pub code: Result<u16, String>,
+    pub success: bool,
+    pub failure: String,
+    pub bytes: u64,
+    pub sent_bytes: u64,
+    pub user: u64,
+    pub active_users: u32,
+    pub url: String,
+}
+
+/// Running totals for the progress line and the end of the run.
+#[derive(Debug)]
+pub struct LiveStats {
+    pub samples: u64,
+    pub errors: u64,
+    /// Elapsed times in microseconds, all labels.
+    pub all: Histogram<u64>,
+    pub per_label: BTreeMap<Arc<str>, Histogram<u64>>,
+}
+
+impl LiveStats {
+    fn new() -> Self {
+        Self {
+            samples: 0,
+            errors: 0,
+            all: Histogram::new(3).expect("3 significant figures is valid"),
+            per_label: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, o: &Observation) {
+        let micros = o.elapsed.as_micros().min(u64::MAX as u128) as u64;
+        self.samples += 1;
+        self.errors += u64::from(!o.success);
+        self.all.saturating_record(micros);
+        self.per_label
+            .entry(o.label.clone())
+            .or_insert_with(|| Histogram::new(3).expect("3 significant figures is valid"))
+            .saturating_record(micros);
+    }
+}
+
+pub type SharedStats = Arc<Mutex<LiveStats>>;
+
+pub fn lock(stats: &SharedStats) -> std::sync::MutexGuard<'_, LiveStats> {
+    stats.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The writer thread and the way into it.
+pub struct Recorder {
+    sender: SyncSender<Vec<Observation>>,
+    writer: JoinHandle<std::io::Result<()>>,
+    path: PathBuf,
+    pub stats: SharedStats,
+}
+
+impl Recorder {
+    /// Batches that may wait for the writer (64 samples each). Should the
+    /// disk fall that far behind, users wait for it rather than memory
+    /// growing without bound.
+    const QUEUED_BATCHES: usize = 1024;
+
+    /// Creates `path` and starts the writer thread; `group` names the
+    /// thread group in each row's `threadName` (`<group> 1-<user>`).
+    pub fn start(path: &Path, group: &str) -> Result<Self, LoadError> {
+        let output = |source| LoadError::Output {
+            path: path.to_owned(),
+            source,
+        };
+        let file = File::create(path).map_err(output)?;
+        let jtl = JtlWriter::new(BufWriter::with_capacity(256 * 1024, file)).map_err(output)?;
+        let (sender, receiver) = sync_channel(Self::QUEUED_BATCHES);
+        let stats = Arc::new(Mutex::new(LiveStats::new()));
+        let writer = {
+            let stats = stats.clone();
+            let group = group.to_owned();
+            std::thread::Builder::new()
+                .name("jtl-writer".into())
+                .spawn(move || write_rows(jtl, receiver, &stats, &group))
+                .map_err(output)?
+        };
+        Ok(Self {
+            sender,
+            writer,
+            path: path.to_owned(),
+            stats,
+        })
+    }
+
+    /// A handle that makes sinks; the writer ends once every handle and
+    /// sink is gone.
+    pub fn sinks(&self) -> Sinks {
+        Sinks(self.sender.clone())
+    }
+
+    /// Waits for every sink to be dropped and every row to be on disk.
+    pub fn finish(self) -> Result<(), LoadError> {
+        drop(self.sender);
+        let path = self.path;
+        let written = self
+            .writer
+            .join()
+            .map_err(|_| LoadError::Setup("the JTL writer thread panicked".into()))?;
+        written.map_err(|source| LoadError::Output { path, source })
+    }
+}
+
+fn write_rows(
+    mut jtl: JtlWriter<BufWriter<File>>,
+    receiver: Receiver<Vec<Observation>>,
+    stats: &SharedStats,
+    group: &str,
+) -> std::io::Result<()> {
+    for batch in receiver {
+        {
+            let mut stats = lock(stats);
+            for o in &batch {
+                stats.add(o);
+            }
+        }
+        for o in batch {
+            jtl.write(&to_sample(o, group))?;
+        }
+    }
+    jtl.flush()
+}
+
+fn to_sample(o: Observation, group: &str) -> Sample {
+    let (response_code, response_message) = match o.code {
+        Ok(status) => (
+            status.to_string(),
+            http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("")
+                .to_owned(),
+        ),
+        Err(reason) => ("Non HTTP response code".to_owned(), reason),
+    };
+    Sample {
+        time_stamp_ms: o.time_stamp_ms,
+        elapsed_ms: o.elapsed.as_millis() as u64,
+        label: o.label.to_string(),
+        response_code,
+        response_message,
+        thread_name: format!("{group} 1-{}", o.user),
+        data_type: "text".into(),
+        success: o.success,
+        failure_message: o.failure,
+        bytes: o.bytes,
+        sent_bytes: o.sent_bytes,
+        grp_threads: o.active_users,
+        all_threads: o.active_users,
+        url: o.url,
+        latency_ms: o.latency.as_millis() as u64,
+        idle_time_ms: 0,
+        connect_ms: o.connect.as_millis() as u64,
+    }
+}
+
+/// Makes a [`SampleSink`] for each new user.
+#[derive(Clone)]
+pub struct Sinks(SyncSender<Vec<Observation>>);
+
+impl Sinks {
+    pub fn sink(&self) -> SampleSink {
+        SampleSink {
+            sender: self.0.clone(),
+            batch: Vec::with_capacity(SampleSink::BATCH),
+            last_sent: Instant::now(),
+        }
+    }
+}
+
+/// A user's handle on the recorder: samples travel in batches, so the
+/// channel is touched once per batch, not once per request.
+pub struct SampleSink {
+    sender: SyncSender<Vec<Observation>>,
+    batch: Vec<Observation>,
+    last_sent: Instant,
+}
+
+impl SampleSink {
+    const BATCH: usize = 64;
+    /// A slow user's samples still reach the live display this often.
+    const MAX_DELAY: Duration = Duration::from_millis(250);
+
+    pub fn record(&mut self, observation: Observation) {
+        self.batch.push(observation);
+        if self.batch.len() >= Self::BATCH || self.last_sent.elapsed() >= Self::MAX_DELAY {
+            self.send();
+        }
+    }
+
+    pub fn send(&mut self) {
+        if !self.batch.is_empty() {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(Self::BATCH));
+            // The writer only stops after every sender is gone.
+            let _ = self.sender.send(batch);
+        }
+        self.last_sent = Instant::now();
+    }
+}
+
+impl Drop for SampleSink {
+    fn drop(&mut self) {
+        self.send();
+    }
+}

@@ -1,0 +1,228 @@
+//! One run from start to end: read the products (and so the stock before),
+//! start the JTL writer, drive the load model, then check the invariants and
+//! build the report from the JTL.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+use storefront_report::{Report, RunInfo, build_report};
+use tokio_util::sync::CancellationToken;
+
+use crate::LoadError;
+use crate::clock;
+use crate::engine::Engine;
+use crate::invariants::{self, Invariants};
+use crate::ledger::Ledger;
+use crate::open::OpenCounts;
+use crate::recorder::{Recorder, lock};
+use crate::scenario::{LoadModel, Scenario, Workload};
+use crate::workload::Plan;
+
+/// Where the results go and whether to check the store afterwards.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub out: Option<PathBuf>,
+    pub check_invariants: bool,
+}
+
+/// What a run came to.
+pub struct RunOutcome {
+    pub out_dir: PathBuf,
+    pub report: Report,
+    pub samples: u64,
+    pub errors: u64,
+    pub open: Option<OpenCounts>,
+    pub invariants: Option<Invariants>,
+    /// Stopped early by Ctrl-C (the results cover what ran).
+    pub interrupted: bool,
+}
+
+impl RunOutcome {
+    /// Whether any invariant was violated.
+    pub fn violated(&self) -> bool {
+        self.invariants.as_ref().is_some_and(|i| !i.ok)
+    }
+}
+
+pub async fn run(
+    scenario: &Scenario,
+    options: &RunOptions,
+    stop: CancellationToken,
+) -> Result<RunOutcome, LoadError> {
+    let target = scenario.target.as_deref().unwrap_or_default();
+    let authority: Arc<str> = storefront_wire::connection::authority_of(target)
+        .map_err(|e| LoadError::invalid(format!("target: {e}")))?
+        .into();
+    let name = scenario
+        .name
+        .clone()
+        .unwrap_or_else(|| scenario.workload.kind().to_owned());
+    let started = SystemTime::now();
+    let out_dir = match &options.out {
+        Some(dir) => dir.clone(),
+        None => Path::new("results").join(format!(
+            "{}-{}",
+            clock::folder_stamp(started),
+            sanitize(&name)
+        )),
+    };
+    std::fs::create_dir_all(&out_dir).map_err(|source| LoadError::Output {
+        path: out_dir.clone(),
+        source,
+    })?;
+
+    let timeout = scenario.timeout.0;
+    let needs_products = !matches!(scenario.workload, Workload::Url { .. });
+    let products = if needs_products {
+        invariants::read_products(&authority, timeout).await?
+    } else {
+        Vec::new()
+    };
+    let products = Arc::new(products);
+    let ledger = Arc::new(Ledger::default());
+    let run_id = clock::folder_stamp(started).replace('-', "");
+    let plan = Plan::new(
+        &scenario.workload,
+        products.clone(),
+        ledger.clone(),
+        &run_id,
+    )?;
+
+    let jtl = out_dir.join("results.jtl");
+    let recorder = Recorder::start(&jtl, scenario.workload.kind())?;
+    let active = Arc::new(AtomicU32::new(0));
+    let engine = Arc::new(Engine {
+        plan: Arc::new(plan),
+        sinks: recorder.sinks(),
+        authority: authority.clone(),
+        timeout,
+        seed: scenario.seed.unwrap_or_else(rand::random),
+        active: active.clone(),
+        stop: stop.clone(),
+    });
+    let done = CancellationToken::new();
+    let progress = crate::progress::start(
+        recorder.stats.clone(),
+        active,
+        planned_duration(&scenario.load),
+        done.clone(),
+    );
+
+    let open = match &scenario.load {
+        LoadModel::Closed(model) => {
+            crate::closed::run(model, engine.clone()).await;
+            None
+        }
+        LoadModel::Open(model) => Some(crate::open::run(model, engine.clone()).await),
+    };
+    done.cancel();
+    if let Some(progress) = progress {
+        let _ = progress.await;
+    }
+    drop(engine);
+    let stats = recorder.stats.clone();
+    recorder.finish()?;
+    let ended = SystemTime::now();
+    let (samples, errors) = {
+        let s = lock(&stats);
+        (s.samples, s.errors)
+    };
+
+    let invariants = if options.check_invariants && scenario.workload.checks_invariants() {
+        Some(invariants::check(&authority, timeout, &products, ledger.take()).await?)
+    } else {
+        None
+    };
+    let interrupted = stop.is_cancelled();
+    let info = RunInfo {
+        scenario: name,
+        git_revision: git_revision(),
+        host: host_name(),
+        started: clock::rfc3339(started),
+        ended: clock::rfc3339(ended),
+        extra: json!({
+            "target": target,
+            "workload": scenario.workload.kind(),
+            "model": describe_model(&scenario.load),
+            "interrupted": interrupted,
+            "open_model": open,
+            "invariants": invariants,
+        }),
+    };
+    let report =
+        build_report(&jtl, &out_dir, &info).map_err(|e| LoadError::Report(e.to_string()))?;
+    Ok(RunOutcome {
+        out_dir,
+        report,
+        samples,
+        errors,
+        open,
+        invariants,
+        interrupted,
+    })
+}
+
+fn describe_model(load: &LoadModel) -> serde_json::Value {
+    match load {
+        LoadModel::Closed(c) => json!({
+            "kind": "closed",
+            "users": c.users,
+            "ramp_up": c.ramp_up.to_string(),
+            "ramp_steps": c.ramp_steps,
+            "hold": c.hold.map(|h| h.to_string()),
+            "ramp_down": c.ramp_down.to_string(),
+            "iterations": c.iterations,
+        }),
+        LoadModel::Open(o) => json!({
+            "kind": "open",
+            "stages": o.stages.iter().map(|s| {
+                let (from, to) = s.rates();
+                json!({"from": from, "to": to, "duration": s.duration.to_string()})
+            }).collect::<Vec<_>>(),
+            "max_in_flight": o.max_in_flight,
+            "max_backlog": o.max_backlog.unwrap_or(o.max_in_flight),
+        }),
+    }
+}
+
+/// How long the schedule lasts, when it is known in advance.
+fn planned_duration(load: &LoadModel) -> Option<Duration> {
+    match load {
+        LoadModel::Closed(c) => c.hold.map(|h| c.ramp_up.0 + h.0 + c.ramp_down.0),
+        LoadModel::Open(o) => Some(o.stages.iter().map(|s| s.duration.0).sum()),
+    }
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn git_revision() -> Option<String> {
+    let output = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        .filter(|r| !r.is_empty())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "unknown".into())
+}

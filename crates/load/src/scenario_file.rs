@@ -1,0 +1,200 @@
+//! The TOML form of a scenario. Its tables are flat (`kind` and `model`
+//! are plain keys, every other key optional), so the TOML parser can point
+//! at the exact key of an unknown name or a bad value; keys that do not
+//! belong to the chosen kind or model are then refused by name.
+
+use serde::Deserialize;
+
+use crate::LoadError;
+use crate::duration::Span;
+use crate::scenario::{
+    Closed, CustomRequest, DEFAULT_MAX_IN_FLIGHT, DEFAULT_P, DEFAULT_TIMEOUT, LoadModel, Open,
+    Scenario, Stage, Think, Workload,
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    name: Option<String>,
+    target: Option<String>,
+    timeout: Option<Span>,
+    seed: Option<u64>,
+    workload: WorkloadTable,
+    load: LoadTable,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    Lab,
+    Shop,
+    Custom,
+    Url,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkloadTable {
+    kind: Kind,
+    p: Option<f64>,
+    p_change: Option<f64>,
+    requests: Option<Vec<CustomRequest>>,
+    path: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Model {
+    Closed,
+    Open,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoadTable {
+    model: Model,
+    users: Option<u32>,
+    ramp_up: Option<Span>,
+    ramp_steps: Option<u32>,
+    hold: Option<Span>,
+    ramp_down: Option<Span>,
+    iterations: Option<u64>,
+    think: Option<Think>,
+    stages: Option<Vec<Stage>>,
+    max_in_flight: Option<u32>,
+    max_backlog: Option<u32>,
+}
+
+/// Refuses the first key of `keys` that is set: it does not apply here.
+fn none_of(table: &str, context: &str, keys: &[(&str, bool)]) -> Result<(), LoadError> {
+    match keys.iter().find(|(_, set)| *set) {
+        Some((key, _)) => Err(LoadError::invalid(format!(
+            "{table}.{key} does not apply to {context}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl ScenarioFile {
+    pub fn into_scenario(self) -> Result<Scenario, LoadError> {
+        Ok(Scenario {
+            name: self.name,
+            target: self.target,
+            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            seed: self.seed,
+            workload: self.workload.into_workload()?,
+            load: self.load.into_model()?,
+        })
+    }
+}
+
+impl WorkloadTable {
+    fn into_workload(self) -> Result<Workload, LoadError> {
+        let w = "workload";
+        let (p, p_change, requests, path) = (
+            self.p.is_some(),
+            self.p_change.is_some(),
+            self.requests.is_some(),
+            self.path.is_some(),
+        );
+        Ok(match self.kind {
+            Kind::Lab => {
+                none_of(
+                    w,
+                    "kind = \"lab\"",
+                    &[
+                        ("p_change", p_change),
+                        ("requests", requests),
+                        ("path", path),
+                    ],
+                )?;
+                Workload::Lab {
+                    p: self.p.unwrap_or(DEFAULT_P),
+                }
+            }
+            Kind::Shop => {
+                none_of(
+                    w,
+                    "kind = \"shop\"",
+                    &[("p", p), ("requests", requests), ("path", path)],
+                )?;
+                Workload::Shop {
+                    p_change: self.p_change.unwrap_or(DEFAULT_P),
+                }
+            }
+            Kind::Custom => {
+                none_of(
+                    w,
+                    "kind = \"custom\"",
+                    &[("p", p), ("p_change", p_change), ("path", path)],
+                )?;
+                Workload::Custom {
+                    requests: self.requests.ok_or_else(|| {
+                        LoadError::invalid("workload.requests is required for kind = \"custom\"")
+                    })?,
+                }
+            }
+            Kind::Url => {
+                none_of(
+                    w,
+                    "kind = \"url\"",
+                    &[("p", p), ("p_change", p_change), ("requests", requests)],
+                )?;
+                Workload::Url {
+                    path: self.path.unwrap_or_else(|| "/".into()),
+                }
+            }
+        })
+    }
+}
+
+impl LoadTable {
+    fn into_model(self) -> Result<LoadModel, LoadError> {
+        Ok(match self.model {
+            Model::Closed => {
+                none_of(
+                    "load",
+                    "model = \"closed\"",
+                    &[
+                        ("stages", self.stages.is_some()),
+                        ("max_in_flight", self.max_in_flight.is_some()),
+                        ("max_backlog", self.max_backlog.is_some()),
+                    ],
+                )?;
+                LoadModel::Closed(Closed {
+                    users: self.users.ok_or_else(|| {
+                        LoadError::invalid("load.users is required for model = \"closed\"")
+                    })?,
+                    ramp_up: self.ramp_up.unwrap_or_default(),
+                    ramp_steps: self.ramp_steps.unwrap_or(0),
+                    hold: self.hold,
+                    ramp_down: self.ramp_down.unwrap_or_default(),
+                    iterations: self.iterations,
+                    think: self.think.unwrap_or_default(),
+                })
+            }
+            Model::Open => {
+                none_of(
+                    "load",
+                    "model = \"open\" (its stages set the pace)",
+                    &[
+                        ("users", self.users.is_some()),
+                        ("ramp_up", self.ramp_up.is_some()),
+                        ("ramp_steps", self.ramp_steps.is_some()),
+                        ("hold", self.hold.is_some()),
+                        ("ramp_down", self.ramp_down.is_some()),
+                        ("iterations", self.iterations.is_some()),
+                        ("think", self.think.is_some()),
+                    ],
+                )?;
+                LoadModel::Open(Open {
+                    stages: self.stages.ok_or_else(|| {
+                        LoadError::invalid("load.stages is required for model = \"open\"")
+                    })?,
+                    max_in_flight: self.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT),
+                    max_backlog: self.max_backlog,
+                })
+            }
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! The text printed at the end of a run: the aggregate table, the open
+//! model's schedule keeping, the invariant checks and where the files are.
+
+use std::fmt::Write;
+
+use crate::RunOutcome;
+
+impl RunOutcome {
+    pub fn summary(&self) -> String {
+        let mut out = self.report.table();
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        if let Some(open) = &self.open {
+            let _ = writeln!(
+                out,
+                "\narrivals: {} scheduled, {} started, {} late (started over {} ms after due), {} dropped (backlog full)",
+                open.scheduled,
+                open.started,
+                open.late,
+                crate::open::LATE_AFTER.as_millis(),
+                open.dropped
+            );
+        }
+        if let Some(inv) = &self.invariants {
+            let verdict = if inv.ok { "hold" } else { "VIOLATED" };
+            let _ = writeln!(out, "\ninvariants {verdict}:");
+            let _ = writeln!(
+                out,
+                "  orders: {} acknowledged, {} read back as placed, {} with unknown outcome",
+                inv.orders_acknowledged, inv.orders_verified, inv.unknown_outcomes
+            );
+            let lists = [
+                (
+                    "order missing or different",
+                    &inv.orders_missing_or_mismatched,
+                ),
+                ("stock not conserved", &inv.stock_not_conserved),
+                ("negative stock", &inv.negative_stock),
+            ];
+            for (what, items) in lists {
+                for item in items.iter() {
+                    let _ = writeln!(out, "  {what}: {item}");
+                }
+            }
+            for number in &inv.duplicate_order_numbers {
+                let _ = writeln!(out, "  duplicate order number: {number}");
+            }
+            let _ = writeln!(
+                out,
+                "  stock conservation over {} products (assuming {})",
+                inv.products_checked, inv.assumption
+            );
+        }
+        if self.interrupted {
+            out.push_str("\ninterrupted: the results cover what ran before Ctrl-C\n");
+        }
+        let _ = writeln!(out, "\nresults: {}", self.out_dir.display());
+        out
+    }
+}

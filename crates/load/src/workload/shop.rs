@@ -1,0 +1,195 @@
+//! The shop workload, one shopping trip per iteration: browse a page of
+//! the product list, view one to three products, add one to three of them
+//! to the cart, sometimes change or remove a line, look at the cart, check
+//! out. A 409 (not enough stock) is an expected outcome that ends the trip;
+//! a refused checkout empties the cart, as a shopper giving up would.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::Method;
+use rand::Rng;
+use rand::seq::IndexedRandom;
+use serde_json::{Value, json};
+use storefront_wire::Data;
+use storefront_wire::api::{OrderPlaced, ProductListing};
+
+use crate::ledger::{Acknowledged, Ledger, Line};
+use crate::user::{Answer, Expect, User};
+
+/// Rows per `GET /products` page a shopper browses.
+const PAGE: usize = 20;
+
+pub struct Shop {
+    p_change: f64,
+    products: Arc<Vec<ProductListing>>,
+    ledger: Arc<Ledger>,
+    run_id: String,
+    labels: Labels,
+}
+
+struct Labels {
+    browse: Arc<str>,
+    view: Arc<str>,
+    add: Arc<str>,
+    change: Arc<str>,
+    remove: Arc<str>,
+    cart: Arc<str>,
+    checkout: Arc<str>,
+}
+
+impl Shop {
+    pub fn new(
+        p_change: f64,
+        products: Arc<Vec<ProductListing>>,
+        ledger: Arc<Ledger>,
+        run_id: &str,
+    ) -> Self {
+        Self {
+            p_change,
+            products,
+            ledger,
+            run_id: run_id.to_owned(),
+            labels: Labels {
+                browse: Arc::from("browse"),
+                view: Arc::from("view"),
+                add: Arc::from("add to cart"),
+                change: Arc::from("change line"),
+                remove: Arc::from("remove line"),
+                cart: Arc::from("view cart"),
+                checkout: Arc::from("checkout"),
+            },
+        }
+    }
+
+    /// The customer a user shops as: one per user and run.
+    pub fn customer(&self, user: &User) -> String {
+        format!("load-{}-{}", self.run_id, user.id)
+    }
+
+    pub async fn iteration(&self, user: &mut User) {
+        let l = &self.labels;
+        let customer = self.customer(user);
+        let pages = self.products.len().div_ceil(PAGE);
+        let offset = user.rng.random_range(0..pages) * PAGE;
+        let browse = format!("/products?limit={PAGE}&offset={offset}");
+        user.request(&l.browse, Method::GET, &browse, None, Expect::Success)
+            .await;
+
+        let count = user.rng.random_range(1..=3);
+        let picks: Vec<&ProductListing> = self
+            .products
+            .choose_multiple(&mut user.rng, count)
+            .collect();
+        for product in &picks {
+            let path = format!("/products/{}", product.id);
+            user.request(&l.view, Method::GET, &path, None, Expect::Success)
+                .await;
+        }
+        let cart_path = format!("/carts/{customer}");
+        for product in &picks {
+            let quantity = user.rng.random_range(1..=2);
+            let body = json!({ "product_id": product.id, "quantity": quantity });
+            let added = user
+                .request(
+                    &l.add,
+                    Method::POST,
+                    &cart_path,
+                    Some(body_of(&body)),
+                    Expect::SuccessOrConflict,
+                )
+                .await;
+            if added.status() != Some(201) {
+                return;
+            }
+        }
+        if user.rng.random_bool(self.p_change) {
+            let product = picks[user.rng.random_range(0..picks.len())];
+            let line = format!("/carts/{customer}/{}", product.id);
+            if user.rng.random_bool(0.5) {
+                let body = json!({ "quantity": user.rng.random_range(1..=3) });
+                let changed = user
+                    .request(
+                        &l.change,
+                        Method::PUT,
+                        &line,
+                        Some(body_of(&body)),
+                        Expect::SuccessOrConflict,
+                    )
+                    .await;
+                if changed.status() != Some(200) {
+                    return;
+                }
+            } else {
+                user.request(&l.remove, Method::DELETE, &line, None, Expect::Success)
+                    .await;
+            }
+        }
+        let cart = user
+            .request(&l.cart, Method::GET, &cart_path, None, Expect::Success)
+            .await;
+        let lines = cart.body().and_then(cart_lines);
+        if lines.as_ref().is_some_and(Vec::is_empty) {
+            return;
+        }
+        let checkout = format!("/carts/{customer}/checkout");
+        let answer = user
+            .request(
+                &l.checkout,
+                Method::POST,
+                &checkout,
+                None,
+                Expect::SuccessOrConflict,
+            )
+            .await;
+        match answer {
+            Answer::Reply(r) if (200..300).contains(&r.status) => {
+                match serde_json::from_slice::<Data<OrderPlaced>>(&r.body) {
+                    Ok(placed) => self.ledger.acknowledged(Acknowledged {
+                        number: placed.data.order_number,
+                        customer: Some(customer),
+                        lines,
+                    }),
+                    Err(_) => self.unknown(lines),
+                }
+            }
+            Answer::Reply(r) if r.status == 409 => {
+                for line in lines.unwrap_or_default() {
+                    let path = format!("/carts/{customer}/{}", line.product_id);
+                    user.request(&l.remove, Method::DELETE, &path, None, Expect::Success)
+                        .await;
+                }
+            }
+            Answer::Reply(r) if (400..500).contains(&r.status) => {}
+            Answer::NotSent => {}
+            _ => self.unknown(lines),
+        }
+    }
+
+    fn unknown(&self, lines: Option<Vec<Line>>) {
+        match lines {
+            Some(lines) => self.ledger.unknown(lines),
+            None => self.ledger.unknown_unlisted(),
+        }
+    }
+}
+
+fn body_of(value: &Value) -> Bytes {
+    Bytes::from(value.to_string())
+}
+
+/// The lines of a `GET /carts/<customer>` reply.
+fn cart_lines(body: &[u8]) -> Option<Vec<Line>> {
+    let cart: Value = serde_json::from_slice(body).ok()?;
+    cart["data"]["items"]
+        .as_array()?
+        .iter()
+        .map(|item| {
+            Some(Line {
+                product_id: item["product_id"].as_i64()?,
+                name: item["name"].as_str().unwrap_or_default().to_owned(),
+                quantity: u32::try_from(item["quantity"].as_u64()?).ok()?,
+            })
+        })
+        .collect()
+}

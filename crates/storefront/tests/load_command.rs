@@ -1,0 +1,259 @@
+//! `storefront load` end to end: the real binary drives a real store (each
+//! role its own process) under the closed and the open model with every
+//! workload, and what it wrote is read back and counted.
+
+mod load_support;
+mod support;
+
+use load_support::{SCARCE_SEED, load};
+use support::Store;
+
+fn successes(run: &load_support::Run, label: &str, codes: &[&str]) -> usize {
+    run.samples()
+        .iter()
+        .filter(|s| s.label == label && codes.contains(&s.response_code.as_str()))
+        .count()
+}
+
+#[test]
+fn a_closed_lab_run_does_every_iteration_and_its_orders_balance_the_stock() {
+    let store = Store::start_with_seed(SCARCE_SEED);
+    let run = load(&[
+        "--target",
+        &store.gateway_url(),
+        "--workload",
+        "lab",
+        "--p",
+        "0.7",
+        "--users",
+        "4",
+        "--iterations",
+        "40",
+        "--seed",
+        "7",
+    ]);
+    run.assert_success();
+    let counts = run.counts();
+    assert_eq!(counts["query"], 4 * 40, "{counts:?}");
+    let bought = successes(&run, "buy", &["200", "201"]);
+    let refused = successes(&run, "buy", &["409"]);
+    assert_eq!(bought + refused, counts["buy"], "every buy got an answer");
+    assert!(bought > 0);
+    let samples = run.samples();
+    assert!(
+        samples.iter().all(|s| s.success),
+        "409s are expected outcomes"
+    );
+
+    let invariants = &run.extra()["invariants"];
+    assert_eq!(invariants["ok"], true, "{invariants}");
+    assert_eq!(invariants["orders_acknowledged"], bought as u64);
+    assert_eq!(invariants["orders_verified"], bought as u64);
+    assert_eq!(invariants["unknown_outcomes"], 0);
+    // The JTL parses back to the figures the report computed.
+    let total = &run.summary()["aggregate"]["total"];
+    assert_eq!(total["samples"], samples.len() as u64);
+    assert!(run.stdout().contains("invariants hold"), "{}", run.stdout());
+}
+
+#[test]
+fn an_open_lab_run_starts_every_scheduled_arrival_or_counts_it() {
+    let store = Store::start_with_seed(SCARCE_SEED);
+    let run = load(&[
+        "--target",
+        &store.gateway_url(),
+        "--workload",
+        "lab",
+        "--p",
+        "0.5",
+        "--rate",
+        "40",
+        "--hold",
+        "2s",
+        "--max-in-flight",
+        "8",
+    ]);
+    run.assert_success();
+    let open = &run.extra()["open_model"];
+    assert_eq!(open["scheduled"], 80, "{open}");
+    let started = open["started"].as_u64().unwrap();
+    assert_eq!(started + open["dropped"].as_u64().unwrap(), 80, "{open}");
+    // One query per started arrival (an iteration starts with its query).
+    assert_eq!(run.counts()["query"] as u64, started);
+    assert_eq!(run.extra()["invariants"]["ok"], true);
+}
+
+#[test]
+fn a_closed_shop_run_checks_out_carts_that_read_back_as_filled() {
+    let store = Store::start_with_seed(SCARCE_SEED);
+    let run = load(&[
+        "--target",
+        &store.gateway_url(),
+        "--workload",
+        "shop",
+        "--p-change",
+        "0.5",
+        "--users",
+        "3",
+        "--iterations",
+        "6",
+        "--seed",
+        "11",
+    ]);
+    run.assert_success();
+    let counts = run.counts();
+    assert_eq!(
+        counts["browse"],
+        3 * 6,
+        "one trip per iteration: {counts:?}"
+    );
+    let checked_out = successes(&run, "checkout", &["200", "201"]);
+    assert!(checked_out > 0, "{counts:?}");
+    let invariants = &run.extra()["invariants"];
+    assert_eq!(invariants["ok"], true, "{invariants}");
+    assert_eq!(invariants["orders_acknowledged"], checked_out as u64);
+    assert_eq!(invariants["orders_verified"], checked_out as u64);
+}
+
+#[test]
+fn an_open_shop_run_makes_one_trip_per_started_arrival() {
+    let store = Store::start_with_seed(SCARCE_SEED);
+    let run = load(&[
+        "--target",
+        &store.gateway_url(),
+        "--workload",
+        "shop",
+        "--rate",
+        "10",
+        "--hold",
+        "2s",
+        "--max-in-flight",
+        "4",
+    ]);
+    run.assert_success();
+    let open = &run.extra()["open_model"];
+    assert_eq!(open["scheduled"], 20, "{open}");
+    assert_eq!(
+        run.counts()["browse"] as u64,
+        open["started"].as_u64().unwrap()
+    );
+    assert_eq!(run.extra()["invariants"]["ok"], true);
+}
+
+#[test]
+fn custom_mixes_run_closed_and_open_with_their_templates_filled() {
+    let store = Store::start_with_seed(SCARCE_SEED);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("mix.toml");
+    std::fs::write(
+        &scenario,
+        r#"
+[workload]
+kind = "custom"
+[[workload.requests]]
+label = "by name"
+weight = 3
+path = "/products/{product}"
+expect = 200
+[[workload.requests]]
+label = "by id"
+path = "/products/{product_id}"
+[[workload.requests]]
+label = "missing"
+path = "/orders/{random:900000..900100}"
+expect = 404
+[load]
+model = "closed"
+users = 3
+iterations = 30
+"#,
+    )
+    .unwrap();
+    let scenario = scenario.to_str().unwrap();
+    let run = load(&["--target", &store.gateway_url(), "--scenario", scenario]);
+    run.assert_success();
+    let samples = run.samples();
+    assert_eq!(samples.len(), 90);
+    assert!(
+        samples.iter().all(|s| s.success),
+        "templates make valid paths"
+    );
+    assert!(
+        samples
+            .iter()
+            .all(|s| !s.url.contains('{') && !s.url.contains(' ')),
+        "every variable filled, names encoded"
+    );
+    assert_eq!(run.counts().len(), 3, "{:?}", run.counts());
+    assert!(
+        run.extra()["invariants"].is_null(),
+        "custom runs are not checked"
+    );
+
+    let run = load(&[
+        "--target",
+        &store.gateway_url(),
+        "--scenario",
+        scenario,
+        "--rate",
+        "30",
+        "--hold",
+        "1s",
+    ]);
+    run.assert_success();
+    let started = run.extra()["open_model"]["started"].as_u64().unwrap();
+    assert_eq!(run.samples().len() as u64, started);
+    assert_eq!(run.extra()["open_model"]["scheduled"], 30);
+}
+
+#[test]
+fn the_url_mode_hammers_one_url_like_wrk() {
+    let store = Store::start();
+    let url = format!("{}/health", store.gateway_url());
+    let run = load(&["--url", &url, "--connections", "3", "--iterations", "25"]);
+    run.assert_success();
+    let samples = run.samples();
+    assert_eq!(samples.len(), 75);
+    assert!(
+        samples
+            .iter()
+            .all(|s| s.url == "/health" && s.response_code == "200")
+    );
+    let threads: std::collections::BTreeSet<_> = samples.iter().map(|s| &s.thread_name).collect();
+    assert_eq!(threads.len(), 3, "one connection per user: {threads:?}");
+}
+
+#[test]
+fn a_stepped_ramp_up_shows_its_steps_in_the_active_users_column() {
+    let store = Store::start();
+    let url = format!("{}/health", store.gateway_url());
+    let run = load(&[
+        "--url",
+        &url,
+        "--users",
+        "6",
+        "--ramp-up",
+        "2s",
+        "--ramp-steps",
+        "3",
+        "--hold",
+        "1s",
+        "--think",
+        "20ms",
+    ]);
+    run.assert_success();
+    let mut samples = run.samples();
+    samples.sort_by_key(|s| s.time_stamp_ms);
+    let mut steps: Vec<u32> = Vec::new();
+    for s in &samples {
+        if steps.last() != Some(&s.all_threads) && !steps.contains(&s.all_threads) {
+            steps.push(s.all_threads);
+        }
+    }
+    assert_eq!(
+        &steps[..3],
+        [2, 4, 6],
+        "active users in order of appearance: {steps:?}"
+    );
+    assert!(samples.iter().all(|s| s.all_threads <= 6));
+}
