@@ -5,21 +5,13 @@
 //! It is built on hyper's connection API like `storefront_wire`'s
 //! `KeepAliveConnection`, but that one hides when the headers arrived and
 //! how many bytes crossed the wire, which every sample needs.
-//!
-//! hyper's connection future is driven by the user's own task rather than
-//! a spawned one: a request then costs no hand-over between two tasks
-//! (which may sit on different worker threads), the main per-request cost
-//! besides the syscalls when hammering a fast server.
 
-use std::future::Future;
-use std::pin::{Pin, pin};
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, header};
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::{self, SendRequest};
+use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -49,13 +41,8 @@ pub struct Reply {
     pub sent_bytes: u64,
 }
 
-/// hyper's half that reads and writes the socket.
-type Driver = http1::Connection<TokioIo<TcpStream>, Full<Bytes>>;
-
 pub struct Connection {
     sender: SendRequest<Full<Bytes>>,
-    /// `None` once it has finished (the server closed, or an error).
-    driver: Option<Pin<Box<Driver>>>,
     /// The `Host` header, validated once per connection, not per request.
     host: HeaderValue,
 }
@@ -68,22 +55,18 @@ impl Connection {
             .map_err(|_| ExchangeError::TimedOut(timeout))?
             .map_err(ExchangeError::Connect)?;
         stream.set_nodelay(true).ok();
-        let (sender, driver) = http1::handshake(TokioIo::new(stream)).await?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(async move {
+            // Ends when either side closes; both are normal here.
+            let _ = connection.await;
+        });
         let host = HeaderValue::from_str(authority).map_err(http::Error::from)?;
-        Ok(Self {
-            sender,
-            driver: Some(Box::pin(driver)),
-            host,
-        })
+        Ok(Self { sender, host })
     }
 
-    /// Whether the connection can no longer carry a request. It first lets
-    /// the connection notice a close that arrived while it sat idle, so a
-    /// keep-alive connection the server dropped is replaced, not failed on.
-    pub fn is_closed(&mut self) -> bool {
-        let mut cx = Context::from_waker(Waker::noop());
-        poll_driver(&mut self.driver, &mut cx);
-        self.driver.is_none() || self.sender.is_closed()
+    pub fn is_closed(&self) -> bool {
+        self.sender.is_closed()
     }
 
     /// Sends one request (a JSON body if given) and reads the whole reply.
@@ -105,7 +88,6 @@ impl Connection {
         let request = request.body(Full::new(body.clone()))?;
         let sent_bytes = request_size(&request, path.len(), body.len());
         let sender = &mut self.sender;
-        let driver = &mut self.driver;
         let exchange = async move {
             sender.ready().await?;
             let started = Instant::now();
@@ -128,41 +110,10 @@ impl Connection {
                 sent_bytes,
             })
         };
-        tokio::time::timeout(timeout, drive(driver, exchange))
+        tokio::time::timeout(timeout, exchange)
             .await
             .map_err(|_| ExchangeError::TimedOut(timeout))?
     }
-}
-
-/// Runs `work` (which talks to the connection's sender) while polling the
-/// connection's driver in the same task. `work` is polled again right
-/// after the driver, which has usually just completed its step.
-async fn drive<T>(driver: &mut Option<Pin<Box<Driver>>>, work: impl Future<Output = T>) -> T {
-    let mut work = pin!(work);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(done) = work.as_mut().poll(cx) {
-            return Poll::Ready(done);
-        }
-        if poll_driver(driver, cx) {
-            work.as_mut().poll(cx)
-        } else {
-            Poll::Pending
-        }
-    })
-    .await
-}
-
-/// Polls the driver once; drops it once it has finished, whose error (if
-/// any) reaches the request in flight through the sender. Returns whether
-/// it was polled.
-fn poll_driver(driver: &mut Option<Pin<Box<Driver>>>, cx: &mut Context<'_>) -> bool {
-    let Some(running) = driver.as_mut() else {
-        return false;
-    };
-    if running.as_mut().poll(cx).is_ready() {
-        *driver = None;
-    }
-    true
 }
 
 fn request_size(request: &Request<Full<Bytes>>, path_len: usize, body_len: usize) -> u64 {
@@ -184,9 +135,8 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
-    /// The user's task drives the connection only while a request is in
-    /// flight, so a close that arrives while it sits idle must still be
-    /// seen before the next request, or that request would fail.
+    /// A close that arrives while the connection sits idle must be seen
+    /// before the next request, so the user reopens instead of failing.
     #[tokio::test]
     async fn a_connection_the_server_closed_while_idle_reports_closed() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

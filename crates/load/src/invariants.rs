@@ -172,7 +172,7 @@ async fn read_back(authority: &str, timeout: Duration, orders: Vec<Acknowledged>
                 let mut problems = Vec::new();
                 let mut connection: Option<Connection> = None;
                 for order in orders.iter().skip(reader).step_by(READERS) {
-                    if connection.as_mut().is_none_or(Connection::is_closed) {
+                    if connection.as_ref().is_none_or(Connection::is_closed) {
                         connection = Connection::open(&authority, timeout).await.ok();
                     }
                     let Some(c) = connection.as_mut() else {

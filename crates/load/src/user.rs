@@ -124,7 +124,7 @@ impl User {
             .take()
             .unwrap_or_else(|| (Instant::now(), SystemTime::now()));
         let mut connect = Duration::ZERO;
-        if self.connection.as_mut().is_none_or(Connection::is_closed) {
+        if self.connection.as_ref().is_none_or(Connection::is_closed) {
             let opening = Instant::now();
             match Connection::open(&self.authority, self.timeout).await {
                 Ok(c) => self.connection = Some(c),
