@@ -128,3 +128,55 @@ fn request_size(request: &Request<Full<Bytes>>, path_len: usize, body_len: usize
     let length = if body_len > 0 { 20 } else { 0 };
     (line + headers + 2 + length + body_len) as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A close that arrives while the connection sits idle must be seen
+    /// before the next request, so the user reopens instead of failing.
+    #[tokio::test]
+    async fn a_connection_the_server_closed_while_idle_reports_closed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let authority = listener.local_addr().unwrap().to_string();
+        let (idle, closing) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !request.ends_with(b"\r\n\r\n") {
+                let n = socket.read(&mut chunk).await.unwrap();
+                assert!(n > 0, "client closed before a whole request");
+                request.extend_from_slice(&chunk[..n]);
+            }
+            socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                .await
+                .unwrap();
+            // Once the client has its reply and sits idle, close, as a
+            // server does with an idle keep-alive socket.
+            let _ = closing.await;
+        });
+        let timeout = Duration::from_secs(10);
+        let mut connection = Connection::open(&authority, timeout).await.unwrap();
+        let reply = connection
+            .exchange(&Method::GET, "/", None, timeout)
+            .await
+            .unwrap();
+        assert_eq!((reply.status, &reply.body[..]), (200, &b"{}"[..]));
+        assert!(!connection.is_closed(), "open while the server keeps it");
+        idle.send(()).unwrap();
+        server.await.unwrap();
+        // A guard against hanging, not a timing check: a connection that
+        // never notices the close would loop forever.
+        let noticed = tokio::time::timeout(Duration::from_secs(30), async {
+            while !connection.is_closed() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        assert!(noticed.is_ok(), "the close was never noticed");
+    }
+}

@@ -141,6 +141,9 @@ fn write_rows(
     stats: &SharedStats,
     group: &str,
 ) -> std::io::Result<()> {
+    // One row reused for every sample: its strings keep their capacity, so
+    // the writer allocates nothing per sample in steady state.
+    let mut row = empty_sample();
     for batch in receiver {
         {
             let mut stats = lock(stats);
@@ -148,44 +151,72 @@ fn write_rows(
                 stats.add(o);
             }
         }
-        for o in batch {
-            jtl.write(&to_sample(o, group))?;
+        for o in &batch {
+            fill_sample(&mut row, o, group);
+            jtl.write(&row)?;
         }
     }
     jtl.flush()
 }
 
-fn to_sample(o: Observation, group: &str) -> Sample {
-    let (response_code, response_message) = match o.code {
-        Ok(status) => (
-            status.to_string(),
-            http::StatusCode::from_u16(status)
+fn empty_sample() -> Sample {
+    Sample {
+        time_stamp_ms: 0,
+        elapsed_ms: 0,
+        label: String::new(),
+        response_code: String::new(),
+        response_message: String::new(),
+        thread_name: String::new(),
+        data_type: "text".into(),
+        success: false,
+        failure_message: String::new(),
+        bytes: 0,
+        sent_bytes: 0,
+        grp_threads: 0,
+        all_threads: 0,
+        url: String::new(),
+        latency_ms: 0,
+        idle_time_ms: 0,
+        connect_ms: 0,
+    }
+}
+
+/// Overwrites `row` with observation `o` as JMeter reports it.
+fn fill_sample(row: &mut Sample, o: &Observation, group: &str) {
+    use std::fmt::Write as _;
+    fn set(field: &mut String, value: &str) {
+        field.clear();
+        field.push_str(value);
+    }
+    row.time_stamp_ms = o.time_stamp_ms;
+    row.elapsed_ms = o.elapsed.as_millis() as u64;
+    set(&mut row.label, &o.label);
+    row.response_code.clear();
+    match &o.code {
+        Ok(status) => {
+            let _ = write!(row.response_code, "{status}");
+            let reason = http::StatusCode::from_u16(*status)
                 .ok()
                 .and_then(|s| s.canonical_reason())
-                .unwrap_or("")
-                .to_owned(),
-        ),
-        Err(reason) => ("Non HTTP response code".to_owned(), reason),
-    };
-    Sample {
-        time_stamp_ms: o.time_stamp_ms,
-        elapsed_ms: o.elapsed.as_millis() as u64,
-        label: o.label.to_string(),
-        response_code,
-        response_message,
-        thread_name: format!("{group} 1-{}", o.user),
-        data_type: "text".into(),
-        success: o.success,
-        failure_message: o.failure,
-        bytes: o.bytes,
-        sent_bytes: o.sent_bytes,
-        grp_threads: o.active_users,
-        all_threads: o.active_users,
-        url: o.url,
-        latency_ms: o.latency.as_millis() as u64,
-        idle_time_ms: 0,
-        connect_ms: o.connect.as_millis() as u64,
+                .unwrap_or("");
+            set(&mut row.response_message, reason);
+        }
+        Err(reason) => {
+            row.response_code.push_str("Non HTTP response code");
+            set(&mut row.response_message, reason);
+        }
     }
+    row.thread_name.clear();
+    let _ = write!(row.thread_name, "{group} 1-{}", o.user);
+    row.success = o.success;
+    set(&mut row.failure_message, &o.failure);
+    row.bytes = o.bytes;
+    row.sent_bytes = o.sent_bytes;
+    row.grp_threads = o.active_users;
+    row.all_threads = o.active_users;
+    set(&mut row.url, &o.url);
+    row.latency_ms = o.latency.as_millis() as u64;
+    row.connect_ms = o.connect.as_millis() as u64;
 }
 
 /// Makes a [`SampleSink`] for each new user.
