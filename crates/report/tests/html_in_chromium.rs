@@ -256,6 +256,6 @@ fn the_report_of_a_real_jmeter_log_renders_in_chromium_with_its_figures() {
         return;
     };
     let log = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/jmeter-bookstore/ramp-up-run-1.jtl");
+        .join("../../testdata/jmeter-bookstore/ramp-up-run-1.jtl");
     check_page(&browser, &log);
 }

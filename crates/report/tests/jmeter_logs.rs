@@ -1,4 +1,4 @@
-//! The aggregate report of two real JMeter 5.6 logs (`shared/data/jmeter-bookstore`)
+//! The aggregate report of two real JMeter 5.6 logs (`testdata/jmeter-bookstore`)
 //! against figures computed here independently: rows parsed with a plain CSV
 //! reader, each label's elapsed times kept in a Vec and sorted, every figure
 //! taken from its definition in JMeter's `SamplingStatCalculator` /
@@ -11,7 +11,7 @@ use storefront_report::{AggregateRow, RunInfo, build_report};
 
 fn log(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/jmeter-bookstore")
+        .join("../../testdata/jmeter-bookstore")
         .join(name)
 }
 

@@ -18,7 +18,7 @@ fn report(args: &[&str]) -> (bool, String, String) {
 
 fn jmeter_log() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/jmeter-bookstore/ramp-up-run-4.jtl")
+        .join("../../testdata/jmeter-bookstore/ramp-up-run-4.jtl")
         .display()
         .to_string()
 }
