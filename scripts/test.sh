@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, the PostgreSQL half included: makes sure a local
-# PostgreSQL server is installed and running (Debian's packages), then runs
-# `cargo test --workspace` with the test database URL set and the PostgreSQL
-# suite made mandatory, so it can never be skipped without failing.
+# PostgreSQL server is installed and running (Debian's packages), and that
+# Chromium and openapi-spec-validator are there for the browser and API
+# document tests, then runs `cargo test --workspace` with the test database
+# URL set and those suites made mandatory, so none can be skipped without
+# failing.
 #
 # With STOREFRONT_TEST_POSTGRES_URL already set, that server is used as it is
 # and nothing is installed. Extra arguments go to `cargo test`.
@@ -13,6 +15,21 @@ cd "$(dirname "$0")/.."
 source scripts/postgres.sh
 ensure_postgres
 export STOREFRONT_REQUIRE_POSTGRES=1
+
+# report.html and the gateway's /docs page are checked in a real headless
+# browser, and the API document with Python's openapi-spec-validator (which
+# brings jsonschema, used to check replies against it). With the tools
+# required, a missing one fails its test instead of skipping it.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing chromium (Debian) for the report.html and /docs browser tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if ! python3 -c "import openapi_spec_validator, jsonschema" 2>/dev/null; then
+  echo "== installing openapi-spec-validator (PyPI) for the OpenAPI tests"
+  python3 -m pip install --user --break-system-packages --quiet openapi-spec-validator
+fi
+export STOREFRONT_REQUIRE_TOOLS=1
 
 echo "== cargo test --workspace (PostgreSQL tests on ${STOREFRONT_TEST_POSTGRES_URL%%:*}://…@${STOREFRONT_TEST_POSTGRES_URL##*@})"
 cargo test --workspace "$@"
