@@ -2,7 +2,7 @@
 
 use http::StatusCode;
 use storefront_service_kit::ApiError;
-use storefront_service_kit::postgres::is_transient;
+use storefront_service_kit::is_transient;
 use storefront_wire::Quantity;
 
 use crate::store::StoreError;

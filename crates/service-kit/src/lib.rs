@@ -9,7 +9,8 @@
 //! - [`routing`]: JSON 404/405 fallbacks and the layers every router gets.
 //! - [`telemetry`], [`shutdown`]: logging and signal handling, set up once.
 //! - [`database`], [`sqlite`], [`postgres`], [`schema`]: where a service's
-//!   data lives, how each backend is opened, and embedded migrations.
+//!   data lives, how each backend is opened, and embedded migrations;
+//!   [`transient`]: which database failures deserve a 503 and a retry.
 
 pub mod database;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod server;
 pub mod shutdown;
 pub mod sqlite;
 pub mod telemetry;
+pub mod transient;
 
 pub use database::DatabaseLocation;
 pub use error::ApiError;
@@ -31,3 +33,4 @@ pub use path::PathParam;
 pub use request_id::RequestId;
 pub use routing::{created, data, finish_router, run_to_completion};
 pub use server::{HttpLimits, serve};
+pub use transient::is_transient;

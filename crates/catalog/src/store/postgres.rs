@@ -11,7 +11,8 @@
 use std::sync::Arc;
 
 use sqlx::PgPool;
-use storefront_service_kit::postgres::{connect, is_transient, migrate};
+use storefront_service_kit::is_transient;
+use storefront_service_kit::postgres::{connect, migrate};
 use storefront_service_kit::schema::SchemaStep;
 use storefront_wire::internal::ReserveStock;
 use storefront_wire::shop::{Page, ProductDraft};

@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Postgres, Transaction};
-use storefront_service_kit::postgres::{connect, is_transient, migrate};
+use storefront_service_kit::is_transient;
+use storefront_service_kit::postgres::{connect, migrate};
 use storefront_service_kit::schema::SchemaStep;
 use storefront_wire::CustomerId;
 use storefront_wire::internal::ReservedItem;

@@ -3,7 +3,6 @@
 //! `search_path` set to that schema alone, so a service's SQL names its
 //! tables plainly and can never see another service's.
 
-mod errors;
 mod migrations;
 mod ownership;
 #[cfg(any(test, feature = "test-support"))]
@@ -15,7 +14,6 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor};
 
-pub use errors::is_transient;
 pub use migrations::migrate;
 pub use ownership::{SchemaOwnership, SchemaOwnershipError};
 
