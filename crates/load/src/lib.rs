@@ -31,5 +31,5 @@ mod workload;
 
 pub use args::LoadArgs;
 pub use error::LoadError;
-pub use run::{RunOptions, RunOutcome, run};
+pub use run::{RunOptions, RunOutcome, git_revision, host_name, run};
 pub use scenario::Scenario;

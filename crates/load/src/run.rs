@@ -208,7 +208,8 @@ fn sanitize(name: &str) -> String {
         .collect()
 }
 
-fn git_revision() -> Option<String> {
+/// The short revision of the git checkout the command runs in, if any.
+pub fn git_revision() -> Option<String> {
     let output = std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .stderr(std::process::Stdio::null())
@@ -221,7 +222,8 @@ fn git_revision() -> Option<String> {
         .filter(|r| !r.is_empty())
 }
 
-fn host_name() -> String {
+/// This machine's host name, for run metadata.
+pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "unknown".into())

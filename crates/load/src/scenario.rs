@@ -183,6 +183,16 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// Builds a scenario from a TOML table of the scenario file's shape
+    /// (an experiment holds one, with its factors' values filled in).
+    pub fn from_toml(table: toml::Table) -> Result<Self, LoadError> {
+        let file: crate::scenario_file::ScenarioFile =
+            table.try_into().map_err(|e: toml::de::Error| {
+                LoadError::invalid(e.to_string().trim_end().to_owned())
+            })?;
+        file.into_scenario()
+    }
+
     /// Checks every value; the error names the key at fault.
     pub fn validate(&self) -> Result<(), LoadError> {
         let bad = |m: String| Err(LoadError::invalid(m));

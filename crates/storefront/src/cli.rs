@@ -45,6 +45,10 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Build the aggregate table, summary.json and report.html from a JTL file (ours or JMeter's).
     Report(ReportArgs),
+    /// Run a study: every combination of an experiment file's factor levels,
+    /// repeated, in random order, against a fresh store per cell (or a given
+    /// target); then plots and comparisons across the levels.
+    Experiment(ExperimentArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,4 +123,25 @@ pub struct ReportArgs {
     /// (default: the JTL file's folder).
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// The experiment file (TOML), e.g. one of `experiments/`.
+    pub file: PathBuf,
+    /// Results folder (default: results/experiment-<name>-<time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue the experiment in --out: run the cells not yet done.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+    /// Shorten every run (holds 3 s, ramps 1 s, at most 2 repetitions) for a quick look.
+    #[arg(long)]
+    pub quick: bool,
+    /// Runs per combination of levels (overrides the file).
+    #[arg(long)]
+    pub repetitions: Option<u32>,
+    /// Skip the store's invariant checks after lab and shop cells.
+    #[arg(long)]
+    pub no_invariants: bool,
 }

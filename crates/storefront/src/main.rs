@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod experiment;
 mod load;
 mod probe;
 mod report;
@@ -112,6 +113,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Report(args) => report::report(&args)?,
+        Command::Experiment(args) => return experiment::experiment(&args).await,
     }
     Ok(ExitCode::SUCCESS)
 }

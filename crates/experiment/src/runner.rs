@@ -1,0 +1,178 @@
+//! Runs the cells in the plan's order, skipping those already done (a
+//! resumed experiment), each into `cells/<id>/` of the results folder.
+//! A cell that fails is recorded with its reason and the experiment goes
+//! on; Ctrl-C stops the running cell, leaves it pending and saves the
+//! state, so `--resume` starts there.
+
+use std::path::{Path, PathBuf};
+
+use storefront_load::RunOptions;
+use tokio_util::sync::CancellationToken;
+
+use crate::ExperimentError;
+use crate::managed_store::ManagedStore;
+use crate::plan::{Cell, Plan, System};
+use crate::state::{CellStatus, State, now_ms};
+
+/// How to run the cells.
+#[derive(Debug, Clone)]
+pub struct RunnerOptions {
+    pub out: PathBuf,
+    /// The `storefront` executable that managed stores are started from.
+    pub exe: PathBuf,
+    /// Checks the store's invariants after every `lab`/`shop` cell; a
+    /// violation fails the cell.
+    pub check_invariants: bool,
+}
+
+/// Runs every cell not yet done. Returns whether the run was interrupted.
+pub async fn run_cells(
+    plan: &Plan,
+    state: &mut State,
+    options: &RunnerOptions,
+    stop: &CancellationToken,
+) -> Result<bool, ExperimentError> {
+    let total = state.cells.len();
+    for position in 0..total {
+        if state.cells[position].status == CellStatus::Done {
+            continue;
+        }
+        if stop.is_cancelled() {
+            return Ok(true);
+        }
+        let cell = plan
+            .cells
+            .iter()
+            .find(|c| c.id == state.cells[position].id)
+            .ok_or_else(|| {
+                ExperimentError::Folder(format!(
+                    "cell {} of experiment.json is not in the plan",
+                    state.cells[position].id
+                ))
+            })?
+            .clone();
+        let done = state.count(CellStatus::Done);
+        eprintln!(
+            "[{}/{}] {} (repetition {})",
+            done + 1,
+            total,
+            state.cells[position].combination,
+            cell.repetition
+        );
+        {
+            let record = &mut state.cells[position];
+            record.attempts += 1;
+            record.started = Some(storefront_report::rfc3339_utc(now_ms()));
+            record.ended = None;
+            record.error = None;
+        }
+        state.save(&options.out)?;
+        let outcome = run_cell(plan, &cell, options, stop.child_token()).await;
+        let record = &mut state.cells[position];
+        record.ended = Some(storefront_report::rfc3339_utc(now_ms()));
+        match outcome {
+            CellOutcome::Interrupted => {
+                record.status = CellStatus::Pending;
+                record.error = Some("interrupted; runs again on --resume".into());
+                state.save(&options.out)?;
+                return Ok(true);
+            }
+            CellOutcome::Failed(reason) => {
+                eprintln!("    failed: {reason}");
+                record.status = CellStatus::Failed;
+                record.error = Some(reason);
+            }
+            CellOutcome::Done {
+                samples,
+                errors,
+                throughput,
+                invariants_hold,
+            } => {
+                eprintln!(
+                    "    {samples} samples, {errors} errors, {throughput:.1} req/s{}",
+                    match invariants_hold {
+                        Some(true) => ", invariants hold",
+                        _ => "",
+                    }
+                );
+                record.status = CellStatus::Done;
+                record.samples = samples;
+                record.errors = errors;
+                record.throughput_per_sec = throughput;
+                record.invariants_hold = invariants_hold;
+            }
+        }
+        state.save(&options.out)?;
+    }
+    Ok(stop.is_cancelled())
+}
+
+enum CellOutcome {
+    Done {
+        samples: u64,
+        errors: u64,
+        throughput: f64,
+        invariants_hold: Option<bool>,
+    },
+    Failed(String),
+    Interrupted,
+}
+
+async fn run_cell(
+    plan: &Plan,
+    cell: &Cell,
+    options: &RunnerOptions,
+    stop: CancellationToken,
+) -> CellOutcome {
+    let dir = cell_dir(&options.out, &cell.id);
+    // A resumed cell starts over: its earlier partial results are stale.
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return CellOutcome::Failed(format!("cannot create {}: {e}", dir.display()));
+    }
+    let mut setup = match plan.cell_setup(cell) {
+        Ok(setup) => setup,
+        Err(e) => return CellOutcome::Failed(e.to_string()),
+    };
+    let mut store = None;
+    let target = match &setup.system {
+        System::External { target } => target.clone(),
+        System::Managed { settings } => {
+            match ManagedStore::start(&options.exe, settings, &dir).await {
+                Ok(started) => {
+                    let target = started.target.clone();
+                    store = Some(started);
+                    target
+                }
+                Err(e) => return CellOutcome::Failed(e),
+            }
+        }
+    };
+    setup.scenario.target = Some(target);
+    let run_options = RunOptions {
+        out: Some(dir),
+        check_invariants: options.check_invariants,
+    };
+    let result = storefront_load::run(&setup.scenario, &run_options, stop.clone()).await;
+    if let Some(mut store) = store {
+        store.stop().await;
+    }
+    match result {
+        Err(e) => CellOutcome::Failed(e.to_string()),
+        Ok(outcome) if outcome.interrupted || stop.is_cancelled() => CellOutcome::Interrupted,
+        Ok(outcome) if outcome.violated() => CellOutcome::Failed(format!(
+            "the store's invariants were violated:\n{}",
+            outcome.summary()
+        )),
+        Ok(outcome) => CellOutcome::Done {
+            samples: outcome.samples,
+            errors: outcome.errors,
+            throughput: outcome.report.total().throughput_per_sec,
+            invariants_hold: outcome.invariants.as_ref().map(|i| i.ok),
+        },
+    }
+}
+
+pub fn cell_dir(out: &Path, id: &str) -> PathBuf {
+    out.join("cells").join(id)
+}

@@ -1,0 +1,67 @@
+//! `storefront experiment <file>`: runs a study (see the experiment crate)
+//! with Ctrl-C wired to a clean stop. Exit codes: 0 when every cell ran,
+//! 1 when any failed (the others' results and the summary are written
+//! anyway), 130 when interrupted (resume with `--resume --out <folder>`).
+
+use std::process::ExitCode;
+
+use serde::Deserialize;
+use storefront_experiment::ExperimentOptions;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::ExperimentArgs;
+use crate::config::Config;
+
+const INTERRUPTED: u8 = 130;
+
+pub async fn experiment(args: &ExperimentArgs) -> anyhow::Result<ExitCode> {
+    let options = ExperimentOptions {
+        file: args.file.clone(),
+        out: args.out.clone(),
+        resume: args.resume,
+        quick: args.quick,
+        repetitions: args.repetitions,
+        exe: std::env::current_exe()?,
+        check_invariants: !args.no_invariants,
+    };
+    let stop = CancellationToken::new();
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nstopping: the running cell is finishing its requests in flight");
+                stop.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(i32::from(INTERRUPTED));
+                }
+            }
+        }
+    });
+    let outcome = storefront_experiment::run(&options, &check_settings, &stop).await?;
+    eprintln!(
+        "{} cells done, {} failed, {} not run; results in {}",
+        outcome.done,
+        outcome.failed,
+        outcome.pending,
+        outcome.out.display()
+    );
+    Ok(if outcome.interrupted {
+        eprintln!(
+            "resume with: storefront experiment {} --resume --out {}",
+            args.file.display(),
+            outcome.out.display()
+        );
+        ExitCode::from(INTERRUPTED)
+    } else if outcome.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A managed store's settings must be a valid configuration file.
+fn check_settings(settings: &toml::Table) -> Result<(), String> {
+    Config::deserialize(toml::Value::Table(settings.clone()))
+        .map(drop)
+        .map_err(|e| e.to_string().trim_end().to_owned())
+}
