@@ -289,7 +289,7 @@ ramp_up = "10s"
 
     #[test]
     fn unknown_keys_are_refused_by_name() {
-        let error = parse(&format!("{BASE}\nrepetition = 3\n"))
+        let error = parse(&format!("repetition = 3\n{BASE}"))
             .unwrap_err()
             .to_string();
         assert!(error.contains("repetition"), "{error}");
@@ -297,7 +297,7 @@ ramp_up = "10s"
 
     #[test]
     fn quick_caps_holds_ramps_and_repetitions() {
-        let mut definition = parse(&format!("{BASE}\nwarmup = \"5s\"\n")).unwrap();
+        let mut definition = parse(&format!("warmup = \"5s\"\n{BASE}")).unwrap();
         definition.repetitions = 5;
         definition.quick();
         let load = definition.scenario["load"].as_table().unwrap();
