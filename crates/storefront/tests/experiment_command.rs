@@ -1,0 +1,302 @@
+//! `storefront experiment` end to end: the real binary runs a preset and
+//! small experiments against fresh stores of its own (real `storefront up`
+//! processes), and what it wrote is read back: every cell's results, the
+//! state for resuming, the summary and its comparisons.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn storefront() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_storefront"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+fn experiment(args: &[&str]) -> Output {
+    storefront()
+        .arg("experiment")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("storefront runs")
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn preset(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../experiments")
+        .join(name)
+}
+
+fn cells(state: &Value) -> &Vec<Value> {
+    state["cells"].as_array().expect("cells")
+}
+
+#[test]
+fn the_lab2_preset_runs_every_cell_against_fresh_stores_and_summarises_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lab2");
+    let output = experiment(&[
+        preset("lab2-clients.toml").to_str().unwrap(),
+        "--quick",
+        "--repetitions",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let state = read_json(&out.join("experiment.json"));
+    assert_eq!(state["experiment"], "lab2-clients");
+    assert_eq!(state["quick"], true);
+    let cells = cells(&state);
+    assert_eq!(cells.len(), 5, "1..5 clients, one repetition");
+    let mut clients: Vec<String> = Vec::new();
+    for cell in cells {
+        assert_eq!(cell["status"], "done", "{cell}");
+        assert_eq!(cell["invariants_hold"], true, "{cell}");
+        assert_eq!(cell["errors"], 0, "{cell}");
+        clients.push(cell["levels"][0][1].as_str().unwrap().to_owned());
+        let cell_dir = out.join("cells").join(cell["id"].as_str().unwrap());
+        let summary = read_json(&cell_dir.join("summary.json"));
+        // Each cell ran its own level: the users in the JTL match it.
+        assert_eq!(
+            summary["run"]["extra"]["model"]["users"].to_string(),
+            cell["levels"][0][1].as_str().unwrap(),
+        );
+        assert_eq!(
+            summary["aggregate"]["total"]["samples"], cell["samples"],
+            "{cell}"
+        );
+        assert!(
+            !cell_dir.join("store-data").exists(),
+            "a managed store's data is removed"
+        );
+    }
+    clients.sort();
+    assert_eq!(clients, ["1", "2", "3", "4", "5"]);
+}
+
+/// A seed file that makes a store, and a path that makes `up` fail.
+fn seed_factor(dir: &Path) -> String {
+    let seed = dir.join("seed.json");
+    std::fs::write(
+        &seed,
+        r#"[{"name": "Tux", "price": 15.99, "quantity": 1000}]"#,
+    )
+    .unwrap();
+    format!(
+        r#"
+repetitions = 2
+seed = 11
+
+[scenario.workload]
+kind = "lab"
+p = 0.5
+
+[scenario.load]
+model = "closed"
+users = 2
+hold = "1s"
+
+[[factor]]
+name = "catalog"
+set = "store.settings.catalog.seed_file"
+levels = ["{}", "{}"]
+labels = ["good", "missing"]
+"#,
+        seed.display(),
+        dir.join("no-such-seed.json").display()
+    )
+}
+
+#[test]
+fn a_failed_cell_is_recorded_and_a_resume_runs_only_what_is_not_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("seeds.toml");
+    std::fs::write(&file, seed_factor(dir.path())).unwrap();
+    let out = dir.path().join("out");
+    let args = [file.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let output = experiment(&args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let state = read_json(&out.join("experiment.json"));
+    let by_status = |status: &str| {
+        cells(&state)
+            .iter()
+            .filter(|c| c["status"] == status)
+            .map(|c| c["combination"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by_status("done"), ["catalog=good", "catalog=good"]);
+    assert_eq!(by_status("failed"), ["catalog=missing", "catalog=missing"]);
+    for failed in cells(&state).iter().filter(|c| c["status"] == "failed") {
+        let error = failed["error"].as_str().unwrap();
+        assert!(error.contains("managed store"), "{error}");
+    }
+    assert!(stderr(&output).contains("2 failed"), "{}", stderr(&output));
+
+    // The same folder again without --resume is refused, not overwritten.
+    let again = experiment(&args);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--resume"), "{}", stderr(&again));
+
+    // Resuming runs the failed cells again and leaves the done ones be.
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let resumed = experiment(&resume);
+    assert_eq!(resumed.status.code(), Some(1), "{}", stderr(&resumed));
+    let state = read_json(&out.join("experiment.json"));
+    for cell in cells(&state) {
+        let expected = if cell["status"] == "done" { 1 } else { 2 };
+        assert_eq!(cell["attempts"], expected, "{cell}");
+    }
+
+    // Another definition in the same folder is refused.
+    let mut changed = seed_factor(dir.path());
+    changed = changed.replace("repetitions = 2", "repetitions = 3");
+    std::fs::write(&file, changed).unwrap();
+    let other = experiment(&resume);
+    assert_eq!(other.status.code(), Some(1));
+    assert!(
+        stderr(&other).contains("different experiment"),
+        "{}",
+        stderr(&other)
+    );
+}
+
+#[test]
+fn an_invalid_level_is_refused_before_any_cell_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        r#"
+[scenario.workload]
+kind = "lab"
+[scenario.load]
+model = "closed"
+users = 1
+hold = "1s"
+[[factor]]
+name = "p"
+set = "scenario.workload.p"
+levels = [0.5, 1.5]
+[[factor]]
+name = "cache"
+set = "store.settings.gateway.product_cahce"
+levels = [true]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = experiment(&[file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("product_cahce"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!out.join("cells").exists(), "nothing ran");
+    // With the setting spelt right, the level out of range is named.
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("product_cahce", "product_cache");
+    std::fs::write(&file, text).unwrap();
+    let output = experiment(&[file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("workload.p must be from 0 to 1"),
+        "{message}"
+    );
+    assert!(message.contains("p=1.5"), "{message}");
+    assert!(!out.join("cells").exists(), "nothing ran");
+}
+
+#[test]
+fn ctrl_c_leaves_the_running_cell_pending_and_a_resume_finishes_the_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.toml");
+    std::fs::write(
+        &file,
+        r#"
+repetitions = 1
+[scenario.workload]
+kind = "lab"
+p = 0.2
+[scenario.load]
+model = "closed"
+users = 1
+hold = "2s"
+[[factor]]
+name = "clients"
+set = "scenario.load.users"
+levels = [1, 2]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let mut child = storefront()
+        .args(["experiment", file.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first cell is running (its folder has a JTL), then
+    // interrupt as a terminal's Ctrl-C would.
+    let state_file = out.join("experiment.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        assert!(std::time::Instant::now() < deadline, "no cell started");
+        let running = std::fs::read_dir(out.join("cells"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.path().join("results.jtl").exists())
+            })
+            .unwrap_or(false);
+        if running {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--resume"), "{}", stderr(&output));
+    let state = read_json(&state_file);
+    assert!(
+        cells(&state).iter().any(|c| c["status"] == "pending"),
+        "{state}"
+    );
+    assert!(cells(&state).iter().all(|c| c["status"] != "failed"));
+
+    let resumed = experiment(&[
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--resume",
+    ]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let state = read_json(&state_file);
+    assert!(
+        cells(&state).iter().all(|c| c["status"] == "done"),
+        "{state}"
+    );
+}
