@@ -246,7 +246,7 @@ levels = [1, 2]
     )
     .unwrap();
     let out = dir.path().join("out");
-    let mut child = storefront()
+    let child = storefront()
         .args(["experiment", file.to_str().unwrap(), "--out"])
         .arg(&out)
         .stdin(Stdio::null())
