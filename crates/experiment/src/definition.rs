@@ -34,6 +34,9 @@ pub struct Definition {
     pub scenario: toml::Table,
     #[serde(default, rename = "factor")]
     pub factors: Vec<Factor>,
+    /// The file's folder: relative paths in store settings start there.
+    #[serde(skip)]
+    pub base_dir: std::path::PathBuf,
 }
 
 fn one() -> u32 {
@@ -114,6 +117,7 @@ impl Definition {
         if definition.name.is_none() {
             definition.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         }
+        definition.base_dir = path.parent().map(Path::to_owned).unwrap_or_default();
         definition.check_shape()?;
         Ok(definition)
     }

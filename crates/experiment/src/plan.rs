@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use storefront_load::Scenario;
 
 use crate::ExperimentError;
-use crate::definition::{Definition, numeric, value_text};
+use crate::definition::{Definition, numeric};
 
 /// One combination of levels, one per factor (index into its levels).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -145,12 +145,14 @@ impl Plan {
                     "store.target must be a URL string, not {other}"
                 )));
             }
-            None => match store.remove("settings") {
-                Some(toml::Value::Table(settings)) => System::Managed { settings },
-                _ => System::Managed {
-                    settings: toml::Table::new(),
-                },
-            },
+            None => {
+                let mut settings = match store.remove("settings") {
+                    Some(toml::Value::Table(settings)) => settings,
+                    _ => toml::Table::new(),
+                };
+                resolve_seed_file(&mut settings, &definition.base_dir);
+                System::Managed { settings }
+            }
         };
         Ok(CellSetup { scenario, system })
     }
@@ -223,6 +225,17 @@ fn set_path(root: &mut toml::Table, path: &str, value: toml::Value) -> Result<()
     Ok(())
 }
 
+/// A relative `catalog.seed_file` names a file beside the experiment
+/// file, wherever the command runs from.
+fn resolve_seed_file(settings: &mut toml::Table, base_dir: &std::path::Path) {
+    if let Some(toml::Value::Table(catalog)) = settings.get_mut("catalog")
+        && let Some(toml::Value::String(seed)) = catalog.get_mut("seed_file")
+        && std::path::Path::new(seed.as_str()).is_relative()
+    {
+        *seed = base_dir.join(&*seed).to_string_lossy().into_owned();
+    }
+}
+
 /// A different, repeatable seed per cell (splitmix64 of the three).
 fn cell_seed(seed: u64, combination: usize, repetition: u32) -> i64 {
     let mut z = seed
@@ -240,8 +253,8 @@ fn fingerprint(definition: &Definition) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A folder-name-safe form of a combination name.
-fn slug(name: &str) -> String {
+/// A folder-name-safe form of a name.
+pub(crate) fn slug(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '=') {
@@ -251,11 +264,6 @@ fn slug(name: &str) -> String {
             }
         })
         .collect()
-}
-
-/// Text of a level's value, for reports.
-pub fn level_value_text(definition: &Definition, factor: usize, level: usize) -> String {
-    value_text(&definition.factors[factor].levels[level])
 }
 
 #[cfg(test)]
