@@ -10,9 +10,11 @@
 //! bands, throughput against load, and the levels of each factor compared
 //! with the same statistics as `storefront compare`.
 
+mod analysis;
 pub mod definition;
 mod error;
 mod managed_store;
+mod page;
 pub mod plan;
 mod runner;
 pub mod state;
@@ -95,6 +97,11 @@ pub async fn run(
         check_invariants: options.check_invariants,
     };
     let interrupted = runner::run_cells(&plan, &mut state, &runner, stop).await?;
+    if state.count(CellStatus::Done) > 0 {
+        eprintln!("comparing the levels and drawing the plots");
+    }
+    let analysis = analysis::analyse(&plan, &state, &out)?;
+    page::write_all(&plan, &state, &analysis, &out)?;
     Ok(ExperimentOutcome {
         out,
         done: state.count(CellStatus::Done),

@@ -1,0 +1,181 @@
+//! From finished cells to findings. The repetitions of a combination are
+//! pooled (each run cut by the warm-up on its own); every factor's levels
+//! are compared with `storefront compare`'s statistics, once per
+//! combination of the other factors' levels (comparing levels across a
+//! second factor would mix its effect in); the per-combination figures
+//! with their bootstrap intervals feed the plots.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use storefront_compare::{CompareOptions, LabelStats, PairResult, RunInput, compare};
+
+use crate::ExperimentError;
+use crate::plan::{Combination, Plan, slug};
+use crate::runner::cell_dir;
+use crate::state::{CellStatus, State};
+
+/// One combination's pooled figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct CombinationSummary {
+    pub name: String,
+    pub levels: Vec<(String, String)>,
+    pub runs: usize,
+    pub failed_runs: usize,
+    /// Requests per second: the mean over the runs, and their range.
+    pub throughput_mean: Option<f64>,
+    pub throughput_min: Option<f64>,
+    pub throughput_max: Option<f64>,
+    /// Per label, `TOTAL` last, as `storefront compare` computes them.
+    pub labels: Vec<LabelStats>,
+}
+
+/// One factor's levels compared, for one setting of the other factors.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactorComparison {
+    pub factor: String,
+    /// The other factors' levels held fixed (empty with one factor).
+    pub holding: Vec<(String, String)>,
+    /// Relative to the results folder.
+    pub folder: PathBuf,
+    pub pairs: Vec<PairResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub combinations: Vec<CombinationSummary>,
+    pub comparisons: Vec<FactorComparison>,
+    pub compare_options: CompareOptions,
+}
+
+/// Compares and summarises every combination that has finished runs.
+pub fn analyse(plan: &Plan, state: &State, out: &Path) -> Result<Analysis, ExperimentError> {
+    let definition = &plan.definition;
+    let options = CompareOptions {
+        seed: definition.seed,
+        warmup: definition.warmup.0,
+        ..CompareOptions::default()
+    };
+    let mut runs: BTreeMap<usize, Vec<PathBuf>> = BTreeMap::new();
+    let mut failed: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut throughput: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for cell in &state.cells {
+        match cell.status {
+            CellStatus::Done => {
+                runs.entry(cell.combination_index)
+                    .or_default()
+                    .push(cell_dir(out, &cell.id));
+                throughput
+                    .entry(cell.combination_index)
+                    .or_default()
+                    .push(cell.throughput_per_sec);
+            }
+            CellStatus::Failed => *failed.entry(cell.combination_index).or_default() += 1,
+            CellStatus::Pending => {}
+        }
+    }
+
+    let mut labels: BTreeMap<usize, Vec<LabelStats>> = BTreeMap::new();
+    let mut comparisons = Vec::new();
+    for (factor_index, group) in groups(plan) {
+        let members: Vec<&Combination> = group
+            .iter()
+            .map(|&c| &plan.combinations[c])
+            .filter(|c| runs.contains_key(&c.index))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let inputs: Vec<RunInput> = members
+            .iter()
+            .map(|c| RunInput::pooled(c.name.clone(), runs[&c.index].clone()))
+            .collect();
+        let comparison = compare(&inputs, &options).map_err(|e| ExperimentError::Results {
+            path: out.to_owned(),
+            message: e.to_string(),
+        })?;
+        for (combination, stats) in members.iter().zip(comparison.scenarios()) {
+            labels
+                .entry(combination.index)
+                .or_insert_with(|| stats.labels.clone());
+        }
+        let Some(factor_index) = factor_index else {
+            continue;
+        };
+        let factor = &definition.factors[factor_index];
+        let holding: Vec<(String, String)> = plan
+            .level_labels(members[0])
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| *i != factor_index)
+            .map(|(_, level)| level)
+            .collect();
+        let mut folder = PathBuf::from("compare").join(slug(&factor.name));
+        if !holding.is_empty() {
+            let name: Vec<String> = holding.iter().map(|(f, l)| format!("{f}={l}")).collect();
+            folder = folder.join(slug(&name.join(" ")));
+        }
+        comparison
+            .write(&out.join(&folder))
+            .map_err(|e| ExperimentError::Results {
+                path: out.join(&folder),
+                message: e.to_string(),
+            })?;
+        comparisons.push(FactorComparison {
+            factor: factor.name.clone(),
+            holding,
+            folder,
+            pairs: comparison.pairs().to_vec(),
+        });
+    }
+
+    let combinations = plan
+        .combinations
+        .iter()
+        .map(|c| {
+            let rates = throughput.get(&c.index);
+            let rates = rates.map(Vec::as_slice).unwrap_or_default();
+            CombinationSummary {
+                name: c.name.clone(),
+                levels: plan.level_labels(c),
+                runs: rates.len(),
+                failed_runs: failed.get(&c.index).copied().unwrap_or(0),
+                throughput_mean: (!rates.is_empty())
+                    .then(|| rates.iter().sum::<f64>() / rates.len() as f64),
+                throughput_min: rates.iter().copied().reduce(f64::min),
+                throughput_max: rates.iter().copied().reduce(f64::max),
+                labels: labels.remove(&c.index).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(Analysis {
+        combinations,
+        comparisons,
+        compare_options: options,
+    })
+}
+
+/// The groups of combinations to compare: for each factor, the
+/// combinations that differ only in that factor's level (in level order).
+/// Without factors, the one combination alone (no factor to name).
+fn groups(plan: &Plan) -> Vec<(Option<usize>, Vec<usize>)> {
+    let factors = plan.definition.factors.len();
+    if factors == 0 {
+        return vec![(None, vec![0])];
+    }
+    let mut out = Vec::new();
+    for factor in 0..factors {
+        let mut by_others: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
+        for c in &plan.combinations {
+            let mut others = c.levels.clone();
+            others.remove(factor);
+            by_others.entry(others).or_default().push(c.index);
+        }
+        for (_, mut members) in by_others {
+            members.sort_by_key(|&i| plan.combinations[i].levels[factor]);
+            out.push((Some(factor), members));
+        }
+    }
+    out
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs experiments/containers-vs-bare.toml: starts the store as bare
+# processes (`storefront up`) and in containers (compose.yaml), both with
+# experiments/ample-stock.json so buys never run out, on free ports; runs
+# the experiment against both (cells in random order, so neither stack
+# gets the quieter minutes); then stops both and removes the containers,
+# network and volumes.
+#
+#   scripts/experiment-containers.sh [--quick] [--out DIR]
+#
+# Extra arguments go to `storefront experiment`. Results default to
+# results/experiment-containers-vs-bare-<time>/.
+#
+# Environment:
+#   SKIP_BUILD=1   use the existing release binary and images (else
+#                  `cargo build --release` and scripts/build.sh run first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+project="storefront-experiment-$$"
+work=$(mktemp -d "$repo/target/experiment-containers.XXXXXX")
+up_pid=""
+
+if docker compose version >/dev/null 2>&1; then compose_cmd=(docker compose); else compose_cmd=(docker-compose); fi
+compose() { "${compose_cmd[@]}" -p "$project" -f compose.yaml -f "$work/seed.override.yaml" "$@"; }
+
+cleanup() {
+  set +e
+  if [ -n "$up_pid" ] && kill -0 "$up_pid" 2>/dev/null; then
+    kill -TERM "$up_pid"
+    wait "$up_pid"
+  fi
+  [ -f "$work/seed.override.yaml" ] && compose down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "experiment-containers: $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for_gateway() {
+  local deadline=$((SECONDS + 120))
+  until curl -sf --max-time 5 "$1/health" >/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || { log "no gateway at $1"; exit 1; }
+    sleep 0.5
+  done
+}
+
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+  cargo build --release -p storefront >&2
+  scripts/build.sh >&2
+fi
+seed="$repo/experiments/ample-stock.json"
+
+bare_port=$(free_port)
+mkdir -p "$work/bare"
+log "bare: storefront up on 127.0.0.1:$bare_port"
+(cd "$work/bare" && exec "$repo/target/release/storefront" up --seed-file "$seed" \
+  --gateway-listen "127.0.0.1:$bare_port" --catalog-listen 127.0.0.1:0 --orders-listen 127.0.0.1:0 \
+  --carts-listen 127.0.0.1:0 >"$work/bare/up.log" 2>&1) &
+up_pid=$!
+
+containers_port=$(free_port)
+cat >"$work/seed.override.yaml" <<YAML
+services:
+  catalog:
+    environment:
+      STOREFRONT_SEED_FILE: /etc/storefront/seed.json
+    volumes:
+      - $seed:/etc/storefront/seed.json:ro
+YAML
+log "containers: compose project $project, gateway on 127.0.0.1:$containers_port"
+STOREFRONT_GATEWAY_PORT=$containers_port compose up -d >&2
+wait_for_gateway "http://127.0.0.1:$bare_port"
+wait_for_gateway "http://127.0.0.1:$containers_port"
+
+# The preset names fixed ports; point it at the ones just started. Its
+# name and folder stay those of the preset.
+sed -e "s|http://127.0.0.1:8080\"|http://127.0.0.1:$bare_port\"|" \
+  -e "s|http://127.0.0.1:18080\"|http://127.0.0.1:$containers_port\"|" \
+  -e 's|^description = |name = "containers-vs-bare"\ndescription = |' \
+  experiments/containers-vs-bare.toml >"$work/containers-vs-bare.toml"
+status=0
+target/release/storefront experiment "$work/containers-vs-bare.toml" "$@" || status=$?
+exit "$status"
