@@ -2,6 +2,7 @@
 //! flags, builds the configuration and dispatches.
 
 mod cli;
+mod compare;
 mod config;
 mod load;
 mod probe;
@@ -112,6 +113,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Report(args) => report::report(&args)?,
+        Command::Compare(args) => compare::compare(&args)?,
     }
     Ok(ExitCode::SUCCESS)
 }
