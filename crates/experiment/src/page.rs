@@ -151,7 +151,13 @@ fn charts(plan: &Plan, analysis: &Analysis) -> Vec<Chart> {
             let title = format!("{} against {}", kind_title(kind), factor.name);
             charts.push(Chart {
                 file: format!("{kind}-vs-{base}.svg"),
-                svg: band_chart(&format!("{kind}-{base}"), &title, &factor.name, y_label, series),
+                svg: band_chart(
+                    &format!("{kind}-{base}"),
+                    &title,
+                    &factor.name,
+                    y_label,
+                    series,
+                ),
             });
         }
     }
@@ -197,12 +203,14 @@ fn band_chart(
     }
     let lines: Vec<Line> = lines
         .iter()
-        .map(|(name, color, points): &(String, &str, Vec<(f64, f64)>)| Line {
-            name,
-            color,
-            points: points.clone(),
-            step: false,
-        })
+        .map(
+            |(name, color, points): &(String, &str, Vec<(f64, f64)>)| Line {
+                name,
+                color,
+                points: points.clone(),
+                step: false,
+            },
+        )
         .collect();
     let tints: Vec<String> = bounds
         .iter()

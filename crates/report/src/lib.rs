@@ -10,6 +10,7 @@ pub mod distribution;
 mod error;
 pub mod jtl;
 mod output;
+pub mod svg;
 pub mod time_series;
 
 use std::path::Path;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use storefront_lab_client::ClientOptions;
 use storefront_load::LoadArgs;
+use storefront_load::duration::Span;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,6 +50,10 @@ pub enum Command {
     /// repeated, in random order, against a fresh store per cell (or a given
     /// target); then plots and comparisons across the levels.
     Experiment(ExperimentArgs),
+    /// Compare runs (result folders or JTL files): per-label statistics with
+    /// bootstrap intervals, pairwise Welch and Mann-Whitney tests with Holm's
+    /// correction; writes compare.json, compare.md and compare.html.
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -144,4 +149,42 @@ pub struct ExperimentArgs {
     /// Skip the store's invariant checks after lab and shop cells.
     #[arg(long)]
     pub no_invariants: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Result folders of `storefront load` (holding results.jtl) or JTL
+    /// files, JMeter's included. Each is one scenario.
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    /// Folder for compare.json, compare.md and compare.html
+    /// (default: results/compare-<timestamp>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Significance level of the verdicts (after Holm's correction); the
+    /// intervals are at 1 − alpha.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Seed of every resampling (same seed, same figures).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Drop samples that started within this long of each run's first
+    /// sample (e.g. 10s).
+    #[arg(long, value_parser = Span::parse, default_value = "0s")]
+    pub warmup: Span,
+    /// Drop samples that ended within this long of each run's last sample.
+    #[arg(long, value_parser = Span::parse, default_value = "0s")]
+    pub cooldown: Span,
+    /// Size of each sample of the sampling distribution of the mean.
+    #[arg(long, default_value_t = 50)]
+    pub sample_size: usize,
+    /// Number of samples of the sampling distribution of the mean.
+    #[arg(long, default_value_t = 1000)]
+    pub samples: usize,
+    /// Bootstrap resamples per confidence interval.
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    /// Keep failed samples in the latency figures (they are always counted).
+    #[arg(long)]
+    pub include_errors: bool,
 }

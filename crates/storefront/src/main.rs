@@ -2,6 +2,7 @@
 //! flags, builds the configuration and dispatches.
 
 mod cli;
+mod compare;
 mod config;
 mod experiment;
 mod load;
@@ -114,6 +115,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => report::report(&args)?,
         Command::Experiment(args) => return experiment::experiment(&args).await,
+        Command::Compare(args) => compare::compare(&args)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,24 +4,8 @@
 use std::fmt::Write as _;
 
 use super::cells::{COLUMNS, cells};
-use super::svg::{Band, Bar, Line, bar_chart, line_chart};
 use crate::Report;
-
-/// Text safe inside HTML elements and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::svg::{Band, Bar, Line, bar_chart, escape, line_chart};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;font-size:14px}\

@@ -5,7 +5,6 @@ mod csv_file;
 pub(crate) mod html;
 mod markdown;
 mod summary;
-mod svg;
 pub(crate) mod table;
 
 use std::fs;

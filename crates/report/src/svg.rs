@@ -1,17 +1,36 @@
 //! Hand-written inline SVG charts: a line chart (with optional filled bands
-//! between two lines, and step lines) and a bar chart. No dependency and no
-//! script: the page renders as soon as it is parsed, anywhere.
+//! between two lines, and step lines), a bar chart and overlaid histograms.
+//! No dependency and no script: a page renders as soon as it is parsed,
+//! anywhere. Public so other result pages (`storefront compare`, experiments)
+//! draw with the same primitives: [`open`] a chart, map data with a
+//! [`Frame`], draw [`axes`] and a [`legend`], then close it with `</svg>`.
 
 use std::fmt::Write as _;
 
-use super::html::escape;
+/// Chart size in SVG user units (and CSS pixels).
+pub const WIDTH: f64 = 900.0;
+pub const HEIGHT: f64 = 300.0;
+/// Margins around the plot area: room for tick labels, axis names, legend.
+pub const LEFT: f64 = 64.0;
+pub const RIGHT: f64 = 16.0;
+pub const TOP: f64 = 28.0;
+pub const BOTTOM: f64 = 42.0;
 
-const WIDTH: f64 = 900.0;
-const HEIGHT: f64 = 300.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 28.0;
-const BOTTOM: f64 = 42.0;
+/// Text safe inside HTML or SVG elements and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// A line to draw: `(x, y)` points in data units.
 pub struct Line<'a> {
@@ -37,15 +56,18 @@ pub struct Bar {
     pub value: f64,
 }
 
-/// Axes in data units mapped onto the plot area.
-struct Frame {
+/// Axes in data units mapped onto the plot area. The y axis starts at 0 and
+/// ends on a round number at or above the largest value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
     x_min: f64,
     x_max: f64,
     y_max: f64,
 }
 
 impl Frame {
-    fn new(x_min: f64, x_max: f64, y_max: f64) -> Self {
+    /// An empty x range is widened to one unit, so nothing divides by zero.
+    pub fn new(x_min: f64, x_max: f64, y_max: f64) -> Self {
         let x_max = if x_max > x_min { x_max } else { x_min + 1.0 };
         Self {
             x_min,
@@ -54,18 +76,20 @@ impl Frame {
         }
     }
 
-    fn x(&self, value: f64) -> f64 {
+    /// The SVG x coordinate of a data value.
+    pub fn x(&self, value: f64) -> f64 {
         LEFT + (value - self.x_min) / (self.x_max - self.x_min) * (WIDTH - LEFT - RIGHT)
     }
 
-    fn y(&self, value: f64) -> f64 {
+    /// The SVG y coordinate of a data value.
+    pub fn y(&self, value: f64) -> f64 {
         HEIGHT - BOTTOM - value / self.y_max * (HEIGHT - TOP - BOTTOM)
     }
 }
 
 /// The smallest 1, 2 or 5 × 10^k at or above `value` (1 for nothing), so the
 /// y axis ends on a round number.
-fn nice_ceiling(value: f64) -> f64 {
+pub fn nice_ceiling(value: f64) -> f64 {
     if value <= 0.0 || !value.is_finite() {
         return 1.0;
     }
@@ -86,7 +110,8 @@ fn tick_label(value: f64) -> String {
     }
 }
 
-fn open(out: &mut String, id: &str, title: &str) {
+/// Starts a chart: the `<svg>` element with its `<title>`.
+pub fn open(out: &mut String, id: &str, title: &str) {
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{id}\" class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" role=\"img\" font-size=\"12\" font-family=\"sans-serif\"><title>{}</title>",
@@ -94,7 +119,8 @@ fn open(out: &mut String, id: &str, title: &str) {
     );
 }
 
-fn axes(out: &mut String, frame: &Frame, x_label: &str, y_label: &str) {
+/// Grid lines, tick labels and axis names for `frame`.
+pub fn axes(out: &mut String, frame: &Frame, x_label: &str, y_label: &str) {
     let (x0, x1) = (LEFT, WIDTH - RIGHT);
     let (y0, y1) = (HEIGHT - BOTTOM, TOP);
     for i in 0..=4 {
@@ -133,7 +159,9 @@ fn axes(out: &mut String, frame: &Frame, x_label: &str, y_label: &str) {
     );
 }
 
-fn legend(out: &mut String, entries: &[(&str, &str)]) {
+/// One coloured square and name per `(name, color)` entry, right-aligned
+/// above the plot.
+pub fn legend(out: &mut String, entries: &[(&str, &str)]) {
     let mut x = WIDTH - RIGHT;
     for (name, color) in entries.iter().rev() {
         x -= 14.0 + 7.0 * name.chars().count() as f64 + 12.0;
@@ -148,7 +176,9 @@ fn legend(out: &mut String, entries: &[(&str, &str)]) {
     }
 }
 
-fn no_data(out: &mut String) {
+/// Ends a chart that has nothing to draw with a "no samples" note (closes
+/// the `<svg>`).
+pub fn no_data(out: &mut String) {
     let _ = write!(
         out,
         "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"empty\">no samples</text></svg>",
@@ -255,6 +285,62 @@ pub fn bar_chart(
     out
 }
 
+/// One series of an overlaid histogram chart.
+pub struct Histogram<'a> {
+    pub name: &'a str,
+    pub color: &'a str,
+    /// Bins in ascending order of `from`; gaps between them are drawn at 0.
+    pub bars: Vec<Bar>,
+}
+
+/// Histograms drawn over one another on shared axes, each as a translucent
+/// filled outline, so every series stays visible where they overlap (solid
+/// bars would hide all but the last). Callers wanting to compare shapes of
+/// different-sized samples pass fractions, not counts.
+pub fn histogram_chart(
+    id: &str,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    histograms: &[Histogram],
+) -> String {
+    let mut out = String::new();
+    open(&mut out, id, title);
+    let all = || histograms.iter().flat_map(|h| h.bars.iter());
+    let Some(x_min) = all().map(|b| b.from).reduce(f64::min) else {
+        no_data(&mut out);
+        return out;
+    };
+    let x_max = all().map(|b| b.to).fold(x_min, f64::max);
+    let y_max = all().map(|b| b.value).fold(0.0, f64::max);
+    let frame = Frame::new(x_min, x_max, y_max);
+    axes(&mut out, &frame, x_label, y_label);
+    let base = frame.y(0.0);
+    for histogram in histograms {
+        let mut d = String::new();
+        for bar in &histogram.bars {
+            let (x0, x1, y) = (frame.x(bar.from), frame.x(bar.to), frame.y(bar.value));
+            let _ = write!(
+                d,
+                "{}{x0:.1},{base:.1}L{x0:.1},{y:.1}L{x1:.1},{y:.1}L{x1:.1},{base:.1}",
+                if d.is_empty() { "M" } else { "L" }
+            );
+        }
+        let _ = write!(
+            out,
+            "<path class=\"histogram\" data-series=\"{}\" data-bins=\"{}\" d=\"{d}\" fill=\"{}\" fill-opacity=\"0.3\" stroke=\"{}\" stroke-width=\"1.5\"/>",
+            escape(histogram.name),
+            histogram.bars.len(),
+            histogram.color,
+            histogram.color
+        );
+    }
+    let entries: Vec<(&str, &str)> = histograms.iter().map(|h| (h.name, h.color)).collect();
+    legend(&mut out, &entries);
+    out.push_str("</svg>");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +382,32 @@ mod tests {
         let start = format!("M{LEFT:.1},{:.1}", HEIGHT - BOTTOM);
         let end = format!("L{:.1},{TOP:.1}", WIDTH - RIGHT);
         assert!(svg.contains(&format!("d=\"{start}{end}\"")), "{svg}");
+    }
+
+    #[test]
+    fn overlaid_histograms_draw_one_outline_per_series_on_shared_axes() {
+        let series = |name, value| Histogram {
+            name,
+            color: "#000",
+            bars: vec![
+                Bar {
+                    from: 0.0,
+                    to: 5.0,
+                    value,
+                },
+                Bar {
+                    from: 5.0,
+                    to: 10.0,
+                    value: 1.0,
+                },
+            ],
+        };
+        let svg = histogram_chart("h", "t", "x", "y", &[series("a", 2.0), series("b<", 5.0)]);
+        assert_eq!(svg.matches("class=\"histogram\"").count(), 2);
+        assert!(svg.contains("data-series=\"b&lt;\""));
+        // The tallest bar (5, a round number) reaches the top of the plot area.
+        assert!(svg.contains(&format!("L{LEFT:.1},{TOP:.1}")), "{svg}");
+        let empty = histogram_chart("h", "t", "x", "y", &[]);
+        assert!(empty.contains("no samples") && empty.ends_with("</svg>"));
     }
 }

@@ -1,0 +1,309 @@
+//! Reading runs: a `storefront load` result folder (its `results.jtl`, its
+//! name from `summary.json`) or any JTL file, JMeter's included, into
+//! per-label latencies. One scenario may pool several runs (repetitions of
+//! one experiment cell).
+//!
+//! Memory: only a `u32` per kept sample (elapsed milliseconds) is kept,
+//! never the row; labels are interned once.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use storefront_report::jtl::{Sample, read_jtl};
+
+use crate::{CompareError, CompareOptions};
+
+/// One scenario to compare: a run, or several runs pooled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInput {
+    /// The scenario's name; `None` takes it from the first path.
+    pub name: Option<String>,
+    /// Result folders (holding `results.jtl`) or JTL files; several are
+    /// pooled, each with its own warm-up and cool-down cut.
+    pub paths: Vec<PathBuf>,
+}
+
+impl RunInput {
+    /// One run, named after its `summary.json` or its folder or file.
+    pub fn single(path: impl Into<PathBuf>) -> Self {
+        Self {
+            name: None,
+            paths: vec![path.into()],
+        }
+    }
+
+    /// Several runs pooled as one scenario (e.g. a factor's level).
+    pub fn pooled(name: impl Into<String>, paths: Vec<PathBuf>) -> Self {
+        Self {
+            name: Some(name.into()),
+            paths,
+        }
+    }
+}
+
+/// Latencies of one label in one scenario.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LabelSamples {
+    /// Elapsed ms of the samples kept, unsorted until analysis.
+    pub latencies: Vec<u32>,
+    /// Failed samples (kept or not, per `include_errors`), after the
+    /// warm-up and cool-down cuts.
+    pub errors: u64,
+}
+
+/// Every label of one scenario, in first-seen order.
+#[derive(Debug, Default)]
+pub(crate) struct ScenarioSamples {
+    pub name: String,
+    pub sources: Vec<String>,
+    pub labels: Vec<(String, LabelSamples)>,
+    index: HashMap<String, usize>,
+    pub dropped_warmup: u64,
+    pub dropped_cooldown: u64,
+}
+
+impl ScenarioSamples {
+    fn add(&mut self, sample: &Sample, include_errors: bool) {
+        let slot = match self.index.get(&sample.label) {
+            Some(&slot) => slot,
+            None => {
+                self.index.insert(sample.label.clone(), self.labels.len());
+                self.labels
+                    .push((sample.label.clone(), LabelSamples::default()));
+                self.labels.len() - 1
+            }
+        };
+        let label = &mut self.labels[slot].1;
+        if !sample.success {
+            label.errors += 1;
+        }
+        if sample.success || include_errors {
+            label
+                .latencies
+                .push(u32::try_from(sample.elapsed_ms).unwrap_or(u32::MAX));
+        }
+    }
+}
+
+/// Reads one input (all its paths) into a scenario.
+pub(crate) fn read_input(
+    input: &RunInput,
+    options: &CompareOptions,
+) -> Result<ScenarioSamples, CompareError> {
+    let first = input
+        .paths
+        .first()
+        .ok_or_else(|| CompareError::EmptyInput(input.name.clone().unwrap_or_default()))?;
+    let mut scenario = ScenarioSamples::default();
+    for path in &input.paths {
+        let jtl = jtl_of(path)?;
+        scenario.sources.push(path.display().to_string());
+        read_run(&jtl, options, &mut scenario)?;
+    }
+    scenario.name = match &input.name {
+        Some(name) => name.clone(),
+        None => default_name(first)?,
+    };
+    Ok(scenario)
+}
+
+/// The JTL file of a path: the path itself, or a folder's `results.jtl`.
+fn jtl_of(path: &Path) -> Result<PathBuf, CompareError> {
+    if !path.exists() {
+        return Err(CompareError::Missing {
+            path: path.to_owned(),
+        });
+    }
+    if path.is_dir() {
+        let jtl = path.join("results.jtl");
+        if !jtl.is_file() {
+            return Err(CompareError::NoResults {
+                path: path.to_owned(),
+            });
+        }
+        return Ok(jtl);
+    }
+    Ok(path.to_owned())
+}
+
+/// Streams one JTL into `scenario`. With a warm-up or cool-down a first
+/// pass finds the run's first start and last end (JMeter files are not
+/// always in time order), so nothing is buffered.
+fn read_run(
+    jtl: &Path,
+    options: &CompareOptions,
+    scenario: &mut ScenarioSamples,
+) -> Result<(), CompareError> {
+    let cutting = !options.warmup.is_zero() || !options.cooldown.is_zero();
+    let (mut first_start, mut last_end) = (i64::MAX, i64::MIN);
+    if cutting {
+        for sample in read_jtl(jtl)? {
+            let sample = sample?;
+            first_start = first_start.min(sample.time_stamp_ms);
+            last_end = last_end.max(sample.end_ms());
+        }
+    }
+    let millis = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    let warmup_end = first_start.saturating_add(millis(options.warmup));
+    let cooldown_start = last_end.saturating_sub(millis(options.cooldown));
+    for sample in read_jtl(jtl)? {
+        let sample = sample?;
+        if cutting {
+            if sample.time_stamp_ms < warmup_end {
+                scenario.dropped_warmup += 1;
+                continue;
+            }
+            if !options.cooldown.is_zero() && sample.end_ms() > cooldown_start {
+                scenario.dropped_cooldown += 1;
+                continue;
+            }
+        }
+        scenario.add(&sample, options.include_errors);
+    }
+    Ok(())
+}
+
+/// `run.scenario` of the `summary.json` in a result folder (or beside a JTL
+/// file), else the folder's name or the file's stem.
+fn default_name(path: &Path) -> Result<String, CompareError> {
+    let folder = if path.is_dir() {
+        Some(path)
+    } else {
+        path.parent()
+    };
+    if let Some(scenario) = folder.and_then(summary_scenario) {
+        return Ok(scenario);
+    }
+    let stem = if path.is_dir() {
+        path.file_name()
+    } else {
+        path.file_stem()
+    };
+    Ok(stem
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| path.display().to_string()))
+}
+
+fn summary_scenario(folder: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(folder.join("summary.json")).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let scenario = value.get("run")?.get("scenario")?.as_str()?.trim();
+    (!scenario.is_empty()).then(|| scenario.to_owned())
+}
+
+/// Makes names unique in order: a repeated name gets ` (2)`, ` (3)`, …
+pub(crate) fn unique_names(names: &mut [String]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for i in 0..names.len() {
+        let count = seen.entry(names[i].clone()).or_insert(0);
+        *count += 1;
+        if *count > 1 {
+            let mut suffix = *count;
+            // The suffixed name might itself be taken ("a (2)" given as is).
+            while names
+                .iter()
+                .any(|n| *n == format!("{} ({suffix})", names[i]))
+            {
+                suffix += 1;
+            }
+            names[i] = format!("{} ({suffix})", names[i]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_names_get_a_numbered_suffix() {
+        let mut names = vec!["a".to_owned(), "b".into(), "a".into(), "a".into()];
+        unique_names(&mut names);
+        assert_eq!(names, ["a", "b", "a (2)", "a (3)"]);
+        let mut names = vec!["a".to_owned(), "a (2)".into(), "a".into()];
+        unique_names(&mut names);
+        assert_eq!(names, ["a", "a (2)", "a (3)"]);
+    }
+
+    fn write_jtl(dir: &Path, name: &str, rows: &[(i64, u64, &str, bool)]) -> PathBuf {
+        let mut text = String::from("timeStamp,elapsed,label,success\n");
+        for (start, elapsed, label, ok) in rows {
+            text.push_str(&format!("{start},{elapsed},{label},{ok}\n"));
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn warm_up_and_cool_down_cut_by_time_and_errors_are_counted_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // Starts at 0 s, 5 s, 10 s, 20 s, 29 s; the run ends at 29.1 s.
+        let jtl = write_jtl(
+            dir.path(),
+            "run.jtl",
+            &[
+                (1_000_000, 100, "a", true),
+                (1_005_000, 100, "a", true),
+                (1_010_000, 7, "a", true),
+                (1_020_000, 9, "b", false),
+                (1_029_000, 100, "a", true),
+            ],
+        );
+        let options = CompareOptions {
+            warmup: std::time::Duration::from_secs(10),
+            cooldown: std::time::Duration::from_secs(5),
+            ..CompareOptions::default()
+        };
+        let scenario = read_input(&RunInput::single(&jtl), &options).unwrap();
+        assert_eq!(scenario.name, "run");
+        assert_eq!((scenario.dropped_warmup, scenario.dropped_cooldown), (2, 1));
+        let labels: Vec<_> = scenario
+            .labels
+            .iter()
+            .map(|(l, s)| (l.as_str(), s.latencies.clone(), s.errors))
+            .collect();
+        assert_eq!(labels, [("a", vec![7], 0), ("b", vec![], 1)]);
+        let with_errors = CompareOptions {
+            include_errors: true,
+            ..CompareOptions::default()
+        };
+        let scenario = read_input(&RunInput::single(&jtl), &with_errors).unwrap();
+        assert_eq!(scenario.labels[1].1.latencies, [9]);
+    }
+
+    #[test]
+    fn a_result_folder_is_named_after_its_summary_and_runs_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run-1");
+        std::fs::create_dir(&run).unwrap();
+        write_jtl(&run, "results.jtl", &[(1, 5, "a", true)]);
+        std::fs::write(
+            run.join("summary.json"),
+            r#"{"run":{"scenario":"lab 5 users"}}"#,
+        )
+        .unwrap();
+        let other = write_jtl(dir.path(), "other.jtl", &[(1, 6, "a", true)]);
+        let options = CompareOptions::default();
+        assert_eq!(
+            read_input(&RunInput::single(&run), &options).unwrap().name,
+            "lab 5 users"
+        );
+        let pooled = read_input(&RunInput::pooled("level", vec![run, other]), &options).unwrap();
+        assert_eq!(pooled.name, "level");
+        assert_eq!(pooled.labels[0].1.latencies, [5, 6]);
+    }
+
+    #[test]
+    fn missing_paths_and_folders_without_results_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = CompareOptions::default();
+        let missing = read_input(&RunInput::single(dir.path().join("nope")), &options);
+        assert!(matches!(missing, Err(CompareError::Missing { .. })));
+        let empty = read_input(&RunInput::single(dir.path()), &options);
+        assert!(matches!(empty, Err(CompareError::NoResults { .. })));
+        let no_paths = read_input(&RunInput::pooled("x", vec![]), &options);
+        assert!(matches!(no_paths, Err(CompareError::EmptyInput(_))));
+    }
+}

@@ -1,0 +1,101 @@
+//! `storefront compare`: are these load runs different, and by how much?
+//! Reads runs (result folders or JTL files, JMeter's included; several runs
+//! may pool into one scenario), cuts warm-up and cool-down by time, and
+//! computes with `storefront-stats`: per scenario and label the figures and
+//! their bootstrap intervals and the sampling distribution of the mean; per
+//! pair of scenarios Welch's t, Mann–Whitney U, effect sizes, and a verdict
+//! after Holm's correction. One [`Comparison`] feeds every printer (terminal
+//! table, `compare.json`, `compare.md`, `compare.html`).
+//!
+//! The experiment runner calls [`compare`] with pooled [`RunInput`]s to
+//! compare the levels of a factor.
+
+mod error;
+mod input;
+mod options;
+mod output;
+mod pairs;
+mod scenario_stats;
+
+use std::path::Path;
+
+pub use error::CompareError;
+pub use input::RunInput;
+pub use options::CompareOptions;
+pub use pairs::PairResult;
+pub use scenario_stats::{Interval, Intervals, LabelStats, Normality, Sampling, ScenarioStats};
+
+/// Everything one comparison found.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    options: CompareOptions,
+    scenarios: Vec<ScenarioStats>,
+    pairs: Vec<PairResult>,
+    notes: Vec<String>,
+}
+
+/// Reads every input and compares them. Scenario names come from the input,
+/// else `summary.json`'s `run.scenario`, else the folder or file name;
+/// repeats get a ` (2)`-style suffix. With one input there are no pairs.
+pub fn compare(inputs: &[RunInput], options: &CompareOptions) -> Result<Comparison, CompareError> {
+    if inputs.is_empty() {
+        return Err(CompareError::NoRuns);
+    }
+    options.check()?;
+    let mut read = inputs
+        .iter()
+        .map(|input| input::read_input(input, options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut names: Vec<String> = read.iter().map(|s| s.name.clone()).collect();
+    input::unique_names(&mut names);
+    for (scenario, name) in read.iter_mut().zip(names) {
+        scenario.name = name;
+    }
+    let scenarios: Vec<ScenarioStats> = read
+        .into_iter()
+        .map(|samples| scenario_stats::scenario_stats(samples, options))
+        .collect();
+    let pairs = pairs::pairs(&scenarios, options.alpha);
+    let notes = output::notes::notes(&scenarios, &pairs, options);
+    Ok(Comparison {
+        options: options.clone(),
+        scenarios,
+        pairs,
+        notes,
+    })
+}
+
+impl Comparison {
+    /// The scenarios' figures and the pairs' tests, aligned for a terminal.
+    pub fn table(&self) -> String {
+        output::table::render(self)
+    }
+
+    /// Writes `compare.json`, `compare.md` and `compare.html` into
+    /// `out_dir` (created if missing; same-named files are replaced).
+    pub fn write(&self, out_dir: &Path) -> Result<(), CompareError> {
+        output::write_all(self, out_dir)
+    }
+
+    pub fn pairs(&self) -> &[PairResult] {
+        &self.pairs
+    }
+
+    pub fn scenarios(&self) -> &[ScenarioStats] {
+        &self.scenarios
+    }
+
+    pub fn options(&self) -> &CompareOptions {
+        &self.options
+    }
+
+    /// Plain-language remarks: normality, excluded samples, skipped labels.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// `compare.json`'s contents.
+    pub fn to_json(&self) -> serde_json::Value {
+        output::json::value(self)
+    }
+}

@@ -1,0 +1,57 @@
+//! `compare.md`: the same tables and notes for a pull request or a wiki.
+
+use std::fmt::Write as _;
+
+use super::cells::{PAIR_COLUMNS, SCENARIO_COLUMNS, pair_cells, scenario_cells};
+use crate::Comparison;
+
+pub(crate) fn render(c: &Comparison) -> String {
+    let o = &c.options;
+    let mut out = String::from("# Comparison of load runs\n\n");
+    let _ = writeln!(
+        out,
+        "Options: α = {}, seed {}, warm-up {} ms, cool-down {} ms, {} bootstrap resamples ({:.0} % intervals), sampling distribution {} × {}, errors {}.\n",
+        o.alpha,
+        o.seed,
+        o.warmup.as_millis(),
+        o.cooldown.as_millis(),
+        o.bootstrap_resamples,
+        o.confidence() * 100.0,
+        o.sample_size,
+        o.samples,
+        if o.include_errors {
+            "included"
+        } else {
+            "excluded"
+        }
+    );
+    out.push_str("## Scenarios\n\nTimes in ms. Percentiles by JMeter's rule; \"SE of mean\" is the standard deviation of the sampling distribution of the mean.\n\n");
+    let rows = c
+        .scenarios
+        .iter()
+        .flat_map(|s| s.labels.iter().map(|l| scenario_cells(&s.name, l)));
+    table(&mut out, &SCENARIO_COLUMNS, rows);
+    if !c.pairs.is_empty() {
+        out.push_str(
+            "\n## Pairs\n\nEffect sizes are of B against A: positive means B is slower.\n\n",
+        );
+        table(&mut out, &PAIR_COLUMNS, c.pairs.iter().map(pair_cells));
+    }
+    if !c.notes.is_empty() {
+        out.push_str("\n## Notes\n\n");
+        for note in &c.notes {
+            let _ = writeln!(out, "- {note}");
+        }
+    }
+    out
+}
+
+fn table(out: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    let cell = |c: &str| c.replace('|', "\\|");
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+}

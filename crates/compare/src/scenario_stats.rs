@@ -1,0 +1,229 @@
+//! Descriptive figures of each label of a scenario: n, mean, sd, the JMeter
+//! percentiles with bootstrap intervals, normality, and the sampling
+//! distribution of the mean.
+
+use serde::Serialize;
+use storefront_report::TOTAL_LABEL;
+use storefront_stats::{
+    BootstrapIntervals, Moments, bootstrap_intervals, jarque_bera, percentile,
+    sampling_distribution,
+};
+
+use crate::CompareOptions;
+use crate::input::ScenarioSamples;
+
+/// One scenario's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioStats {
+    pub name: String,
+    /// The folders or files read (several when runs are pooled).
+    pub sources: Vec<String>,
+    pub dropped_warmup: u64,
+    pub dropped_cooldown: u64,
+    /// One entry per label in first-seen order, then `TOTAL`.
+    pub labels: Vec<LabelStats>,
+}
+
+/// A confidence interval as written out.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Bootstrap intervals of one label (percentile method).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Intervals {
+    pub confidence: f64,
+    pub resamples: usize,
+    pub mean: Interval,
+    pub median: Interval,
+    pub p90: Interval,
+    pub p95: Interval,
+    pub p99: Interval,
+}
+
+/// The Jarque–Bera normality test of one label's latencies.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Normality {
+    pub test: &'static str,
+    pub statistic: f64,
+    pub p: f64,
+    /// p < α: the latencies are not normal.
+    pub rejected: bool,
+}
+
+/// The bookstore study's sampling distribution of the mean.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sampling {
+    pub sample_size: usize,
+    pub samples: usize,
+    pub mean: f64,
+    pub standard_error: f64,
+    /// sd / √sample_size: what the central limit theorem predicts.
+    pub expected_standard_error: f64,
+    /// The means themselves, for the histograms (not written to JSON).
+    #[serde(skip)]
+    pub means: Vec<f64>,
+}
+
+/// One label's figures. Latency figures cover the samples kept (successes,
+/// or all with `include_errors`); `errors` counts failures either way.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelStats {
+    pub label: String,
+    pub n: u64,
+    pub errors: u64,
+    pub mean: Option<f64>,
+    /// Sample standard deviation (n − 1).
+    pub sd: Option<f64>,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    /// JMeter's percentile rule (rank round(n·p)), as `report.html`.
+    pub median: Option<u32>,
+    pub p90: Option<u32>,
+    pub p95: Option<u32>,
+    pub p99: Option<u32>,
+    pub intervals: Option<Intervals>,
+    pub normality: Option<Normality>,
+    pub sampling: Option<Sampling>,
+    /// The sorted latencies (for tests and charts; not written to JSON).
+    #[serde(skip)]
+    pub latencies: Vec<u32>,
+}
+
+impl LabelStats {
+    pub fn moments(&self) -> Option<Moments> {
+        Moments::of(&self.latencies)
+    }
+}
+
+/// Computes every label's figures, plus `TOTAL` (every kept sample).
+pub(crate) fn scenario_stats(samples: ScenarioSamples, options: &CompareOptions) -> ScenarioStats {
+    let mut total_errors = 0;
+    let mut total = Vec::new();
+    let mut labels = Vec::new();
+    for (label, data) in samples.labels {
+        total_errors += data.errors;
+        total.extend_from_slice(&data.latencies);
+        labels.push(label_stats(
+            &samples.name,
+            label,
+            data.latencies,
+            data.errors,
+            options,
+        ));
+    }
+    labels.push(label_stats(
+        &samples.name,
+        TOTAL_LABEL.to_owned(),
+        total,
+        total_errors,
+        options,
+    ));
+    ScenarioStats {
+        name: samples.name,
+        sources: samples.sources,
+        dropped_warmup: samples.dropped_warmup,
+        dropped_cooldown: samples.dropped_cooldown,
+        labels,
+    }
+}
+
+fn label_stats(
+    scenario: &str,
+    label: String,
+    mut latencies: Vec<u32>,
+    errors: u64,
+    options: &CompareOptions,
+) -> LabelStats {
+    latencies.sort_unstable();
+    let moments = Moments::of(&latencies);
+    let seed = seed_for(options.seed, scenario, &label);
+    let intervals = bootstrap_intervals(
+        &latencies,
+        options.bootstrap_resamples,
+        options.confidence(),
+        seed,
+    )
+    .map(intervals_of);
+    let normality = moments.as_ref().and_then(jarque_bera).map(|jb| Normality {
+        test: "jarque-bera",
+        statistic: jb.statistic,
+        p: jb.p,
+        rejected: jb.p < options.alpha,
+    });
+    let sampling = sampling_distribution(
+        &latencies,
+        options.sample_size,
+        options.samples,
+        seed.rotate_left(17) ^ 0x5a5a,
+    )
+    .map(|d| Sampling {
+        sample_size: d.sample_size,
+        samples: d.means.len(),
+        mean: d.mean,
+        standard_error: d.standard_error,
+        expected_standard_error: moments
+            .map_or(f64::NAN, |m| m.sd() / (options.sample_size as f64).sqrt()),
+        means: d.means,
+    });
+    LabelStats {
+        label,
+        n: latencies.len() as u64,
+        errors,
+        mean: moments.map(|m| m.mean),
+        sd: moments.filter(|m| m.n > 1).map(|m| m.sd()),
+        min: latencies.first().copied(),
+        max: latencies.last().copied(),
+        median: percentile(&latencies, 0.5),
+        p90: percentile(&latencies, 0.9),
+        p95: percentile(&latencies, 0.95),
+        p99: percentile(&latencies, 0.99),
+        intervals,
+        normality,
+        sampling,
+        latencies,
+    }
+}
+
+fn intervals_of(b: BootstrapIntervals) -> Intervals {
+    let i = |x: storefront_stats::Interval| Interval {
+        low: x.low,
+        high: x.high,
+    };
+    Intervals {
+        confidence: b.confidence,
+        resamples: b.resamples,
+        mean: i(b.mean),
+        median: i(b.median),
+        p90: i(b.p90),
+        p95: i(b.p95),
+        p99: i(b.p99),
+    }
+}
+
+/// A seed per scenario and label, derived by FNV-1a (stable across builds
+/// and platforms, unlike the standard hasher's contract): each label gets
+/// its own random stream, and adding a run does not change another's figures.
+fn seed_for(seed: u64, scenario: &str, label: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for byte in scenario.bytes().chain([0]).chain(label.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_differ_per_label_and_repeat_per_input() {
+        assert_eq!(seed_for(1, "a", "x"), seed_for(1, "a", "x"));
+        assert_ne!(seed_for(1, "a", "x"), seed_for(1, "a", "y"));
+        assert_ne!(seed_for(1, "ab", ""), seed_for(1, "a", "b"));
+        assert_ne!(seed_for(1, "a", "x"), seed_for(2, "a", "x"));
+    }
+}
