@@ -204,7 +204,9 @@ pub fn line_chart(
         return out;
     };
     let x_max = all().map(|p| p.0).fold(x_min, f64::max);
-    let y_max = all().map(|p| p.1).fold(0.0, f64::max);
+    // Bands count too: an interval's top must not leave the plot.
+    let band_top = bands.iter().flat_map(|b| b.upper.iter()).map(|p| p.1);
+    let y_max = all().map(|p| p.1).chain(band_top).fold(0.0, f64::max);
     let frame = Frame::new(x_min, x_max, y_max);
     axes(&mut out, &frame, x_label, y_label);
     for band in bands {
@@ -382,6 +384,36 @@ mod tests {
         let start = format!("M{LEFT:.1},{:.1}", HEIGHT - BOTTOM);
         let end = format!("L{:.1},{TOP:.1}", WIDTH - RIGHT);
         assert!(svg.contains(&format!("d=\"{start}{end}\"")), "{svg}");
+    }
+
+    #[test]
+    fn a_band_above_its_line_stays_inside_the_plot() {
+        let line = [(0.0, 10.0), (10.0, 50.0)];
+        let upper = [(0.0, 20.0), (10.0, 100.0)];
+        let svg = line_chart(
+            "c",
+            "t",
+            "x",
+            "y",
+            &[Line {
+                name: "n",
+                color: "#000",
+                points: line.to_vec(),
+                step: false,
+            }],
+            &[Band {
+                color: "#0003",
+                lower: &line,
+                upper: &upper,
+            }],
+        );
+        // The band's top (10, 100) is the plot's top-right corner, so the
+        // axis reaches 100, not the line's 50.
+        let band = svg.split("class=\"band\" d=\"").nth(1).unwrap();
+        assert!(
+            band.contains(&format!("L{:.1},{TOP:.1}", WIDTH - RIGHT)),
+            "{svg}"
+        );
     }
 
     #[test]
