@@ -85,6 +85,62 @@ fn the_lab2_preset_runs_every_cell_against_fresh_stores_and_summarises_them() {
     }
     clients.sort();
     assert_eq!(clients, ["1", "2", "3", "4", "5"]);
+
+    // The summary: every combination with its pooled figures and
+    // intervals, the levels compared, and the plots.
+    let summary = read_json(&out.join("summary.json"));
+    let combinations = summary["analysis"]["combinations"].as_array().unwrap();
+    assert_eq!(combinations.len(), 5);
+    for combination in combinations {
+        let labels: Vec<&str> = combination["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["label"].as_str().unwrap())
+            .collect();
+        assert!(
+            labels.contains(&"query") && labels.contains(&"TOTAL"),
+            "{labels:?}"
+        );
+        for label in combination["labels"].as_array().unwrap() {
+            let mean = label["mean"].as_f64().unwrap();
+            let ci = &label["intervals"]["mean"];
+            assert!(
+                ci["low"].as_f64().unwrap() <= mean && mean <= ci["high"].as_f64().unwrap(),
+                "{label}"
+            );
+        }
+    }
+    let compared = read_json(&out.join("compare/clients/compare.json"));
+    let pairs = compared["pairs"].as_array().unwrap();
+    // 5 levels: 10 pairs, for query, buy and TOTAL.
+    assert_eq!(
+        pairs.iter().filter(|p| p["label"] == "query").count(),
+        10,
+        "{compared}"
+    );
+    for key in ["welch_p", "mann_whitney_p", "p_adjusted", "significant"] {
+        assert!(pairs.iter().all(|p| p.get(key).is_some()), "{key}");
+    }
+    for plot in [
+        "mean-vs-clients.svg",
+        "p99-vs-clients.svg",
+        "throughput-vs-clients.svg",
+    ] {
+        let svg = std::fs::read_to_string(out.join("plots").join(plot)).unwrap();
+        assert!(svg.contains("class=\"band\""), "{plot} has its bands");
+        assert!(svg.contains("data-series=\"query\"") || plot.starts_with("throughput"));
+    }
+    let page = std::fs::read_to_string(out.join("experiment.html")).unwrap();
+    assert!(page.contains("<span id=\"done\">5</span>"), "{page}");
+    for link in ["compare/clients/compare.html", "cells/"] {
+        assert!(page.contains(link), "{link}");
+    }
+    let without_namespace = page.replace("http://www.w3.org/2000/svg", "");
+    assert!(
+        !without_namespace.contains("http://") && !without_namespace.contains("https://"),
+        "the page is self-contained"
+    );
 }
 
 /// A seed file that makes a store, and a path that makes `up` fail.
