@@ -76,6 +76,8 @@ pub fn analyse(plan: &Plan, state: &State, out: &Path) -> Result<Analysis, Exper
         }
     }
 
+    // Comparisons of an earlier analysis (before a resume) would linger.
+    let _ = std::fs::remove_dir_all(out.join("compare"));
     let mut labels: BTreeMap<usize, Vec<LabelStats>> = BTreeMap::new();
     let mut comparisons = Vec::new();
     for (factor_index, group) in groups(plan) {

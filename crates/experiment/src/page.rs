@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use storefront_compare::LabelStats;
 use storefront_report::TOTAL_LABEL;
-use storefront_report::svg::{self, Band, Line, escape};
+use storefront_report::svg::{self, Frame, escape};
 
 use crate::ExperimentError;
 use crate::analysis::{Analysis, CombinationSummary};
@@ -25,6 +24,7 @@ const COLORS: [&str; 10] = [
 /// A chart and the name of its SVG file.
 struct Chart {
     file: String,
+    title: String,
     svg: String,
 }
 
@@ -36,6 +36,8 @@ pub fn write_all(
 ) -> Result<(), ExperimentError> {
     let charts = charts(plan, analysis);
     let plots = out.join("plots");
+    // Plots of an earlier analysis (before a resume) would linger.
+    let _ = std::fs::remove_dir_all(&plots);
     write(&plots, None)?;
     for chart in &charts {
         write(&plots.join(&chart.file), Some(&chart.svg))?;
@@ -81,95 +83,132 @@ fn write(path: &Path, text: Option<&str>) -> Result<(), ExperimentError> {
     })
 }
 
-/// The labels worth a line: every label, but `TOTAL` only when it is the
-/// only one (it would repeat a single label).
-fn plotted_labels(labels: &[LabelStats]) -> impl Iterator<Item = &LabelStats> {
-    let single = labels.iter().filter(|l| l.label != TOTAL_LABEL).count() <= 1;
-    labels.iter().filter(move |l| {
-        if single {
-            l.label == TOTAL_LABEL
-        } else {
-            l.label != TOTAL_LABEL
+/// The request labels of a chart's combinations: every label but `TOTAL`,
+/// which only repeats them; `TOTAL` alone if there is nothing else.
+fn chart_labels<'a>(summaries: &[&'a CombinationSummary]) -> Vec<&'a str> {
+    let mut labels: Vec<&str> = Vec::new();
+    for summary in summaries {
+        for label in &summary.labels {
+            if label.label != TOTAL_LABEL && !labels.contains(&label.label.as_str()) {
+                labels.push(&label.label);
+            }
         }
-    })
+    }
+    if labels.is_empty() {
+        labels.push(TOTAL_LABEL);
+    }
+    labels
 }
 
-/// Per numeric factor: mean latency and p99 with their 95 % bootstrap
-/// bands, and throughput with the range over repetitions; one line per
-/// request label and setting of the other factors.
+/// A point with its interval: (x, y, low, high).
+type Point = (f64, f64, f64, f64);
+
+/// Per numeric factor, and per setting of the other factors: mean and p99
+/// latency against the factor with 95 % bootstrap bands, one line per
+/// request label; then throughput against the factor with its range over
+/// the repetitions, one line per setting of the other factors.
 fn charts(plan: &Plan, analysis: &Analysis) -> Vec<Chart> {
     let mut charts = Vec::new();
     for (fi, factor) in plan.definition.factors.iter().enumerate() {
         if !factor.is_numeric() {
             continue;
         }
-        // series name -> (x, y, low, high) points
-        let mut mean: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
-        let mut p99: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
-        let mut rate: BTreeMap<String, Vec<(f64, f64, f64, f64)>> = BTreeMap::new();
-        for (combination, summary) in plan.combinations.iter().zip(&analysis.combinations) {
-            let Some(x) = plan.numeric_level(fi, combination) else {
-                continue;
-            };
-            let others = others_name(summary, fi);
-            if let (Some(m), Some(lo), Some(hi)) = (
-                summary.throughput_mean,
-                summary.throughput_min,
-                summary.throughput_max,
-            ) {
-                let name = if others.is_empty() {
-                    "all requests".to_owned()
-                } else {
-                    others.clone()
-                };
-                rate.entry(name).or_default().push((x, m, lo, hi));
-            }
-            for label in plotted_labels(&summary.labels) {
-                let name = if others.is_empty() {
-                    label.label.clone()
-                } else {
-                    format!("{}, {others}", label.label)
-                };
-                if let (Some(m), Some(ci)) = (label.mean, label.intervals) {
-                    mean.entry(name.clone())
-                        .or_default()
-                        .push((x, m, ci.mean.low, ci.mean.high));
-                }
-                if let (Some(p), Some(ci)) = (label.p99, label.intervals) {
-                    p99.entry(name)
-                        .or_default()
-                        .push((x, f64::from(p), ci.p99.low, ci.p99.high));
-                }
-            }
-        }
         let base = slug(&factor.name);
-        for (kind, series, y_label) in [
-            ("mean", mean, "mean latency (ms), 95 % CI"),
-            ("p99", p99, "p99 latency (ms), 95 % CI"),
-            ("throughput", rate, "requests/s (range over runs)"),
-        ] {
-            let title = format!("{} against {}", kind_title(kind), factor.name);
-            charts.push(Chart {
-                file: format!("{kind}-vs-{base}.svg"),
-                svg: band_chart(
-                    &format!("{kind}-{base}"),
-                    &title,
-                    &factor.name,
-                    y_label,
-                    series,
-                ),
-            });
+        // The other factors' setting -> its combinations, with x values.
+        let mut groups: BTreeMap<String, Vec<(f64, &CombinationSummary)>> = BTreeMap::new();
+        for (combination, summary) in plan.combinations.iter().zip(&analysis.combinations) {
+            if let Some(x) = plan.numeric_level(fi, combination) {
+                groups
+                    .entry(others_name(summary, fi))
+                    .or_default()
+                    .push((x, summary));
+            }
         }
+        let mut rate: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+        for (others, members) in &groups {
+            let summaries: Vec<&CombinationSummary> = members.iter().map(|m| m.1).collect();
+            let mut mean: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+            let mut p99: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+            for label in chart_labels(&summaries) {
+                for (x, summary) in members {
+                    let Some(stats) = summary.labels.iter().find(|l| l.label == label) else {
+                        continue;
+                    };
+                    let Some(ci) = stats.intervals else { continue };
+                    if let Some(m) = stats.mean {
+                        mean.entry(label.to_owned()).or_default().push((
+                            *x,
+                            m,
+                            ci.mean.low,
+                            ci.mean.high,
+                        ));
+                    }
+                    if let Some(p) = stats.p99 {
+                        p99.entry(label.to_owned()).or_default().push((
+                            *x,
+                            f64::from(p),
+                            ci.p99.low,
+                            ci.p99.high,
+                        ));
+                    }
+                }
+            }
+            for (x, summary) in members {
+                if let (Some(m), Some(lo), Some(hi)) = (
+                    summary.throughput_mean,
+                    summary.throughput_min,
+                    summary.throughput_max,
+                ) {
+                    let name = if others.is_empty() {
+                        "all requests".to_owned()
+                    } else {
+                        others.clone()
+                    };
+                    rate.entry(name).or_default().push((*x, m, lo, hi));
+                }
+            }
+            let (suffix, title_suffix) = if others.is_empty() {
+                (String::new(), String::new())
+            } else {
+                (format!("-{}", slug(others)), format!(" ({others})"))
+            };
+            for (kind, series, title, y_label) in [
+                ("mean", mean, "Mean latency", "mean latency (ms), 95 % CI"),
+                (
+                    "p99",
+                    p99,
+                    "99th percentile latency",
+                    "p99 latency (ms), 95 % CI",
+                ),
+            ] {
+                let title = format!("{title} against {}{title_suffix}", factor.name);
+                charts.push(Chart {
+                    file: format!("{kind}-vs-{base}{suffix}.svg"),
+                    svg: band_chart(
+                        &format!("{kind}-{base}{suffix}"),
+                        &title,
+                        &factor.name,
+                        y_label,
+                        series,
+                    ),
+                    title,
+                });
+            }
+        }
+        let title = format!("Throughput against {}", factor.name);
+        charts.push(Chart {
+            file: format!("throughput-vs-{base}.svg"),
+            svg: band_chart(
+                &format!("throughput-{base}"),
+                &title,
+                &factor.name,
+                "requests/s (range over runs)",
+                rate,
+            ),
+            title,
+        });
     }
     charts
-}
-
-fn kind_title(kind: &str) -> &'static str {
-    match kind {
-        "mean" => "Mean latency",
-        "p99" => "99th percentile latency",
-        _ => "Throughput",
-    }
 }
 
 /// The other factors' levels of a combination, `cache=on`.
@@ -184,48 +223,81 @@ fn others_name(summary: &CombinationSummary, factor: usize) -> String {
         .join(" ")
 }
 
+/// Lines with a marker on every point (levels are few) over tinted bands
+/// of their intervals.
 fn band_chart(
     id: &str,
     title: &str,
     x_label: &str,
     y_label: &str,
-    series: BTreeMap<String, Vec<(f64, f64, f64, f64)>>,
+    series: BTreeMap<String, Vec<Point>>,
 ) -> String {
-    let mut lines = Vec::new();
-    let mut bounds = Vec::new();
-    for (i, (name, mut points)) in series.into_iter().enumerate() {
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = String::new();
+    svg::open(&mut out, id, title);
+    let all = || series.values().flatten();
+    let Some(x_min) = all().map(|p| p.0).reduce(f64::min) else {
+        svg::no_data(&mut out);
+        return out;
+    };
+    let x_max = all().map(|p| p.0).fold(x_min, f64::max);
+    let y_max = all().map(|p| p.1.max(p.3)).fold(0.0, f64::max);
+    let frame = Frame::new(x_min, x_max, y_max);
+    svg::axes(&mut out, &frame, x_label, y_label);
+    let mut legend = Vec::new();
+    for (i, (name, points)) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let lower: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.2)).collect();
-        let upper: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.3)).collect();
-        lines.push((name, color, points.iter().map(|p| (p.0, p.1)).collect()));
-        bounds.push((color, lower, upper));
+        let mut points = points.clone();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut band = String::new();
+        for (j, p) in points.iter().enumerate() {
+            let _ = write!(
+                band,
+                "{}{:.1},{:.1}",
+                if j == 0 { "M" } else { "L" },
+                frame.x(p.0),
+                frame.y(p.3)
+            );
+        }
+        for p in points.iter().rev() {
+            let _ = write!(band, "L{:.1},{:.1}", frame.x(p.0), frame.y(p.2));
+        }
+        let _ = write!(
+            out,
+            "<path class=\"band\" d=\"{band}Z\" fill=\"{color}\" fill-opacity=\"0.2\" stroke=\"none\"/>"
+        );
+        let mut line = String::new();
+        for (j, p) in points.iter().enumerate() {
+            let _ = write!(
+                line,
+                "{}{:.1},{:.1}",
+                if j == 0 { "M" } else { "L" },
+                frame.x(p.0),
+                frame.y(p.1)
+            );
+        }
+        let _ = write!(
+            out,
+            "<path class=\"line\" data-series=\"{}\" data-points=\"{}\" d=\"{line}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\"/>",
+            escape(name),
+            points.len()
+        );
+        for p in &points {
+            let _ = write!(
+                out,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{color}\"><title>{}: {:.2} [{:.2}, {:.2}]</title></circle>",
+                frame.x(p.0),
+                frame.y(p.1),
+                escape(name),
+                p.1,
+                p.2,
+                p.3
+            );
+        }
+        legend.push((name.as_str(), color));
     }
-    let lines: Vec<Line> = lines
-        .iter()
-        .map(
-            |(name, color, points): &(String, &str, Vec<(f64, f64)>)| Line {
-                name,
-                color,
-                points: points.clone(),
-                step: false,
-            },
-        )
-        .collect();
-    let tints: Vec<String> = bounds
-        .iter()
-        .map(|(color, _, _)| format!("{color}33"))
-        .collect();
-    let bands: Vec<Band> = bounds
-        .iter()
-        .zip(&tints)
-        .map(|((_, lower, upper), tint)| Band {
-            color: tint,
-            lower,
-            upper,
-        })
-        .collect();
-    svg::line_chart(id, title, x_label, y_label, &lines, &bands)
+    svg::legend(&mut out, &legend);
+    out.push_str("</svg>");
+    out
 }
 
 fn fmt_ms(value: Option<f64>) -> String {
@@ -423,6 +495,7 @@ th,td{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f
         escape(&state.fingerprint),
     );
     for chart in charts {
+        let _ = write!(out, "<h3>{}</h3>", escape(&chart.title));
         out.push_str(&chart.svg);
     }
     let _ = write!(
