@@ -23,7 +23,8 @@ pub use error::CompareError;
 pub use input::RunInput;
 pub use options::CompareOptions;
 pub use pairs::PairResult;
-pub use scenario_stats::{Interval, Intervals, LabelStats, Normality, Sampling, ScenarioStats};
+pub use scenario_stats::{LabelStats, Normality, Sampling, ScenarioStats};
+pub use storefront_stats::{BootstrapIntervals as Intervals, Interval};
 
 /// Everything one comparison found.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use storefront_report::TOTAL_LABEL;
 use storefront_stats::{
-    BootstrapIntervals, Moments, bootstrap_intervals, jarque_bera, percentile,
+    BootstrapIntervals as Intervals, Moments, bootstrap_intervals, jarque_bera, percentile,
     sampling_distribution,
 };
 
@@ -22,25 +22,6 @@ pub struct ScenarioStats {
     pub dropped_cooldown: u64,
     /// One entry per label in first-seen order, then `TOTAL`.
     pub labels: Vec<LabelStats>,
-}
-
-/// A confidence interval as written out.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Interval {
-    pub low: f64,
-    pub high: f64,
-}
-
-/// Bootstrap intervals of one label (percentile method).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Intervals {
-    pub confidence: f64,
-    pub resamples: usize,
-    pub mean: Interval,
-    pub median: Interval,
-    pub p90: Interval,
-    pub p95: Interval,
-    pub p99: Interval,
 }
 
 /// The Jarque–Bera normality test of one label's latencies.
@@ -145,8 +126,7 @@ fn label_stats(
         options.bootstrap_resamples,
         options.confidence(),
         seed,
-    )
-    .map(intervals_of);
+    );
     let normality = moments.as_ref().and_then(jarque_bera).map(|jb| Normality {
         test: "jarque-bera",
         statistic: jb.statistic,
@@ -184,22 +164,6 @@ fn label_stats(
         normality,
         sampling,
         latencies,
-    }
-}
-
-fn intervals_of(b: BootstrapIntervals) -> Intervals {
-    let i = |x: storefront_stats::Interval| Interval {
-        low: x.low,
-        high: x.high,
-    };
-    Intervals {
-        confidence: b.confidence,
-        resamples: b.resamples,
-        mean: i(b.mean),
-        median: i(b.median),
-        p90: i(b.p90),
-        p95: i(b.p95),
-        p99: i(b.p99),
     }
 }
 

@@ -3,18 +3,19 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use serde::Serialize;
 
 use crate::percentile;
 
 /// A confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Interval {
     pub low: f64,
     pub high: f64,
 }
 
-/// Intervals for one sample.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Intervals for one sample (written out as they are by `storefront compare`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BootstrapIntervals {
     /// E.g. 0.95.
     pub confidence: f64,

@@ -111,6 +111,26 @@ pub(crate) fn pair_cells(r: &PairResult) -> Vec<String> {
     ]
 }
 
+/// The options a comparison ran with, as one sentence for its pages.
+pub(crate) fn options_sentence(o: &crate::CompareOptions) -> String {
+    format!(
+        "α = {}, seed {}, warm-up {} ms, cool-down {} ms, {} bootstrap resamples ({:.0} % intervals), sampling distribution {} × {}, failed samples {}.",
+        o.alpha,
+        o.seed,
+        o.warmup.as_millis(),
+        o.cooldown.as_millis(),
+        o.bootstrap_resamples,
+        o.confidence() * 100.0,
+        o.sample_size,
+        o.samples,
+        if o.include_errors {
+            "included"
+        } else {
+            "excluded"
+        }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,23 +21,10 @@ pub(crate) fn render(c: &Comparison) -> String {
         page,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Comparison of load runs</title><style>{STYLE}</style></head><body>\n<h1>Comparison of load runs</h1>\n"
     );
-    let o = &c.options;
     let _ = writeln!(
         page,
-        "<p id=\"options\">α = {}, seed {}, warm-up {} ms, cool-down {} ms, {} bootstrap resamples ({:.0} % intervals), sampling distribution {} × {}, failed samples {}.</p>",
-        o.alpha,
-        o.seed,
-        o.warmup.as_millis(),
-        o.cooldown.as_millis(),
-        o.bootstrap_resamples,
-        o.confidence() * 100.0,
-        o.sample_size,
-        o.samples,
-        if o.include_errors {
-            "included"
-        } else {
-            "excluded"
-        }
+        "<p id=\"options\">{}</p>",
+        super::cells::options_sentence(&c.options)
     );
     page.push_str("<h2>Scenarios</h2>\n");
     let rows = c
@@ -66,8 +53,8 @@ pub(crate) fn render(c: &Comparison) -> String {
             "<h3>{}</h3>\n<figure><figcaption>Latency distribution up to the largest p99 (fraction of each scenario's samples per bin)</figcaption>\n{}\n</figure>\n<figure><figcaption>Sampling distribution of the mean ({} samples of {})</figcaption>\n{}\n</figure>\n",
             escape(label),
             latency_chart(&format!("latency-{i}"), label, &c.scenarios),
-            o.samples,
-            o.sample_size,
+            c.options.samples,
+            c.options.sample_size,
             sampling_chart(&format!("sampling-{i}"), label, &c.scenarios),
         );
     }

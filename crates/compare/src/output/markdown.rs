@@ -6,24 +6,11 @@ use super::cells::{PAIR_COLUMNS, SCENARIO_COLUMNS, pair_cells, scenario_cells};
 use crate::Comparison;
 
 pub(crate) fn render(c: &Comparison) -> String {
-    let o = &c.options;
     let mut out = String::from("# Comparison of load runs\n\n");
     let _ = writeln!(
         out,
-        "Options: α = {}, seed {}, warm-up {} ms, cool-down {} ms, {} bootstrap resamples ({:.0} % intervals), sampling distribution {} × {}, errors {}.\n",
-        o.alpha,
-        o.seed,
-        o.warmup.as_millis(),
-        o.cooldown.as_millis(),
-        o.bootstrap_resamples,
-        o.confidence() * 100.0,
-        o.sample_size,
-        o.samples,
-        if o.include_errors {
-            "included"
-        } else {
-            "excluded"
-        }
+        "Options: {}\n",
+        super::cells::options_sentence(&c.options)
     );
     out.push_str("## Scenarios\n\nTimes in ms. Percentiles by JMeter's rule; \"SE of mean\" is the standard deviation of the sampling distribution of the mean.\n\n");
     let rows = c
