@@ -27,7 +27,9 @@ project="storefront-bench-$$"
 work=$(mktemp -d "$repo/target/bench-containers.XXXXXX")
 up_pid=""
 
-if docker compose version >/dev/null 2>&1; then compose_cmd=(docker compose); else compose_cmd=(docker-compose); fi
+log() { echo "bench-containers: $*" >&2; }
+# shellcheck source=scripts/stack-helpers.sh
+source scripts/stack-helpers.sh
 compose() { "${compose_cmd[@]}" -p "$project" -f compose.yaml -f "$work/seed.override.yaml" "$@"; }
 
 cleanup() {
@@ -42,8 +44,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { echo "bench-containers: $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if ! command -v wrk >/dev/null; then
   log "installing wrk"
@@ -52,15 +52,6 @@ fi
 if [ "${BENCH_SKIP_BUILD:-}" != 1 ]; then
   scripts/build.sh >&2
 fi
-
-# The gateway answers on $1 within the deadline (a failure, not a measurement).
-wait_for_gateway() {
-  local deadline=$((SECONDS + 120))
-  until curl -sf --max-time 5 "$1/health" >/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || { log "no gateway at $1"; exit 1; }
-    sleep 0.5
-  done
-}
 
 # Latency in wrk's units (us, ms, s) as milliseconds.
 to_ms() {
@@ -103,12 +94,8 @@ measure() { # measure STACK URL
 
 # ---- bare processes
 port=$(free_port)
-mkdir -p "$work/bare"
 log "bare: storefront up on 127.0.0.1:$port"
-(cd "$work/bare" && exec "$repo/target/release/storefront" up --seed-file "$repo/bench/seed.json" \
-  --gateway-listen "127.0.0.1:$port" --catalog-listen 127.0.0.1:0 --orders-listen 127.0.0.1:0 \
-  --carts-listen 127.0.0.1:0 >"$work/bare/up.log" 2>&1) &
-up_pid=$!
+start_bare "$port" "$repo/bench/seed.json"
 wait_for_gateway "http://127.0.0.1:$port"
 measure bare "http://127.0.0.1:$port"
 kill -TERM "$up_pid"
@@ -117,14 +104,7 @@ up_pid=""
 
 # ---- containers
 port=$(free_port)
-cat >"$work/seed.override.yaml" <<EOF
-services:
-  catalog:
-    environment:
-      STOREFRONT_SEED_FILE: /etc/storefront/seed.json
-    volumes:
-      - $repo/bench/seed.json:/etc/storefront/seed.json:ro
-EOF
+write_seed_override "$repo/bench/seed.json"
 log "containers: compose project $project, gateway on 127.0.0.1:$port"
 STOREFRONT_GATEWAY_PORT=$port compose up -d >&2
 wait_for_gateway "http://127.0.0.1:$port"

@@ -21,7 +21,9 @@ project="storefront-experiment-$$"
 work=$(mktemp -d "$repo/target/experiment-containers.XXXXXX")
 up_pid=""
 
-if docker compose version >/dev/null 2>&1; then compose_cmd=(docker compose); else compose_cmd=(docker-compose); fi
+log() { echo "experiment-containers: $*" >&2; }
+# shellcheck source=scripts/stack-helpers.sh
+source scripts/stack-helpers.sh
 compose() { "${compose_cmd[@]}" -p "$project" -f compose.yaml -f "$work/seed.override.yaml" "$@"; }
 
 cleanup() {
@@ -36,16 +38,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { echo "experiment-containers: $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for_gateway() {
-  local deadline=$((SECONDS + 120))
-  until curl -sf --max-time 5 "$1/health" >/dev/null; do
-    [ "$SECONDS" -lt "$deadline" ] || { log "no gateway at $1"; exit 1; }
-    sleep 0.5
-  done
-}
-
 if [ "${SKIP_BUILD:-}" != 1 ]; then
   cargo build --release -p storefront >&2
   scripts/build.sh >&2
@@ -53,22 +45,11 @@ fi
 seed="$repo/experiments/ample-stock.json"
 
 bare_port=$(free_port)
-mkdir -p "$work/bare"
 log "bare: storefront up on 127.0.0.1:$bare_port"
-(cd "$work/bare" && exec "$repo/target/release/storefront" up --seed-file "$seed" \
-  --gateway-listen "127.0.0.1:$bare_port" --catalog-listen 127.0.0.1:0 --orders-listen 127.0.0.1:0 \
-  --carts-listen 127.0.0.1:0 >"$work/bare/up.log" 2>&1) &
-up_pid=$!
+start_bare "$bare_port" "$seed"
 
 containers_port=$(free_port)
-cat >"$work/seed.override.yaml" <<YAML
-services:
-  catalog:
-    environment:
-      STOREFRONT_SEED_FILE: /etc/storefront/seed.json
-    volumes:
-      - $seed:/etc/storefront/seed.json:ro
-YAML
+write_seed_override "$seed"
 log "containers: compose project $project, gateway on 127.0.0.1:$containers_port"
 STOREFRONT_GATEWAY_PORT=$containers_port compose up -d >&2
 wait_for_gateway "http://127.0.0.1:$bare_port"
