@@ -21,8 +21,9 @@ use crate::LoadError;
 /// One request as it went, before it becomes a JTL row.
 #[derive(Debug)]
 pub struct Observation {
-    /// Wall-clock ms when the request was due (open model) or sent.
-    pub time_stamp_ms: i64,
+    /// Wall-clock µs since the epoch when the request was due (open model)
+    /// or sent.
+    pub started_us: i64,
     pub elapsed: Duration,
     pub latency: Duration,
     pub connect: Duration,
@@ -188,8 +189,8 @@ fn fill_sample(row: &mut Sample, o: &Observation, group: &str) {
         field.clear();
         field.push_str(value);
     }
-    row.time_stamp_ms = o.time_stamp_ms;
-    row.elapsed_ms = o.elapsed.as_millis() as u64;
+    row.time_stamp_ms = o.started_us.div_euclid(1000);
+    row.elapsed_ms = whole_ms(o.started_us, o.elapsed);
     set(&mut row.label, &o.label);
     row.response_code.clear();
     match &o.code {
@@ -215,8 +216,19 @@ fn fill_sample(row: &mut Sample, o: &Observation, group: &str) {
     row.grp_threads = o.active_users;
     row.all_threads = o.active_users;
     set(&mut row.url, &o.url);
-    row.latency_ms = o.latency.as_millis() as u64;
-    row.connect_ms = o.connect.as_millis() as u64;
+    row.latency_ms = whole_ms(o.started_us, o.latency);
+    row.connect_ms = whole_ms(o.started_us, o.connect);
+}
+
+/// The whole milliseconds from `start_us` to `start_us + duration`, counted
+/// as JMeter counts them: the end's clock reading in ms minus the start's.
+/// Over many samples that averages to the true duration, where truncating
+/// each duration would read every sub-millisecond reply as 0 and bias every
+/// mean low by half a millisecond.
+fn whole_ms(start_us: i64, duration: Duration) -> u64 {
+    let micros = i64::try_from(duration.as_micros()).unwrap_or(i64::MAX / 2);
+    let end_us = start_us.saturating_add(micros);
+    (end_us.div_euclid(1000) - start_us.div_euclid(1000)).max(0) as u64
 }
 
 /// Makes a [`SampleSink`] for each new user.
@@ -266,5 +278,26 @@ impl SampleSink {
 impl Drop for SampleSink {
     fn drop(&mut self) {
         self.send();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_ms_are_clock_differences_so_their_mean_is_unbiased() {
+        // 0.6 ms replies starting at every µs phase of a millisecond: 60 %
+        // of them cross a millisecond boundary, so the mean is 0.6 ms (each
+        // duration truncated would give 0).
+        let phases = 1_000_000_000_000..1_000_000_001_000_i64;
+        let total: u64 = phases
+            .clone()
+            .map(|start| whole_ms(start, Duration::from_micros(600)))
+            .sum();
+        assert_eq!(total as f64 / phases.count() as f64, 0.6);
+        assert_eq!(whole_ms(5_000, Duration::from_micros(1_500)), 1);
+        assert_eq!(whole_ms(5_600, Duration::from_micros(1_500)), 2);
+        assert_eq!(whole_ms(5_000, Duration::ZERO), 0);
     }
 }

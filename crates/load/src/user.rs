@@ -140,7 +140,7 @@ impl User {
             Ok(reply) => {
                 let verdict = expect.judge(reply.status);
                 self.sink.record(Observation {
-                    time_stamp_ms: epoch_ms(wall),
+                    started_us: epoch_us(wall),
                     elapsed: started.elapsed(),
                     latency: reply.latency + connect,
                     connect,
@@ -174,7 +174,7 @@ impl User {
         reason: String,
     ) {
         self.sink.record(Observation {
-            time_stamp_ms: epoch_ms(wall),
+            started_us: epoch_us(wall),
             elapsed: started.elapsed(),
             latency: Duration::ZERO,
             connect: Duration::ZERO,
@@ -196,7 +196,7 @@ impl User {
     }
 }
 
-pub fn epoch_ms(time: SystemTime) -> i64 {
+pub fn epoch_us(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+        .map_or(0, |d| d.as_micros() as i64)
 }
