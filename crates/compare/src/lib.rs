@@ -22,6 +22,9 @@ use std::path::Path;
 pub use error::CompareError;
 pub use input::RunInput;
 pub use options::CompareOptions;
+/// How the comparison's pages print p-values and signed effect sizes, for
+/// other pages that show its results (the experiment summary).
+pub use output::cells::{p as format_p_value, signed as format_signed};
 pub use pairs::PairResult;
 pub use scenario_stats::{LabelStats, Normality, Sampling, ScenarioStats};
 pub use storefront_stats::{BootstrapIntervals as Intervals, Interval};

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use storefront_compare::{format_p_value, format_signed};
 use storefront_report::TOTAL_LABEL;
 use storefront_report::svg::{self, Frame, escape};
 
@@ -370,10 +371,8 @@ fn verdict_rows(analysis: &Analysis) -> Vec<Vec<String>> {
                 comparison.factor.clone(),
                 format!("{} vs {}", pair.a, pair.b),
                 pair.label.clone(),
-                pair.p_adjusted
-                    .map_or_else(|| "–".into(), |p| format!("{p:.3}")),
-                pair.effect_size
-                    .map_or_else(|| "–".into(), |d| format!("{d:.2}")),
+                format_p_value(pair.p_adjusted),
+                format_signed(pair.effect_size),
                 pair.verdict.clone(),
             ]);
         }
@@ -386,7 +385,7 @@ const VERDICT_HEADERS: [&str; 6] = [
     "Pair",
     "Label",
     "p (Holm)",
-    "Effect size",
+    "Hedges g (B vs A)",
     "Verdict",
 ];
 

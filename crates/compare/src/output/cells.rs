@@ -21,7 +21,7 @@ pub(crate) fn interval(low: f64, high: f64) -> String {
 
 /// p-values: four decimals, or scientific below 0.0001 so small ones are
 /// not shown as 0; below f64's range (p = 0 after underflow) as `<1e-300`.
-pub(crate) fn p(value: Option<f64>) -> String {
+pub fn p(value: Option<f64>) -> String {
     match value {
         None => "–".to_owned(),
         Some(v) if v < 1e-300 => "<1e-300".to_owned(),
@@ -30,7 +30,7 @@ pub(crate) fn p(value: Option<f64>) -> String {
     }
 }
 
-pub(crate) fn signed(value: Option<f64>) -> String {
+pub fn signed(value: Option<f64>) -> String {
     value
         .filter(|v| v.is_finite())
         .map_or_else(|| "–".to_owned(), |v| format!("{v:+.2}"))

@@ -1,7 +1,7 @@
 //! The comparison's printers, each from the same [`Comparison`]; every
 //! number is formatted once, in `cells`.
 
-mod cells;
+pub(crate) mod cells;
 mod charts;
 mod html;
 pub(crate) mod json;
