@@ -383,6 +383,31 @@ levels = [0.5, 2.0]
     }
 
     #[test]
+    fn a_level_can_be_a_whole_table_such_as_another_workload() {
+        let workloads = r#"
+[[factor]]
+name = "workload"
+set = "scenario.workload"
+levels = [{ kind = "lab", p = 0.2 }, { kind = "shop", p_change = 0.1 }]
+labels = ["lab", "shop"]
+"#;
+        let plan = Plan::new(definition(workloads), &accept).unwrap();
+        let kinds: Vec<&str> = plan
+            .combinations
+            .iter()
+            .map(|c| {
+                let cell = plan
+                    .cells
+                    .iter()
+                    .find(|x| x.combination == c.index)
+                    .unwrap();
+                plan.cell_setup(cell).unwrap().scenario.workload.kind()
+            })
+            .collect();
+        assert_eq!(kinds, ["lab", "shop"]);
+    }
+
+    #[test]
     fn a_target_factor_makes_cells_external() {
         let target = r#"
 [[factor]]
