@@ -147,6 +147,14 @@ impl State {
             .map_err(|source| ExperimentError::Write { path, source })
     }
 
+    /// When the cells ran: the first start and the last end (a resume that
+    /// only re-draws the summary does not move them).
+    pub fn ran(&self) -> (&str, &str) {
+        let first = self.cells.iter().filter_map(|c| c.started.as_deref()).min();
+        let last = self.cells.iter().filter_map(|c| c.ended.as_deref()).max();
+        (first.unwrap_or("–"), last.unwrap_or("–"))
+    }
+
     pub fn count(&self, status: CellStatus) -> usize {
         self.cells.iter().filter(|c| c.status == status).count()
     }
