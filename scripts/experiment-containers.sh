@@ -24,18 +24,7 @@ up_pid=""
 log() { echo "experiment-containers: $*" >&2; }
 # shellcheck source=scripts/stack-helpers.sh
 source scripts/stack-helpers.sh
-compose() { "${compose_cmd[@]}" -p "$project" -f compose.yaml -f "$work/seed.override.yaml" "$@"; }
-
-cleanup() {
-  set +e
-  if [ -n "$up_pid" ] && kill -0 "$up_pid" 2>/dev/null; then
-    kill -TERM "$up_pid"
-    wait "$up_pid"
-  fi
-  [ -f "$work/seed.override.yaml" ] && compose down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap stop_stacks EXIT
 trap 'exit 130' INT TERM
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then

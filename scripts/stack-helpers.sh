@@ -1,9 +1,24 @@
 # Shared by the scripts that run the store as bare processes and in
 # containers side by side (bench-containers.sh, experiment-containers.sh).
-# Source it after setting `repo` (the checkout) and `work` (a scratch
-# folder), and defining `log`.
+# Source it after setting `repo` (the checkout), `work` (a scratch folder),
+# `project` (the compose project) and `up_pid=""`, and defining `log`; then
+# `trap stop_stacks EXIT`.
 
 if docker compose version >/dev/null 2>&1; then compose_cmd=(docker compose); else compose_cmd=(docker-compose); fi
+
+compose() { "${compose_cmd[@]}" -p "$project" -f compose.yaml -f "$work/seed.override.yaml" "$@"; }
+
+# Stops the bare store, removes the containers, network and volumes, and
+# the scratch folder.
+stop_stacks() {
+  set +e
+  if [ -n "$up_pid" ] && kill -0 "$up_pid" 2>/dev/null; then
+    kill -TERM "$up_pid"
+    wait "$up_pid"
+  fi
+  [ -f "$work/seed.override.yaml" ] && compose down --volumes --remove-orphans --timeout 10 >/dev/null 2>&1
+  rm -rf "$work"
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

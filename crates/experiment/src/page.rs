@@ -390,6 +390,15 @@ const VERDICT_HEADERS: [&str; 6] = [
     "Verdict",
 ];
 
+/// What the figures' intervals are, for both pages.
+fn intervals_sentence(analysis: &Analysis) -> String {
+    format!(
+        "Latency in ms; intervals are 95 % bootstrap intervals ({} resamples) over the pooled runs of each combination, first {} s of each run left out.",
+        analysis.compare_options.bootstrap_resamples,
+        analysis.compare_options.warmup.as_secs_f64()
+    )
+}
+
 fn markdown(state: &State, analysis: &Analysis) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Experiment `{}`\n", state.experiment);
@@ -408,12 +417,7 @@ fn markdown(state: &State, analysis: &Analysis) -> String {
         state.count(CellStatus::Failed),
         state.count(CellStatus::Pending),
     );
-    let _ = writeln!(
-        out,
-        "Latency in ms; intervals are 95 % bootstrap intervals ({} resamples) over the pooled runs of each combination, first {} s of each run left out.\n",
-        analysis.compare_options.bootstrap_resamples,
-        analysis.compare_options.warmup.as_secs_f64()
-    );
+    let _ = writeln!(out, "{}\n", intervals_sentence(analysis));
     md_table(&mut out, &FIGURE_HEADERS, &figures_table(analysis));
     let verdicts = verdict_rows(analysis);
     if !verdicts.is_empty() {
@@ -500,9 +504,8 @@ th,td{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f
     }
     let _ = write!(
         out,
-        "<h2>Figures</h2><p>Latency in ms; 95 % bootstrap intervals ({} resamples) over the pooled runs of each combination; the first {} s of each run left out.</p>",
-        analysis.compare_options.bootstrap_resamples,
-        analysis.compare_options.warmup.as_secs_f64()
+        "<h2>Figures</h2><p>{}</p>",
+        escape(&intervals_sentence(analysis))
     );
     html_table(&mut out, &FIGURE_HEADERS, &figures_table(analysis));
     let verdicts = verdict_rows(analysis);
