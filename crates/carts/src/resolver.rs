@@ -7,7 +7,7 @@
 //! the pass before: one frozen since is being placed by the request that
 //! froze it, and taking it from that request would answer it "checkout
 //! pending" (503) for nothing. An experiment caught exactly that: one
-//! checkout in 20,000 answered 503 in 37 ms under load.
+//! checkout in about 58,000 answered 503 in 37 ms under load.
 
 use std::collections::HashSet;
 use std::sync::Arc;
