@@ -141,6 +141,55 @@ fn the_lab2_preset_runs_every_cell_against_fresh_stores_and_summarises_them() {
         !without_namespace.contains("http://") && !without_namespace.contains("https://"),
         "the page is self-contained"
     );
+    page_renders_in_chromium(&out.join("experiment.html"), &summary);
+}
+
+/// The page in a real browser (Debian's Chromium, headless): it parses into
+/// the three charts, and the figures table has a row per combination and
+/// label of `summary.json`. Skipped loudly without Chromium, unless
+/// `STOREFRONT_REQUIRE_TOOLS` is set (the README's test command sets it).
+fn page_renders_in_chromium(page: &Path, summary: &Value) {
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|dir| dir.join(name))
+                .find(|path| path.is_file())
+        });
+    let Some(browser) = browser else {
+        assert!(
+            std::env::var_os("STOREFRONT_REQUIRE_TOOLS").is_none(),
+            "Chromium is required (STOREFRONT_REQUIRE_TOOLS) but not installed"
+        );
+        eprintln!("SKIPPED: experiment.html in a browser (no chromium on PATH)");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let dom = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(dom.matches("<svg").count(), 3, "three charts");
+    let rows: usize = summary["analysis"]["combinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["labels"].as_array().unwrap().len())
+        .sum();
+    let figures = &dom[dom.find("<h2>Figures</h2>").expect("figures")..];
+    let table = &figures[..figures.find("</table>").unwrap()];
+    // The header row, then one per combination and label.
+    assert_eq!(table.matches("<tr").count(), rows + 1, "{table}");
 }
 
 /// A seed file that makes a store, and a path that makes `up` fail.
