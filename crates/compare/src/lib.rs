@@ -59,17 +59,33 @@ pub fn compare(inputs: &[RunInput], options: &CompareOptions) -> Result<Comparis
         .into_iter()
         .map(|samples| scenario_stats::scenario_stats(samples, options))
         .collect();
-    let pairs = pairs::pairs(&scenarios, options.alpha);
-    let notes = output::notes::notes(&scenarios, &pairs, options);
-    Ok(Comparison {
-        options: options.clone(),
-        scenarios,
-        pairs,
-        notes,
-    })
+    Ok(Comparison::of(scenarios, options))
+}
+
+/// Reads one input (a run, or runs pooled) and computes its figures, under
+/// the input's own name. With [`Comparison::of`], a caller comparing the
+/// same scenario in several groupings (an experiment's factors) computes
+/// its figures once.
+pub fn scenario(input: &RunInput, options: &CompareOptions) -> Result<ScenarioStats, CompareError> {
+    options.check()?;
+    let samples = input::read_input(input, options)?;
+    Ok(scenario_stats::scenario_stats(samples, options))
 }
 
 impl Comparison {
+    /// Compares scenarios whose figures are already computed (names as
+    /// given: the caller keeps them unique).
+    pub fn of(scenarios: Vec<ScenarioStats>, options: &CompareOptions) -> Self {
+        let pairs = pairs::pairs(&scenarios, options.alpha);
+        let notes = output::notes::notes(&scenarios, &pairs, options);
+        Comparison {
+            options: options.clone(),
+            scenarios,
+            pairs,
+            notes,
+        }
+    }
+
     /// The scenarios' figures and the pairs' tests, aligned for a terminal.
     pub fn table(&self) -> String {
         output::table::render(self)

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use storefront_compare::{CompareOptions, LabelStats, PairResult, RunInput, compare};
+use storefront_compare::{
+    CompareOptions, Comparison, LabelStats, PairResult, RunInput, ScenarioStats, scenario,
+};
 
 use crate::ExperimentError;
 use crate::plan::{Combination, Plan, slug};
@@ -78,33 +80,30 @@ pub fn analyse(plan: &Plan, state: &State, out: &Path) -> Result<Analysis, Exper
 
     // Comparisons of an earlier analysis (before a resume) would linger.
     let _ = std::fs::remove_dir_all(out.join("compare"));
-    let mut labels: BTreeMap<usize, Vec<LabelStats>> = BTreeMap::new();
+    // Each combination's figures once (reading its runs and resampling are
+    // the costly part); every grouping below compares those same figures.
+    let mut stats: BTreeMap<usize, ScenarioStats> = BTreeMap::new();
+    for (&index, paths) in &runs {
+        let name = plan.combinations[index].name.clone();
+        let input = RunInput::pooled(name, paths.clone());
+        let figures = scenario(&input, &options).map_err(|e| ExperimentError::Results {
+            path: out.to_owned(),
+            message: e.to_string(),
+        })?;
+        stats.insert(index, figures);
+    }
     let mut comparisons = Vec::new();
     for (factor_index, group) in groups(plan) {
         let members: Vec<&Combination> = group
             .iter()
             .map(|&c| &plan.combinations[c])
-            .filter(|c| runs.contains_key(&c.index))
+            .filter(|c| stats.contains_key(&c.index))
             .collect();
         if members.is_empty() {
             continue;
         }
-        let inputs: Vec<RunInput> = members
-            .iter()
-            .map(|c| RunInput::pooled(c.name.clone(), runs[&c.index].clone()))
-            .collect();
-        let comparison = compare(&inputs, &options).map_err(|e| ExperimentError::Results {
-            path: out.to_owned(),
-            message: e.to_string(),
-        })?;
-        for (combination, stats) in members.iter().zip(comparison.scenarios()) {
-            labels
-                .entry(combination.index)
-                .or_insert_with(|| stats.labels.clone());
-        }
-        let Some(factor_index) = factor_index else {
-            continue;
-        };
+        let figures = members.iter().map(|c| stats[&c.index].clone()).collect();
+        let comparison = Comparison::of(figures, &options);
         let factor = &definition.factors[factor_index];
         let holding: Vec<(String, String)> = plan
             .level_labels(members[0])
@@ -147,7 +146,7 @@ pub fn analyse(plan: &Plan, state: &State, out: &Path) -> Result<Analysis, Exper
                     .then(|| rates.iter().sum::<f64>() / rates.len() as f64),
                 throughput_min: rates.iter().copied().reduce(f64::min),
                 throughput_max: rates.iter().copied().reduce(f64::max),
-                labels: labels.remove(&c.index).unwrap_or_default(),
+                labels: stats.remove(&c.index).map(|s| s.labels).unwrap_or_default(),
             }
         })
         .collect();
@@ -160,12 +159,8 @@ pub fn analyse(plan: &Plan, state: &State, out: &Path) -> Result<Analysis, Exper
 
 /// The groups of combinations to compare: for each factor, the
 /// combinations that differ only in that factor's level (in level order).
-/// Without factors, the one combination alone (no factor to name).
-fn groups(plan: &Plan) -> Vec<(Option<usize>, Vec<usize>)> {
+fn groups(plan: &Plan) -> Vec<(usize, Vec<usize>)> {
     let factors = plan.definition.factors.len();
-    if factors == 0 {
-        return vec![(None, vec![0])];
-    }
     let mut out = Vec::new();
     for factor in 0..factors {
         let mut by_others: BTreeMap<Vec<usize>, Vec<usize>> = BTreeMap::new();
@@ -176,7 +171,7 @@ fn groups(plan: &Plan) -> Vec<(Option<usize>, Vec<usize>)> {
         }
         for (_, mut members) in by_others {
             members.sort_by_key(|&i| plan.combinations[i].levels[factor]);
-            out.push((Some(factor), members));
+            out.push((factor, members));
         }
     }
     out
