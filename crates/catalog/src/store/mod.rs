@@ -6,6 +6,8 @@ pub mod postgres;
 mod postgres_changes;
 mod postgres_stock;
 pub mod sqlite;
+mod sqlite_admin;
+mod sqlite_stock;
 mod sqlite_writer;
 
 use std::future::Future;

@@ -14,12 +14,14 @@ use tokio::sync::watch;
 
 use sqlx::sqlite::SqliteConnection;
 use storefront_service_kit::sqlite::{
-    CommitError, Committer, OwnershipLock, SchemaStep, migrate, open_setup_connection,
+    CommitError, Committer, OwnershipLock, SchemaStep, WriteCommand, migrate, open_setup_connection,
 };
 use storefront_wire::internal::ReserveStock;
 use storefront_wire::shop::{Page, ProductDraft};
 
-use super::sqlite_writer::{CatalogWriter, ProductChange, WriteCommand, WriteOutcome};
+use super::sqlite_admin::{Create, Delete, Update};
+use super::sqlite_stock::{Release, Reserve};
+use super::sqlite_writer::{CatalogWriter, ProductChange};
 use super::{AdminOutcome, CatalogStore, ReserveOutcome, StoreError};
 use crate::Product;
 use crate::seed::SeedProduct;
@@ -113,7 +115,10 @@ impl SqliteCatalogStore {
         f(&guard)
     }
 
-    async fn write(&self, command: WriteCommand) -> Result<WriteOutcome, StoreError> {
+    async fn write<C: WriteCommand<CatalogWriter>>(
+        &self,
+        command: C,
+    ) -> Result<C::Output, StoreError> {
         self.writer.submit(command).await.map_err(|e| match e {
             CommitError::Database(m) => StoreError::Unavailable(m),
             CommitError::WriterStopped => StoreError::Unavailable("writer stopped".into()),
@@ -142,10 +147,7 @@ impl CatalogStore for SqliteCatalogStore {
     }
 
     async fn create_product(&self, draft: ProductDraft) -> Result<AdminOutcome, StoreError> {
-        match self.write(WriteCommand::Create(draft)).await? {
-            WriteOutcome::Admin(outcome) => Ok(outcome),
-            _ => unreachable_outcome(),
-        }
+        self.write(Create(draft)).await
     }
 
     async fn update_product(
@@ -153,24 +155,15 @@ impl CatalogStore for SqliteCatalogStore {
         id: i64,
         draft: ProductDraft,
     ) -> Result<AdminOutcome, StoreError> {
-        match self.write(WriteCommand::Update { id, draft }).await? {
-            WriteOutcome::Admin(outcome) => Ok(outcome),
-            _ => unreachable_outcome(),
-        }
+        self.write(Update { id, draft }).await
     }
 
     async fn delete_product(&self, id: i64) -> Result<bool, StoreError> {
-        match self.write(WriteCommand::Delete { id }).await? {
-            WriteOutcome::Deleted(existed) => Ok(existed),
-            _ => unreachable_outcome(),
-        }
+        self.write(Delete { id }).await
     }
 
     async fn reserve(&self, request: ReserveStock) -> Result<ReserveOutcome, StoreError> {
-        match self.write(WriteCommand::Reserve(request)).await? {
-            WriteOutcome::Reserve(outcome) => Ok(outcome),
-            _ => unreachable_outcome(),
-        }
+        self.write(Reserve(request)).await
     }
 
     fn versions(&self) -> watch::Receiver<u64> {
@@ -178,17 +171,8 @@ impl CatalogStore for SqliteCatalogStore {
     }
 
     async fn release(&self, order_key: String) -> Result<bool, StoreError> {
-        match self.write(WriteCommand::Release { order_key }).await? {
-            WriteOutcome::Release(returned) => Ok(returned),
-            _ => unreachable_outcome(),
-        }
+        self.write(Release { order_key }).await
     }
-}
-
-fn unreachable_outcome<T>() -> Result<T, StoreError> {
-    Err(StoreError::Unavailable(
-        "writer answered a different command".into(),
-    ))
 }
 
 /// Loads the seed into a new database, once: a catalog emptied later by an

@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use sqlx::sqlite::SqlitePool;
 use storefront_service_kit::sqlite::{
-    CommitError, Committer, OwnershipLock, SchemaStep, migrate, open_readers, open_setup_connection,
+    CommitError, Committer, OwnershipLock, SchemaStep, WriteCommand, migrate, open_readers,
+    open_setup_connection,
 };
 
 use storefront_wire::CustomerId;
 use storefront_wire::internal::ReservedItem;
 use storefront_wire::shop::{OrderDetail, Page};
 
-use super::sqlite_writer::{OrdersWriter, WriteCommand, WriteOutcome};
+use super::sqlite_writer::{Abort, Begin, Confirm, MarkAborting, OrdersWriter};
 use super::{AbortMark, BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, group_lines};
 
 const SCHEMA: &[SchemaStep] = &[
@@ -71,7 +72,10 @@ impl SqliteOrdersStore {
         })
     }
 
-    async fn write(&self, command: WriteCommand) -> Result<WriteOutcome, StoreError> {
+    async fn write<C: WriteCommand<OrdersWriter>>(
+        &self,
+        command: C,
+    ) -> Result<C::Output, StoreError> {
         self.writer.submit(command).await.map_err(|e| match e {
             CommitError::Database(m) => StoreError::Unavailable(m),
             CommitError::WriterStopped => StoreError::Unavailable("writer stopped".into()),
@@ -97,12 +101,7 @@ impl SqliteOrdersStore {
 
 impl OrdersStore for SqliteOrdersStore {
     async fn begin(&self, attempt: PendingOrder) -> Result<BeginOutcome, StoreError> {
-        match self.write(WriteCommand::Begin(attempt)).await? {
-            WriteOutcome::Begun(outcome) => Ok(outcome),
-            _ => Err(StoreError::Unavailable(
-                "writer answered another command".into(),
-            )),
-        }
+        self.write(Begin(attempt)).await
     }
 
     async fn confirm(
@@ -111,29 +110,20 @@ impl OrdersStore for SqliteOrdersStore {
         items: Vec<ReservedItem>,
     ) -> Result<u64, StoreError> {
         let key = order_key.clone();
-        match self
-            .write(WriteCommand::Confirm { order_key, items })
+        self.write(Confirm { order_key, items })
             .await?
-        {
-            WriteOutcome::Confirmed(Some(number)) => Ok(number),
-            _ => Err(StoreError::NotPending(key)),
-        }
+            .ok_or(StoreError::NotPending(key))
     }
 
     async fn mark_aborting(&self, order_key: String) -> Result<AbortMark, StoreError> {
-        match self.write(WriteCommand::MarkAborting { order_key }).await? {
-            WriteOutcome::Marked(true) => Ok(AbortMark::Marked),
-            WriteOutcome::Marked(false) => Ok(AbortMark::NotPending),
-            _ => Err(StoreError::Unavailable(
-                "writer answered another command".into(),
-            )),
-        }
+        Ok(match self.write(MarkAborting { order_key }).await? {
+            true => AbortMark::Marked,
+            false => AbortMark::NotPending,
+        })
     }
 
     async fn abort(&self, order_key: String) -> Result<(), StoreError> {
-        self.write(WriteCommand::Abort { order_key })
-            .await
-            .map(drop)
+        self.write(Abort { order_key }).await
     }
 
     async fn order(&self, number: u64) -> Result<Option<OrderDetail>, StoreError> {

@@ -3,34 +3,12 @@
 //! and strictly increasing; numbers of a rolled-back batch are reused.
 
 use rusqlite::{OptionalExtension, Transaction, params};
-use storefront_service_kit::sqlite::BatchApply;
+use storefront_service_kit::sqlite::{WriteCommand, WriterState};
 use storefront_wire::internal::ReservedItem;
 
 use super::{BeginOutcome, PendingOrder};
 
-pub(super) enum WriteCommand {
-    Begin(PendingOrder),
-    Confirm {
-        order_key: String,
-        items: Vec<ReservedItem>,
-    },
-    MarkAborting {
-        order_key: String,
-    },
-    Abort {
-        order_key: String,
-    },
-}
-
-pub(super) enum WriteOutcome {
-    Begun(BeginOutcome),
-    /// The order number, or `None` when the attempt was not pending.
-    Confirmed(Option<u64>),
-    /// Whether the attempt was there to mark (pending or already aborting).
-    Marked(bool),
-    Done,
-}
-
+/// What the orders writer owns besides its connection.
 pub(super) struct OrdersWriter {
     /// The number the next committed order gets.
     next_number: u64,
@@ -42,48 +20,97 @@ impl OrdersWriter {
     }
 }
 
-impl BatchApply for OrdersWriter {
-    type Command = WriteCommand;
-    type Outcome = WriteOutcome;
+impl WriterState for OrdersWriter {
     /// How many numbers this batch handed out.
     type Effects = u64;
 
-    fn apply(
-        &mut self,
-        tx: &Transaction<'_>,
-        command: &WriteCommand,
-        numbers_used: &mut u64,
-    ) -> rusqlite::Result<WriteOutcome> {
-        match command {
-            WriteCommand::Begin(attempt) => begin(tx, attempt).map(WriteOutcome::Begun),
-            WriteCommand::Confirm { order_key, items } => {
-                let number = self.next_number + *numbers_used;
-                let confirmed = confirm(tx, order_key, items, number)?;
-                if confirmed {
-                    *numbers_used += 1;
-                }
-                Ok(WriteOutcome::Confirmed(confirmed.then_some(number)))
-            }
-            WriteCommand::MarkAborting { order_key } => {
-                // SQLite counts a matched row even when its state was
-                // already 'aborting': a repeat of an interrupted abort goes on.
-                let marked = tx
-                    .prepare_cached(
-                        "UPDATE pending_orders SET state = 'aborting' WHERE order_key = ?",
-                    )?
-                    .execute([order_key])?;
-                Ok(WriteOutcome::Marked(marked > 0))
-            }
-            WriteCommand::Abort { order_key } => {
-                tx.prepare_cached("DELETE FROM pending_orders WHERE order_key = ?")?
-                    .execute([order_key])?;
-                Ok(WriteOutcome::Done)
-            }
-        }
-    }
-
     fn after_commit(&mut self, numbers_used: u64) {
         self.next_number += numbers_used;
+    }
+}
+
+/// Records an attempt as pending (see [`super::OrdersStore::begin`]).
+pub(super) struct Begin(pub PendingOrder);
+
+impl WriteCommand<OrdersWriter> for Begin {
+    type Output = BeginOutcome;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _: &mut OrdersWriter,
+        _: &mut u64,
+    ) -> rusqlite::Result<BeginOutcome> {
+        begin(tx, &self.0)
+    }
+}
+
+/// Moves a pending attempt into the order log under the next number.
+pub(super) struct Confirm {
+    pub order_key: String,
+    pub items: Vec<ReservedItem>,
+}
+
+impl WriteCommand<OrdersWriter> for Confirm {
+    /// The order number, or `None` when the attempt was not pending.
+    type Output = Option<u64>;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        writer: &mut OrdersWriter,
+        numbers_used: &mut u64,
+    ) -> rusqlite::Result<Option<u64>> {
+        let number = writer.next_number + *numbers_used;
+        let confirmed = confirm(tx, &self.order_key, &self.items, number)?;
+        if confirmed {
+            *numbers_used += 1;
+        }
+        Ok(confirmed.then_some(number))
+    }
+}
+
+/// Marks an attempt as aborting, so that it can never confirm.
+pub(super) struct MarkAborting {
+    pub order_key: String,
+}
+
+impl WriteCommand<OrdersWriter> for MarkAborting {
+    /// Whether the attempt was there to mark (pending or already aborting).
+    type Output = bool;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _: &mut OrdersWriter,
+        _: &mut u64,
+    ) -> rusqlite::Result<bool> {
+        // SQLite counts a matched row even when its state was already
+        // 'aborting': a repeat of an interrupted abort goes on.
+        let marked = tx
+            .prepare_cached("UPDATE pending_orders SET state = 'aborting' WHERE order_key = ?")?
+            .execute([&self.order_key])?;
+        Ok(marked > 0)
+    }
+}
+
+/// Forgets an attempt.
+pub(super) struct Abort {
+    pub order_key: String,
+}
+
+impl WriteCommand<OrdersWriter> for Abort {
+    type Output = ();
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _: &mut OrdersWriter,
+        _: &mut u64,
+    ) -> rusqlite::Result<()> {
+        tx.prepare_cached("DELETE FROM pending_orders WHERE order_key = ?")?
+            .execute([&self.order_key])?;
+        Ok(())
     }
 }
 

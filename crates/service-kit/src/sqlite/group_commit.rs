@@ -1,5 +1,5 @@
 //! Group commit: one writer thread owns a database's read-write connection
-//! and applies every waiting request in a single transaction, so one fsync
+//! and applies every waiting command in a single transaction, so one fsync
 //! covers a whole batch. Nobody gets an answer before its batch is durable.
 //!
 //! The writer is a plain thread with a synchronous SQLite connection
@@ -7,36 +7,53 @@
 //! instead of a round trip to another thread, which is what made the writer,
 //! not the disk, the limit on durable buys (see `docs/BENCHMARKS.md`).
 //!
-//! A store describes its commands with [`BatchApply`]; in-memory state that
-//! mirrors the database (a cache, a counter) is changed only in
-//! [`BatchApply::after_commit`], so a failed batch leaves no trace anywhere.
+//! A store describes what its writer owns besides the connection with
+//! [`WriterState`], and each kind of write as a struct of its own that
+//! implements [`WriteCommand`] with its own output type, so
+//! [`Committer::submit`] returns exactly that command's answer. In-memory
+//! state that mirrors the database (a cache, a counter) is changed only in
+//! [`WriterState::after_commit`], so a failed batch leaves no trace anywhere.
+//!
+//! A command, once submitted, is applied and committed whether or not its
+//! caller still waits for the answer: a client hanging up never cancels a
+//! write half-way.
 
 use std::path::Path;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
-/// Most requests folded into one transaction; bounds latency of a batch.
+/// Most commands folded into one transaction; bounds latency of a batch.
 const MAX_BATCH: usize = 512;
 
-/// What a store's writer does with each command of a batch.
-pub trait BatchApply: Send + 'static {
-    type Command: Send + 'static;
-    type Outcome: Send + 'static;
+/// What a store's writer thread owns beside its connection.
+pub trait WriterState: Send + 'static {
     /// Changes to in-memory state, collected during a batch, applied after commit.
     type Effects: Default;
 
-    /// Applies one command inside the open transaction. An `Err` aborts the
-    /// whole batch (every request in it gets [`CommitError::Database`]).
-    fn apply(
-        &mut self,
-        tx: &Transaction<'_>,
-        command: &Self::Command,
-        effects: &mut Self::Effects,
-    ) -> rusqlite::Result<Self::Outcome>;
-
     /// Called once a batch is durable, with what it changed.
     fn after_commit(&mut self, effects: Self::Effects);
+}
+
+/// A writer without in-memory state to keep in step with the database.
+impl WriterState for () {
+    type Effects = ();
+    fn after_commit(&mut self, (): ()) {}
+}
+
+/// One kind of write, applied by the writer of a store whose state is `S`.
+pub trait WriteCommand<S: WriterState>: Send + 'static {
+    /// What the caller is answered once the batch holding it is durable.
+    type Output: Send + 'static;
+
+    /// Applies the command inside the open transaction. An `Err` aborts the
+    /// whole batch (every command in it gets [`CommitError::Database`]).
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        state: &mut S,
+        effects: &mut S::Effects,
+    ) -> rusqlite::Result<Self::Output>;
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -47,47 +64,94 @@ pub enum CommitError {
     WriterStopped,
 }
 
-type Request<A> = (
-    <A as BatchApply>::Command,
-    oneshot::Sender<Result<<A as BatchApply>::Outcome, CommitError>>,
-);
+/// A submitted command with its reply channel, its type erased so that one
+/// queue carries every kind of command of a store.
+trait Job<S: WriterState>: Send {
+    /// Applies the command, keeping its output until the batch commits.
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        state: &mut S,
+        effects: &mut S::Effects,
+    ) -> rusqlite::Result<()>;
+    /// The batch is durable: sends the output kept by `apply`.
+    fn answer(self: Box<Self>);
+    /// The batch rolled back: sends the error.
+    fn fail(self: Box<Self>, error: CommitError);
+}
+
+struct Queued<C: WriteCommand<S>, S: WriterState> {
+    command: C,
+    output: Option<C::Output>,
+    reply: oneshot::Sender<Result<C::Output, CommitError>>,
+}
+
+impl<C: WriteCommand<S>, S: WriterState> Job<S> for Queued<C, S> {
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        state: &mut S,
+        effects: &mut S::Effects,
+    ) -> rusqlite::Result<()> {
+        self.output = Some(self.command.apply(tx, state, effects)?);
+        Ok(())
+    }
+
+    fn answer(self: Box<Self>) {
+        let answer = self.output.ok_or_else(|| {
+            CommitError::Database("the command was not applied in its batch".into())
+        });
+        // A caller that stopped waiting no longer needs its answer.
+        let _ = self.reply.send(answer);
+    }
+
+    fn fail(self: Box<Self>, error: CommitError) {
+        let _ = self.reply.send(Err(error));
+    }
+}
 
 /// Handle to a running writer; cheap to clone. The writer thread ends when
 /// the last handle is dropped.
-pub struct Committer<A: BatchApply> {
-    requests: mpsc::Sender<Request<A>>,
+pub struct Committer<S: WriterState> {
+    jobs: mpsc::Sender<Box<dyn Job<S>>>,
 }
 
-impl<A: BatchApply> Clone for Committer<A> {
+impl<S: WriterState> Clone for Committer<S> {
     fn clone(&self) -> Self {
         Self {
-            requests: self.requests.clone(),
+            jobs: self.jobs.clone(),
         }
     }
 }
 
-impl<A: BatchApply> Committer<A> {
+impl<S: WriterState> Committer<S> {
     /// Opens the database at `path` (WAL, fsync on commit) and starts its
-    /// writer thread.
-    pub fn open(path: &Path, applier: A) -> Result<Self, rusqlite::Error> {
+    /// writer thread, which owns `state`.
+    pub fn open(path: &Path, state: S) -> Result<Self, rusqlite::Error> {
         let conn = open_connection(path)?;
-        let (requests, receiver) = mpsc::channel(4 * MAX_BATCH);
+        let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
         let name = format!(
             "sqlite-writer:{}",
             path.file_name().unwrap_or_default().to_string_lossy()
         );
         std::thread::Builder::new()
             .name(name)
-            .spawn(move || run_writer(conn, applier, receiver))
+            .spawn(move || run_writer(conn, state, receiver))
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        Ok(Self { requests })
+        Ok(Self { jobs })
     }
 
     /// Submits a command and waits until the batch holding it is committed.
-    pub async fn submit(&self, command: A::Command) -> Result<A::Outcome, CommitError> {
+    /// Dropping the returned future does not withdraw a submitted command.
+    pub async fn submit<C: WriteCommand<S>>(&self, command: C) -> Result<C::Output, CommitError> {
         let (reply, answer) = oneshot::channel();
-        self.requests
-            .send((command, reply))
+        let job: Box<dyn Job<S>> = Box::new(Queued {
+            command,
+            output: None,
+            reply,
+        });
+        self.jobs
+            .send(job)
             .await
             .map_err(|_| CommitError::WriterStopped)?;
         answer.await.map_err(|_| CommitError::WriterStopped)?
@@ -105,54 +169,52 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn run_writer<A: BatchApply>(
+fn run_writer<S: WriterState>(
     mut conn: Connection,
-    mut applier: A,
-    mut receiver: mpsc::Receiver<Request<A>>,
+    mut state: S,
+    mut receiver: mpsc::Receiver<Box<dyn Job<S>>>,
 ) {
-    let mut batch: Vec<Request<A>> = Vec::with_capacity(MAX_BATCH);
+    let mut batch: Vec<Box<dyn Job<S>>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = receiver.blocking_recv() {
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match receiver.try_recv() {
-                Ok(request) => batch.push(request),
+                Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
-        let mut effects = A::Effects::default();
-        match apply_batch(&mut conn, &mut applier, &batch, &mut effects) {
-            Ok(outcomes) => {
-                applier.after_commit(effects);
-                for ((_, reply), outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = reply.send(Ok(outcome));
+        let mut effects = S::Effects::default();
+        match apply_batch(&mut conn, &mut state, &mut batch, &mut effects) {
+            Ok(()) => {
+                state.after_commit(effects);
+                for job in batch.drain(..) {
+                    job.answer();
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, size = batch.len(), "batch rolled back");
                 let error = CommitError::Database(e.to_string());
-                for (_, reply) in batch.drain(..) {
-                    let _ = reply.send(Err(error.clone()));
+                for job in batch.drain(..) {
+                    job.fail(error.clone());
                 }
             }
         }
     }
 }
 
-fn apply_batch<A: BatchApply>(
+fn apply_batch<S: WriterState>(
     conn: &mut Connection,
-    applier: &mut A,
-    batch: &[Request<A>],
-    effects: &mut A::Effects,
-) -> rusqlite::Result<Vec<A::Outcome>> {
+    state: &mut S,
+    batch: &mut [Box<dyn Job<S>>],
+    effects: &mut S::Effects,
+) -> rusqlite::Result<()> {
     // IMMEDIATE takes the write lock up front rather than on first write.
     // Dropping the transaction without commit (on any error) rolls it back.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let outcomes = batch
-        .iter()
-        .map(|(command, _)| applier.apply(&tx, command, effects))
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    tx.commit()?;
-    Ok(outcomes)
+    for job in batch.iter_mut() {
+        job.apply(&tx, state, effects)?;
+    }
+    tx.commit()
 }
 
 #[cfg(test)]
@@ -164,25 +226,47 @@ mod tests {
         committed_total: i64,
     }
 
-    impl BatchApply for Ledger {
-        type Command = i64;
-        type Outcome = i64;
+    impl WriterState for Ledger {
+        /// What this batch added so far.
         type Effects = i64;
-
-        fn apply(
-            &mut self,
-            tx: &Transaction<'_>,
-            value: &i64,
-            pending: &mut i64,
-        ) -> rusqlite::Result<i64> {
-            tx.prepare_cached("INSERT INTO ledger (value) VALUES (?)")?
-                .execute([value])?;
-            *pending += *value;
-            Ok(self.committed_total + *pending)
-        }
 
         fn after_commit(&mut self, pending: i64) {
             self.committed_total += pending;
+        }
+    }
+
+    /// Appends a value; answers the running total.
+    struct Append(i64);
+
+    impl WriteCommand<Ledger> for Append {
+        type Output = i64;
+
+        fn apply(
+            &self,
+            tx: &Transaction<'_>,
+            ledger: &mut Ledger,
+            pending: &mut i64,
+        ) -> rusqlite::Result<i64> {
+            tx.prepare_cached("INSERT INTO ledger (value) VALUES (?)")?
+                .execute([self.0])?;
+            *pending += self.0;
+            Ok(ledger.committed_total + *pending)
+        }
+    }
+
+    /// Counts the rows; a second kind of command with another output type.
+    struct Count;
+
+    impl WriteCommand<Ledger> for Count {
+        type Output = i64;
+
+        fn apply(
+            &self,
+            tx: &Transaction<'_>,
+            _: &mut Ledger,
+            _: &mut i64,
+        ) -> rusqlite::Result<i64> {
+            tx.query_row("SELECT COUNT(*) FROM ledger", [], |r| r.get(0))
         }
     }
 
@@ -207,7 +291,7 @@ mod tests {
         let tasks: Vec<_> = (1..=200)
             .map(|v| {
                 let c = committer.clone();
-                tokio::spawn(async move { c.submit(v).await.unwrap() })
+                tokio::spawn(async move { c.submit(Append(v)).await.unwrap() })
             })
             .collect();
         let mut running_totals = Vec::new();
@@ -233,20 +317,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn each_command_gets_its_own_kind_of_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let committer = ledger(&dir.path().join("ledger.db"));
+        let (total, rows) = tokio::join!(committer.submit(Append(4)), committer.submit(Count));
+        assert_eq!(total.unwrap(), 4);
+        assert!(rows.unwrap() <= 1);
+        assert_eq!(committer.submit(Count).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
     async fn a_failing_command_rolls_back_its_whole_batch_and_leaves_state_untouched() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.db");
         let committer = ledger(&path);
 
         assert!(matches!(
-            committer.submit(-1).await,
+            committer.submit(Append(-1)).await,
             Err(CommitError::Database(_))
         ));
         assert_eq!(
-            committer.submit(5).await.unwrap(),
+            committer.submit(Append(5)).await.unwrap(),
             5,
             "the failed batch left no total"
         );
+    }
+
+    #[tokio::test]
+    async fn a_command_whose_caller_hung_up_is_still_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.db");
+        let committer = ledger(&path);
+        // Polled once (so it is queued), then dropped: the caller is gone
+        // before the answer.
+        let mut submission = std::pin::pin!(committer.submit(Append(7)));
+        std::future::poll_fn(|cx| {
+            let _ = submission.as_mut().poll(cx);
+            std::task::Poll::Ready(())
+        })
+        .await;
+        drop(submission);
+        assert_eq!(committer.submit(Append(1)).await.unwrap(), 8);
     }
 
     #[tokio::test]
@@ -254,7 +365,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ledger.db");
         let committer = ledger(&path);
-        committer.submit(3).await.unwrap();
+        committer.submit(Append(3)).await.unwrap();
         let check = Connection::open(&path).unwrap();
         let mode: String = check
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))

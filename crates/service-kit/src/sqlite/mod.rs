@@ -19,7 +19,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Connection};
 
-pub use group_commit::{BatchApply, CommitError, Committer};
+pub use group_commit::{CommitError, Committer, WriteCommand, WriterState};
 pub use migrations::{SchemaStep, migrate};
 pub use ownership::{OwnershipError, OwnershipLock};
 
