@@ -22,7 +22,7 @@ use storefront_wire::internal::NewOrder;
 use storefront_wire::shop::{OrderLine, ProductRef};
 use storefront_wire::{ClientError, CustomerId, Quantity};
 
-use crate::store::{CartRecord, CheckoutStart};
+use crate::store::{BeginCheckout, CartRecord, CheckoutStart, FinishCheckout, Reopen};
 use crate::{Carts, CartsError};
 
 /// How the orders service says another attempt with the key is under way:
@@ -46,7 +46,11 @@ impl Carts {
         client_key: Option<&str>,
         request_id: Option<&str>,
     ) -> Result<u64, CartsError> {
-        match self.store.begin_checkout(customer, client_key).await? {
+        let begin = BeginCheckout {
+            customer: customer.clone(),
+            client_key: client_key.map(str::to_owned),
+        };
+        match self.store.write(begin).await? {
             CheckoutStart::Ordered(number) => Ok(number),
             CheckoutStart::Empty => Err(CartsError::EmptyCart),
             CheckoutStart::InProgress => Err(CartsError::CheckoutInProgress),
@@ -71,8 +75,14 @@ impl Carts {
         };
         match self.orders.place(&order, request_id).await {
             Ok(placed) => {
+                let finish = FinishCheckout {
+                    cart_id: cart.id,
+                    order_number: i64::try_from(placed.order_number).map_err(|_| {
+                        CartsError::Interrupted(format!("order number {}", placed.order_number))
+                    })?,
+                };
                 self.store
-                    .finish_checkout(cart.id, placed.order_number)
+                    .write(finish)
                     .await
                     .map_err(|e| {
                         // The order exists; a re-drive replays its number.
@@ -89,7 +99,7 @@ impl Carts {
             Err(ClientError::Rejected {
                 status, message, ..
             }) if is_refusal(status, &message) => {
-                self.store.reopen(cart.id).await?;
+                self.store.write(Reopen { cart_id: cart.id }).await?;
                 tracing::info!(cart_id = cart.id, %status, %message, "cart's order refused");
                 Err(CartsError::OrderRefused { status, message })
             }

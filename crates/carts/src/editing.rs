@@ -4,34 +4,41 @@
 
 use storefront_wire::{ClientError, CustomerId, Quantity};
 
-use crate::store::Edit;
+use crate::store::{AddLine, CartRecord, Edit, RemoveLine, SetLine};
 use crate::{Carts, CartsError};
 
 impl Carts {
-    /// Adds units of a product to the customer's cart (opening one).
+    /// Adds units of a product to the customer's cart (opening one);
+    /// answers the cart as it now stands.
     pub async fn add(
         &self,
         customer: &CustomerId,
         product_id: i64,
         quantity: Quantity,
         request_id: Option<&str>,
-    ) -> Result<(), CartsError> {
+    ) -> Result<CartRecord, CartsError> {
         let stock = self.stock(product_id, request_id).await?;
         let edit = self
             .store
-            .add(customer, product_id, quantity, line_limit(stock))
+            .write(AddLine {
+                customer: customer.clone(),
+                product_id,
+                quantity,
+                limit: line_limit(stock),
+            })
             .await?;
         settle(edit, stock)
     }
 
-    /// Sets the quantity of a product already in the customer's cart.
+    /// Sets the quantity of a product already in the customer's cart;
+    /// answers the cart as it now stands.
     pub async fn set_quantity(
         &self,
         customer: &CustomerId,
         product_id: i64,
         quantity: Quantity,
         request_id: Option<&str>,
-    ) -> Result<(), CartsError> {
+    ) -> Result<CartRecord, CartsError> {
         let stock = match self.stock(product_id, request_id).await {
             // A deleted product can still be in a cart; it cannot grow there.
             Err(CartsError::ProductNotFound) => 0,
@@ -39,14 +46,26 @@ impl Carts {
         };
         let edit = self
             .store
-            .set_quantity(customer, product_id, quantity, line_limit(stock))
+            .write(SetLine {
+                customer: customer.clone(),
+                product_id,
+                quantity,
+                limit: line_limit(stock),
+            })
             .await?;
         settle(edit, stock)
     }
 
     /// Takes a product out of the customer's cart.
     pub async fn remove(&self, customer: &CustomerId, product_id: i64) -> Result<(), CartsError> {
-        settle(self.store.remove(customer, product_id).await?, 0)
+        let edit = self
+            .store
+            .write(RemoveLine {
+                customer: customer.clone(),
+                product_id,
+            })
+            .await?;
+        settle(edit, 0).map(drop)
     }
 
     async fn stock(&self, product_id: i64, request_id: Option<&str>) -> Result<i64, CartsError> {
@@ -69,9 +88,9 @@ fn line_limit(stock: i64) -> u32 {
     stock.clamp(0, i64::from(Quantity::MAX)) as u32
 }
 
-fn settle(edit: Edit, stock: i64) -> Result<(), CartsError> {
+fn settle(edit: Edit, stock: i64) -> Result<CartRecord, CartsError> {
     match edit {
-        Edit::Done => Ok(()),
+        Edit::Done(cart) => Ok(cart),
         Edit::CheckoutInProgress => Err(CartsError::CheckoutInProgress),
         Edit::NoSuchItem => Err(CartsError::ItemNotFound),
         Edit::OverLimit { .. } if stock > i64::from(Quantity::MAX) => Err(CartsError::LineTooLarge),

@@ -27,7 +27,8 @@ impl Carts {
         self.price(cart, request_id).await
     }
 
-    async fn price(
+    /// The cart as the customer sees it, priced now.
+    pub async fn price(
         &self,
         cart: CartRecord,
         request_id: Option<&str>,

@@ -72,10 +72,10 @@ async fn add(
 ) -> Result<Response, CartsError> {
     let customer = customer(customer_id)?;
     let request_id = request_id.as_deref();
-    carts
+    let cart = carts
         .add(&customer, item.product_id, item.quantity, request_id)
         .await?;
-    let cart = carts.view(&customer, request_id).await?;
+    let cart = carts.price(cart, request_id).await?;
     Ok((StatusCode::CREATED, Json(Data::new(cart))).into_response())
 }
 
@@ -88,10 +88,10 @@ async fn set_quantity(
     let customer = customer(customer_id)?;
     let product = product_id(&product)?;
     let request_id = request_id.as_deref();
-    carts
+    let cart = carts
         .set_quantity(&customer, product, change.quantity, request_id)
         .await?;
-    Ok(data(carts.view(&customer, request_id).await?))
+    Ok(data(carts.price(cart, request_id).await?))
 }
 
 async fn remove(
@@ -111,18 +111,9 @@ async fn checkout(
 ) -> Result<Response, CartsError> {
     let customer = customer(customer_id)?;
     let key = client_key(&headers)?;
-    // Its own task: a client that disconnects drops this handler, and a
-    // checkout cancelled between the order and recording it would leave the
-    // cart frozen until the resolver's next pass.
-    let request_id = request_id.0;
-    let task = tokio::spawn(async move {
-        carts
-            .checkout(&customer, key.as_deref(), request_id.as_deref())
-            .await
-    });
-    let order_number = task
-        .await
-        .map_err(|e| CartsError::Interrupted(e.to_string()))??;
+    let order_number = carts
+        .checkout(&customer, key.as_deref(), request_id.as_deref())
+        .await?;
     Ok(data(OrderPlaced { order_number }))
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use storefront_carts::Carts;
-use storefront_carts::store::CheckoutStart;
+use storefront_carts::store::{AddLine, BeginCheckout, CheckoutStart};
 use storefront_service_kit::DatabaseLocation;
 use storefront_wire::{CatalogClient, CustomerId, OrdersClient, Quantity};
 use tokio_util::sync::CancellationToken;
@@ -37,12 +37,18 @@ async fn a_cart_frozen_since_the_last_pass_is_left_to_its_request() {
     .await
     .unwrap();
     let bob = CustomerId::parse("bob").unwrap();
-    carts
-        .store()
-        .add(&bob, 7, Quantity::new(1).unwrap(), 1_000)
-        .await
-        .unwrap();
-    let CheckoutStart::Place(cart) = carts.store().begin_checkout(&bob, None).await.unwrap() else {
+    let add = AddLine {
+        customer: bob.clone(),
+        product_id: 7,
+        quantity: Quantity::new(1).unwrap(),
+        limit: 1_000,
+    };
+    carts.store().write(add).await.unwrap();
+    let begin = BeginCheckout {
+        customer: bob.clone(),
+        client_key: None,
+    };
+    let CheckoutStart::Place(cart) = carts.store().write(begin).await.unwrap() else {
         panic!("an active cart with items checks out");
     };
 

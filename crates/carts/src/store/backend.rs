@@ -1,12 +1,15 @@
-//! The two databases behind the one carts store. Every statement the store
-//! runs is the same text on both (numbered `$n` parameters, `RETURNING`,
-//! `ON CONFLICT`, BIGINT-or-INTEGER columns read as `i64`), so each is
-//! written once and [`on_backend!`] runs it on whichever backend is open.
-//! Only opening, migrating and beginning a write differ per backend.
+//! The two databases behind the one carts store.
+//!
+//! Reads are the same SQL text on both (numbered `$n` parameters, BIGINT-or-
+//! INTEGER columns read as `i64`), so each is written once and
+//! [`on_backend!`] runs it on whichever backend is open. Writes are commands
+//! (`commands.rs`) that each backend applies its own way: SQLite through the
+//! group-commit writer, PostgreSQL in a transaction per command.
 
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{PgPool, SqlitePool};
+use storefront_service_kit::sqlite::Committer;
 
-/// One value per backend: pools, a transaction, a borrowed pool.
+/// One value per backend.
 pub enum Backend<S, P> {
     Sqlite(S),
     Postgres(P),
@@ -24,52 +27,20 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
-/// Where writes and reads go on each backend.
-pub enum Pools {
-    /// One read-write connection (carts are written rarely, so queueing for
-    /// it costs nothing) and a few read-only ones beside it (WAL).
-    Sqlite {
-        writer: SqlitePool,
-        readers: SqlitePool,
-    },
-    Postgres(PgPool),
-}
+/// Where reads go: a few read-only connections beside the writer on SQLite
+/// (WAL lets them read while it commits), the pool on PostgreSQL.
+pub type Readers = Backend<SqlitePool, PgPool>;
 
-pub type WriteTx = Backend<Transaction<'static, Sqlite>, Transaction<'static, Postgres>>;
-/// A pool borrowed for one statement.
-pub type Readers<'a> = Backend<&'a SqlitePool, &'a PgPool>;
+/// Where writes go: the group-commit writer on SQLite, the pool on
+/// PostgreSQL.
+pub type Writer = Backend<Committer<()>, PgPool>;
 
-impl Pools {
-    /// A write transaction. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so its reads cannot go stale before it writes;
-    /// on PostgreSQL each write locks the cart row it changes first.
-    pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
-        Ok(match self {
-            Pools::Sqlite { writer, .. } => {
-                Backend::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
-            }
-            Pools::Postgres(pool) => Backend::Postgres(pool.begin().await?),
-        })
-    }
-
-    /// Where a single-statement write goes (it commits by itself).
-    pub fn writer(&self) -> Readers<'_> {
+impl Readers {
+    /// The pool, borrowed for one statement.
+    pub fn pool(&self) -> Backend<&SqlitePool, &PgPool> {
         match self {
-            Pools::Sqlite { writer, .. } => Backend::Sqlite(writer),
-            Pools::Postgres(pool) => Backend::Postgres(pool),
+            Backend::Sqlite(pool) => Backend::Sqlite(pool),
+            Backend::Postgres(pool) => Backend::Postgres(pool),
         }
-    }
-
-    pub fn readers(&self) -> Readers<'_> {
-        match self {
-            Pools::Sqlite { readers, .. } => Backend::Sqlite(readers),
-            Pools::Postgres(pool) => Backend::Postgres(pool),
-        }
-    }
-}
-
-impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        on_backend!(self, tx => tx.commit().await)
     }
 }

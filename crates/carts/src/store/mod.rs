@@ -5,27 +5,35 @@
 //! [`storefront_wire::Quantity::MAX`], an order number exactly when ordered.
 
 pub mod backend;
-mod checkout;
-mod edits;
+mod commands;
 pub mod postgres;
+mod postgres_writes;
 mod reads;
 pub mod sqlite;
+mod sqlite_writer;
 
 use storefront_service_kit::DatabaseLocation;
 use storefront_service_kit::postgres::SchemaOwnership;
-use storefront_service_kit::sqlite::OwnershipLock;
+use storefront_service_kit::sqlite::{CommitError, OwnershipLock, WriteCommand};
 use storefront_wire::CustomerId;
 use storefront_wire::shop::CartStatus;
 
-use backend::Pools;
+use backend::{Backend, Readers, Writer};
+pub use postgres_writes::OnPostgres;
 
-pub use checkout::CheckoutStart;
-pub use edits::Edit;
+pub use commands::{
+    AddLine, BeginCheckout, CheckoutStart, Edit, FinishCheckout, RemoveLine, Reopen, SetLine,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The SQLite writer could not commit (the batch rolled back) or stopped.
+    #[error(transparent)]
+    Write(#[from] CommitError),
+    #[error("cannot open the writer: {0}")]
+    Writer(#[from] rusqlite::Error),
     #[error(transparent)]
     Ownership(#[from] storefront_service_kit::sqlite::OwnershipError),
     #[error(transparent)]
@@ -54,7 +62,8 @@ pub struct ItemRecord {
 
 /// The carts and cart items tables, on either backend.
 pub struct CartsStore {
-    pools: Pools,
+    readers: Readers,
+    writer: Writer,
     /// Held while the store is open: no second process may drive these
     /// carts' checkouts.
     _ownership: Ownership,
@@ -72,6 +81,17 @@ impl CartsStore {
         match location {
             DatabaseLocation::Sqlite(path) => sqlite::open(path).await,
             DatabaseLocation::Postgres { url, schema } => postgres::open(url, schema).await,
+        }
+    }
+
+    /// Applies one command in one durable transaction and answers its outcome.
+    pub async fn write<C>(&self, command: C) -> Result<<C as OnPostgres>::Output, StoreError>
+    where
+        C: WriteCommand<(), Output = <C as OnPostgres>::Output> + OnPostgres,
+    {
+        match &self.writer {
+            Backend::Sqlite(committer) => Ok(committer.submit(command).await?),
+            Backend::Postgres(pool) => command.run(pool).await,
         }
     }
 }

@@ -3,7 +3,7 @@
 use storefront_service_kit::postgres::{SchemaOwnership, connect, migrate};
 use storefront_service_kit::schema::SchemaStep;
 
-use super::backend::Pools;
+use super::backend::Backend;
 use super::{CartsStore, Ownership, StoreError};
 
 const SCHEMA: &[SchemaStep] = &[SchemaStep {
@@ -23,7 +23,8 @@ pub async fn open(url: &str, schema: &str) -> Result<CartsStore, StoreError> {
     let pool = connect(url, schema, MAX_CONNECTIONS).await?;
     migrate(&pool, SCHEMA).await?;
     Ok(CartsStore {
-        pools: Pools::Postgres(pool),
+        readers: Backend::Postgres(pool.clone()),
+        writer: Backend::Postgres(pool),
         _ownership: Ownership::Schema { _lock: ownership },
     })
 }

@@ -1,18 +1,19 @@
 //! Reading carts: a customer's open cart, and the admin lists.
 
 use storefront_wire::CustomerId;
-use storefront_wire::shop::{CartItemRow, CartSummary, Page};
+use storefront_wire::shop::{CartItemRow, CartStatus, CartSummary, Page};
 
-use super::backend::{WriteTx, on_backend};
+use super::backend::on_backend;
 use super::{
     CartRecord, CartsStore, ItemRecord, StoreError, customer_from_db, order_number_from_db,
     quantity_from_db, status_from_db,
 };
 
-const ITEMS_OF_CART: &str =
+/// A cart's lines, by product id; the same text on both backends.
+pub(super) const ITEMS_OF_CART: &str =
     "SELECT product_id, quantity FROM cart_items WHERE cart_id = $1 ORDER BY product_id";
 
-fn items_from_rows(rows: Vec<(i64, i64)>) -> Result<Vec<ItemRecord>, StoreError> {
+pub(super) fn items_from_rows(rows: Vec<(i64, i64)>) -> Result<Vec<ItemRecord>, StoreError> {
     rows.into_iter()
         .map(|(product_id, quantity)| {
             Ok(ItemRecord {
@@ -21,18 +22,6 @@ fn items_from_rows(rows: Vec<(i64, i64)>) -> Result<Vec<ItemRecord>, StoreError>
             })
         })
         .collect()
-}
-
-/// A cart's lines, read inside a write transaction.
-pub(super) async fn items_of(
-    tx: &mut WriteTx,
-    cart_id: i64,
-) -> Result<Vec<ItemRecord>, StoreError> {
-    let rows = on_backend!(tx, tx => sqlx::query_as(ITEMS_OF_CART)
-        .bind(cart_id)
-        .fetch_all(&mut **tx)
-        .await)?;
-    items_from_rows(rows)
 }
 
 /// A page as SQL bind values.
@@ -46,7 +35,7 @@ fn limits(page: Page) -> (i64, i64) {
 impl CartsStore {
     /// A cart's lines, by product id.
     pub async fn items(&self, cart_id: i64) -> Result<Vec<ItemRecord>, StoreError> {
-        let rows = on_backend!(self.pools.readers(), pool => sqlx::query_as(ITEMS_OF_CART)
+        let rows = on_backend!(self.readers.pool(), pool => sqlx::query_as(ITEMS_OF_CART)
             .bind(cart_id)
             .fetch_all(pool)
             .await)?;
@@ -55,7 +44,7 @@ impl CartsStore {
 
     /// The customer's open cart (active or checking out), if any.
     pub async fn open_cart(&self, customer: &CustomerId) -> Result<Option<CartRecord>, StoreError> {
-        let row: Option<(i64, String)> = on_backend!(self.pools.readers(), pool => sqlx::query_as(
+        let row: Option<(i64, String)> = on_backend!(self.readers.pool(), pool => sqlx::query_as(
             "SELECT id, status FROM carts WHERE customer_id = $1 AND status <> 'ordered'",
         )
         .bind(customer.as_str())
@@ -72,10 +61,29 @@ impl CartsStore {
         }))
     }
 
+    /// Every cart whose checkout has not settled, oldest first.
+    pub async fn checking_out(&self) -> Result<Vec<CartRecord>, StoreError> {
+        let rows: Vec<(i64, String)> = on_backend!(self.readers.pool(), pool => sqlx::query_as(
+            "SELECT id, customer_id FROM carts WHERE status = 'checking_out' ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await)?;
+        let mut carts = Vec::with_capacity(rows.len());
+        for (id, customer) in rows {
+            carts.push(CartRecord {
+                id,
+                customer_id: customer_from_db(customer)?,
+                status: CartStatus::CheckingOut,
+                items: self.items(id).await?,
+            });
+        }
+        Ok(carts)
+    }
+
     /// One page of every cart, oldest first.
     pub async fn carts(&self, page: Page) -> Result<Vec<CartSummary>, StoreError> {
         let (limit, offset) = limits(page);
-        let rows: Vec<(i64, String, String, Option<i64>, i64)> = on_backend!(self.pools.readers(), pool => sqlx::query_as(
+        let rows: Vec<(i64, String, String, Option<i64>, i64)> = on_backend!(self.readers.pool(), pool => sqlx::query_as(
                 "SELECT c.id, c.customer_id, c.status, c.order_number,
                         (SELECT COUNT(*) FROM cart_items i WHERE i.cart_id = c.id)
                  FROM carts c ORDER BY c.id LIMIT $1 OFFSET $2",
@@ -100,7 +108,7 @@ impl CartsStore {
     /// One page of every cart's lines, by cart then product.
     pub async fn cart_items(&self, page: Page) -> Result<Vec<CartItemRow>, StoreError> {
         let (limit, offset) = limits(page);
-        let rows: Vec<(i64, String, i64, i64)> = on_backend!(self.pools.readers(), pool => sqlx::query_as(
+        let rows: Vec<(i64, String, i64, i64)> = on_backend!(self.readers.pool(), pool => sqlx::query_as(
                 "SELECT i.cart_id, c.customer_id, i.product_id, i.quantity
                  FROM cart_items i JOIN carts c ON c.id = i.cart_id
                  ORDER BY i.cart_id, i.product_id LIMIT $1 OFFSET $2",

@@ -4,10 +4,10 @@ use std::path::Path;
 
 use storefront_service_kit::schema::SchemaStep;
 use storefront_service_kit::sqlite::{
-    OwnershipLock, migrate, open_readers, open_setup_connection, open_single_writer,
+    Committer, OwnershipLock, migrate, open_readers, open_setup_connection,
 };
 
-use super::backend::Pools;
+use super::backend::Backend;
 use super::{CartsStore, Ownership, StoreError};
 
 const SCHEMA: &[SchemaStep] = &[SchemaStep {
@@ -23,10 +23,11 @@ pub async fn open(path: &Path) -> Result<CartsStore, StoreError> {
     let mut conn = open_setup_connection(path).await?;
     migrate(&mut conn, SCHEMA).await?;
     sqlx::Connection::close(conn).await?;
-    let writer = open_single_writer(path).await?;
+    let writer = Committer::open(path, ())?;
     let readers = open_readers(path, 4).await?;
     Ok(CartsStore {
-        pools: Pools::Sqlite { writer, readers },
+        readers: Backend::Sqlite(readers),
+        writer: Backend::Sqlite(writer),
         _ownership: Ownership::File { _lock: ownership },
     })
 }

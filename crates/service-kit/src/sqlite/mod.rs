@@ -47,17 +47,6 @@ pub async fn open_setup_connection(path: &Path) -> Result<SqliteConnection, sqlx
     Ok(conn)
 }
 
-/// A pool of exactly one read-write connection, for a store that writes
-/// rarely and needs no group commit: transactions queue for the connection
-/// instead of contending for SQLite's write lock. Begin them with
-/// `BEGIN IMMEDIATE` so the lock is taken up front.
-pub async fn open_single_writer(path: &Path) -> Result<SqlitePool, sqlx::Error> {
-    SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options(path))
-        .await
-}
-
 /// A small pool of read-only connections; WAL lets them read while the
 /// writer commits.
 pub async fn open_readers(path: &Path, connections: u32) -> Result<SqlitePool, sqlx::Error> {
