@@ -15,7 +15,9 @@
 #
 # Environment: BENCH_DURATION (10s), BENCH_WARMUP (3s), BENCH_CONNECTIONS
 # ("1 10 50"), BENCH_BACKENDS ("sqlite postgres"), BENCH_TMPDIR (target/),
-# BENCH_RESULTS (bench/results/shop-latest.md), BENCH_SKIP_BUILD=1.
+# BENCH_RESULTS (bench/results/shop-latest.md), BENCH_SKIP_BUILD=1, BENCH_BIN (the
+# storefront binary, default target/release/storefront: another revision's build
+# for a same-run before/after).
 #
 # Each checkout run reports one non-2xx reply: wrk calls request() once
 # before the run and drops that request, so its first real request is the
@@ -61,7 +63,7 @@ if [[ " $backends " == *" postgres "* ]]; then
     ensure_postgres
 fi
 [[ "${BENCH_SKIP_BUILD:-0}" == 1 ]] || cargo build --release -p storefront -p storefront-baseline-server
-bin="$target_dir/release/storefront"
+bin="${BENCH_BIN:-$target_dir/release/storefront}"
 baseline_bin="$target_dir/release/storefront-baseline-server"
 mkdir -p "$tmp_root" "$(dirname "$results")"
 work="$(mktemp -d "$tmp_root/bench-shop.XXXXXX")"

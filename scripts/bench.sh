@@ -35,6 +35,8 @@
 #   BENCH_TMPDIR        where the fresh data dir goes  (default target/; must be a real
 #                       disk, not tmpfs, or fsync costs nothing and buys look too fast)
 #   BENCH_SKIP_BUILD=1  use the existing release binaries
+#   BENCH_BIN           the storefront binary to measure   (default target/release/storefront;
+#                       another revision's build, for a same-run before/after)
 
 set -euo pipefail
 
@@ -119,7 +121,7 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
     log "building (release)"
     cargo build --release -p storefront -p storefront-baseline-server
 fi
-storefront_bin="$target_dir/release/storefront"
+storefront_bin="${BENCH_BIN:-$target_dir/release/storefront}"
 baseline_bin="$target_dir/release/storefront-baseline-server"
 [[ -x "$storefront_bin" ]] || die "missing $storefront_bin"
 [[ -x "$baseline_bin" ]] || die "missing $baseline_bin"
