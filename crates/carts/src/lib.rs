@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use storefront_service_kit::{
-    DatabaseLocation, HttpLimits, finish_router, run_to_completion, serve,
+    DatabaseLocation, HttpLimits, finish_router, serve,
 };
 use storefront_wire::{CatalogClient, OrdersClient};
 use tokio::net::TcpListener;
@@ -72,12 +72,11 @@ impl Carts {
     }
 }
 
-/// The carts service's HTTP API.
-/// Handlers run to completion: an edit or checkout is a few statements and
-/// an orders call that must not stop half-way because a caller hung up.
+/// The carts service's HTTP API. Its writes run to completion even when the
+/// caller hangs up (`finish_router`): a checkout cancelled between its order
+/// and recording it would leave the cart frozen until the resolver's pass.
 pub fn router(carts: Arc<Carts>, limits: &HttpLimits) -> axum::Router {
     finish_router(routes::routes(carts), limits.body_limits())
-        .layer(axum::middleware::from_fn(run_to_completion))
 }
 
 /// Serves the carts API on `listener` until `shutdown` fires.

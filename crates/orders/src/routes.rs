@@ -34,14 +34,10 @@ async fn place<S: OrdersStore>(
     request_id: RequestId,
     JsonBody(order): JsonBody<NewOrder>,
 ) -> Result<Response, OrdersError> {
-    // The saga runs in its own task: if the caller disconnects, hyper drops
-    // this handler, and a saga cancelled between reserve and confirm would
-    // leave stock held for an attempt nobody is resolving.
-    let request_id = request_id.0;
-    let saga = tokio::spawn(async move { desk.place(order, request_id.as_deref()).await });
-    let order_number = saga
-        .await
-        .map_err(|e| OrdersError::Interrupted(e.to_string()))??;
+    // Runs to its end even if the caller disconnects (`finish_router`): a
+    // saga cancelled between reserve and confirm would leave stock held for
+    // an attempt nobody is resolving until recovery's next sweep.
+    let order_number = desk.place(order, request_id.as_deref()).await?;
     Ok(data(OrderPlaced { order_number }))
 }
 

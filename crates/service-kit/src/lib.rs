@@ -31,6 +31,6 @@ pub use error::ApiError;
 pub use json::JsonBody;
 pub use path::PathParam;
 pub use request_id::RequestId;
-pub use routing::{created, data, finish_router, run_to_completion};
+pub use routing::{created, data, finish_router};
 pub use server::{HttpLimits, serve};
 pub use transient::is_transient;

@@ -23,12 +23,16 @@ pub fn created<T: Serialize>(value: T) -> Response {
     (http::StatusCode::CREATED, Json(Data::new(value))).into_response()
 }
 
-/// Adds the JSON 404 and 405 fallbacks and the body limits to a router.
+/// Adds the JSON 404 and 405 fallbacks and the body limits to a router, and
+/// runs every request that may write to its end ([`run_to_completion`]).
+/// Every service's router is finished here, so that rule holds everywhere
+/// at this one depth.
 pub fn finish_router(router: Router, limits: BodyLimits) -> Router {
     router
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(limits))
+        .layer(axum::middleware::from_fn(run_to_completion))
 }
 
 async fn unknown_path(uri: Uri) -> ApiError {
@@ -42,13 +46,22 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     )
 }
 
-/// Runs each request's handler in a task of its own and waits for it, so a
-/// client that hangs up (or a caller's timeout) cannot cancel a handler
-/// half-way through a multi-step write. Dropping a database future mid-way is
-/// not safe with every driver: sqlx can hand back a connection still inside
-/// a cancelled `BEGIN`, and the next statement on it silently joins that
-/// transaction. Layer it with `axum::middleware::from_fn(run_to_completion)`.
-pub async fn run_to_completion(request: Request, next: Next) -> Response {
+/// Runs the handler of each request that may write (any method but `GET`,
+/// `HEAD` and `OPTIONS`) in a task of its own and waits for it, so a client
+/// that hangs up (or a caller's timeout) cannot cancel it half-way through a
+/// multi-step write: a buy's saga between reserve and confirm, a checkout
+/// between its order and recording it. Dropping a database future mid-way
+/// is not safe with every driver either: sqlx can hand back a connection
+/// still inside a cancelled `BEGIN`, and the next statement on it silently
+/// joins that transaction. Reads run inline: they leave nothing half-done,
+/// and a task per read would cost every query.
+async fn run_to_completion(request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
     match tokio::spawn(next.run(request)).await {
         Ok(response) => response,
         Err(failure) => ApiError::internal(&failure).into_response(),
@@ -61,7 +74,7 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Duration;
 
-    use axum::routing::get;
+    use axum::routing::post;
 
     use super::*;
 
@@ -72,7 +85,7 @@ mod tests {
         let router: Router = Router::new()
             .route(
                 "/slow",
-                get(move || async move {
+                post(move || async move {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     flag.store(true, Ordering::SeqCst);
                 }),
@@ -81,6 +94,7 @@ mod tests {
         let call = tower::ServiceExt::oneshot(
             router,
             Request::builder()
+                .method(Method::POST)
                 .uri("/slow")
                 .body(axum::body::Body::empty())
                 .unwrap(),
