@@ -350,7 +350,7 @@ mod tests {
         let committer = ledger(&path);
         // Polled once (so it is queued), then dropped: the caller is gone
         // before the answer.
-        let mut submission = std::pin::pin!(committer.submit(Append(7)));
+        let mut submission = Box::pin(committer.submit(Append(7)));
         std::future::poll_fn(|cx| {
             let _ = submission.as_mut().poll(cx);
             std::task::Poll::Ready(())
