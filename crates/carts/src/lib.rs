@@ -24,9 +24,7 @@ pub mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
-use storefront_service_kit::{
-    DatabaseLocation, HttpLimits, finish_router, serve,
-};
+use storefront_service_kit::{DatabaseLocation, HttpLimits, finish_router, serve};
 use storefront_wire::{CatalogClient, OrdersClient};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;

@@ -96,9 +96,31 @@ pub(super) fn editable(status: CartStatus) -> Result<(), Edit> {
     }
 }
 
-impl AddLine {
-    /// The line's new quantity, given what it holds now.
-    pub(super) fn new_quantity(&self, in_cart: Option<u32>) -> Result<i64, Edit> {
+/// What [`AddLine`] and [`SetLine`] share: each writes one line of the
+/// customer's open cart, given what the line holds now.
+pub(super) trait LineChange {
+    fn customer(&self) -> &CustomerId;
+    fn product_id(&self) -> i64;
+    /// Whether a customer without an open cart gets one (else: no such item).
+    fn opens_a_cart(&self) -> bool;
+    /// The line's new quantity given what it holds now, or why not.
+    fn new_quantity(&self, in_cart: Option<u32>) -> Result<i64, Edit>;
+}
+
+impl LineChange for AddLine {
+    fn customer(&self) -> &CustomerId {
+        &self.customer
+    }
+
+    fn product_id(&self) -> i64 {
+        self.product_id
+    }
+
+    fn opens_a_cart(&self) -> bool {
+        true
+    }
+
+    fn new_quantity(&self, in_cart: Option<u32>) -> Result<i64, Edit> {
         let in_cart = in_cart.unwrap_or(0);
         let wanted = u64::from(in_cart) + u64::from(self.quantity.get());
         if wanted > u64::from(self.limit) {
@@ -108,9 +130,21 @@ impl AddLine {
     }
 }
 
-impl SetLine {
-    /// The line's new quantity, given what it holds now (it must exist).
-    pub(super) fn new_quantity(&self, in_cart: Option<u32>) -> Result<i64, Edit> {
+impl LineChange for SetLine {
+    fn customer(&self) -> &CustomerId {
+        &self.customer
+    }
+
+    fn product_id(&self) -> i64 {
+        self.product_id
+    }
+
+    fn opens_a_cart(&self) -> bool {
+        false
+    }
+
+    /// The line must exist.
+    fn new_quantity(&self, in_cart: Option<u32>) -> Result<i64, Edit> {
         let in_cart = in_cart.ok_or(Edit::NoSuchItem)?;
         if self.quantity.get() > self.limit {
             return Err(Edit::OverLimit { in_cart });

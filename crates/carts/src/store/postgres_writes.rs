@@ -11,8 +11,8 @@ use storefront_wire::CustomerId;
 use storefront_wire::shop::CartStatus;
 
 use super::commands::{
-    AddLine, BeginCheckout, CheckoutStart, CheckoutStep, Edit, FinishCheckout, RemoveLine, Reopen,
-    SetLine, editable,
+    AddLine, BeginCheckout, CheckoutStart, CheckoutStep, Edit, FinishCheckout, LineChange,
+    RemoveLine, Reopen, SetLine, editable,
 };
 use super::reads::{ITEMS_OF_CART, items_from_rows};
 use super::{
@@ -67,15 +67,7 @@ impl OnPostgres for AddLine {
     type Output = Edit;
 
     async fn run(&self, pool: &PgPool) -> Result<Edit, StoreError> {
-        edit(pool, &self.customer, true, async |tx, cart_id| {
-            match self.new_quantity(line_quantity(tx, cart_id, self.product_id).await?) {
-                Ok(wanted) => write_line(tx, cart_id, self.product_id, wanted)
-                    .await
-                    .map(|()| None),
-                Err(refused) => Ok(Some(refused)),
-            }
-        })
-        .await
+        change_line(pool, self).await
     }
 }
 
@@ -83,16 +75,26 @@ impl OnPostgres for SetLine {
     type Output = Edit;
 
     async fn run(&self, pool: &PgPool) -> Result<Edit, StoreError> {
-        edit(pool, &self.customer, false, async |tx, cart_id| match self
-            .new_quantity(line_quantity(tx, cart_id, self.product_id).await?)
-        {
-            Ok(wanted) => write_line(tx, cart_id, self.product_id, wanted)
-                .await
-                .map(|()| None),
-            Err(refused) => Ok(Some(refused)),
-        })
-        .await
+        change_line(pool, self).await
     }
+}
+
+async fn change_line(pool: &PgPool, change: &(impl LineChange + Sync)) -> Result<Edit, StoreError> {
+    edit(
+        pool,
+        change.customer(),
+        change.opens_a_cart(),
+        async |tx, cart_id| {
+            let product_id = change.product_id();
+            match change.new_quantity(line_quantity(tx, cart_id, product_id).await?) {
+                Ok(wanted) => write_line(tx, cart_id, product_id, wanted)
+                    .await
+                    .map(|()| None),
+                Err(refused) => Ok(Some(refused)),
+            }
+        },
+    )
+    .await
 }
 
 impl OnPostgres for RemoveLine {

@@ -12,8 +12,8 @@ use storefront_wire::CustomerId;
 use storefront_wire::shop::CartStatus;
 
 use super::commands::{
-    AddLine, BeginCheckout, CheckoutStart, CheckoutStep, Edit, FinishCheckout, RemoveLine, Reopen,
-    SetLine, editable,
+    AddLine, BeginCheckout, CheckoutStart, CheckoutStep, Edit, FinishCheckout, LineChange,
+    RemoveLine, Reopen, SetLine, editable,
 };
 use super::{CartRecord, ItemRecord, order_number_from_db, status_from_db};
 
@@ -24,18 +24,7 @@ impl WriteCommand<Writer> for AddLine {
     type Output = Edit;
 
     fn apply(&self, tx: &Transaction<'_>, _: &mut Writer, _: &mut ()) -> rusqlite::Result<Edit> {
-        let (cart_id, status) = match open_cart(tx, &self.customer)? {
-            Some((id, status, _)) => (id, status),
-            None => (open_new_cart(tx, &self.customer)?, CartStatus::Active),
-        };
-        if let Err(refused) = editable(status) {
-            return Ok(refused);
-        }
-        match self.new_quantity(line_quantity(tx, cart_id, self.product_id)?) {
-            Ok(wanted) => write_line(tx, cart_id, self.product_id, wanted),
-            Err(refused) => return Ok(refused),
-        }?;
-        done(tx, cart_id, &self.customer)
+        change_line(tx, self)
     }
 }
 
@@ -43,18 +32,25 @@ impl WriteCommand<Writer> for SetLine {
     type Output = Edit;
 
     fn apply(&self, tx: &Transaction<'_>, _: &mut Writer, _: &mut ()) -> rusqlite::Result<Edit> {
-        let Some((cart_id, status, _)) = open_cart(tx, &self.customer)? else {
-            return Ok(Edit::NoSuchItem);
-        };
-        if let Err(refused) = editable(status) {
-            return Ok(refused);
-        }
-        match self.new_quantity(line_quantity(tx, cart_id, self.product_id)?) {
-            Ok(wanted) => write_line(tx, cart_id, self.product_id, wanted),
-            Err(refused) => return Ok(refused),
-        }?;
-        done(tx, cart_id, &self.customer)
+        change_line(tx, self)
     }
+}
+
+fn change_line(tx: &Transaction<'_>, change: &impl LineChange) -> rusqlite::Result<Edit> {
+    let customer = change.customer();
+    let (cart_id, status) = match open_cart(tx, customer)? {
+        Some((id, status, _)) => (id, status),
+        None if change.opens_a_cart() => (open_new_cart(tx, customer)?, CartStatus::Active),
+        None => return Ok(Edit::NoSuchItem),
+    };
+    if let Err(refused) = editable(status) {
+        return Ok(refused);
+    }
+    match change.new_quantity(line_quantity(tx, cart_id, change.product_id())?) {
+        Ok(wanted) => write_line(tx, cart_id, change.product_id(), wanted)?,
+        Err(refused) => return Ok(refused),
+    }
+    done(tx, cart_id, customer)
 }
 
 impl WriteCommand<Writer> for RemoveLine {
