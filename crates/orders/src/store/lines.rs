@@ -1,9 +1,33 @@
 //! Turning joined order/line rows into orders; shared by every backend.
 
-use storefront_wire::shop::{OrderDetail, OrderItem};
+use storefront_wire::shop::{OrderDetail, OrderItem, Page};
 use storefront_wire::{CustomerId, Money};
 
 use super::StoreError;
+
+/// Which orders a read wants. Each kind has a statement of its own, so each
+/// uses its index: one statement with `(? IS NULL OR number = ?)` for every
+/// case scanned the whole order log to find one order (6 ms per lookup at
+/// 54,000 orders on SQLite, against 0.02 ms by primary key).
+#[derive(Debug, Clone, Copy)]
+pub enum Which<'a> {
+    Number(i64),
+    Customer(&'a str, Page),
+    All(Page),
+}
+
+impl Which<'_> {
+    /// The page as SQL bind values (limit, offset); one order for a number.
+    pub fn limits(&self) -> (i64, i64) {
+        match self {
+            Which::Number(_) => (1, 0),
+            Which::Customer(_, page) | Which::All(page) => (
+                i64::from(page.limit),
+                i64::try_from(page.offset).unwrap_or(i64::MAX),
+            ),
+        }
+    }
+}
 
 /// (number, customer id, placed at, product id, name, quantity, price in cents)
 pub type LineRow = (i64, Option<String>, String, i64, String, i64, i64);

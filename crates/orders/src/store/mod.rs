@@ -6,7 +6,7 @@ mod postgres_owner;
 pub mod sqlite;
 mod sqlite_writer;
 
-pub use lines::{LineRow, group_lines};
+pub use lines::{LineRow, Which, group_lines};
 
 use std::future::Future;
 use std::time::Duration;

@@ -26,7 +26,7 @@ use storefront_wire::shop::{OrderDetail, Page};
 
 use super::postgres_owner::OwnerLock;
 use super::{
-    AbortMark, BeginOutcome, LineRow, OrderRequest, OrdersStore, PendingOrder, StoreError,
+    AbortMark, BeginOutcome, LineRow, OrderRequest, OrdersStore, PendingOrder, StoreError, Which,
     group_lines,
 };
 
@@ -40,16 +40,31 @@ const SCHEMA: &[SchemaStep] = &[SchemaStep {
 /// transaction at a time, never across its catalog call.
 const MAX_CONNECTIONS: u32 = 16;
 
-/// An order's lines joined to the order, as [`LineRow`]s (the time in the
-/// same text form as on SQLite).
-const ORDER_LINES: &str = "SELECT o.number, o.customer_id,
-        to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
-        i.product_id, i.name, i.quantity, i.price_cents
-    FROM (SELECT number, customer_id, created_at FROM orders
-          WHERE ($1::BIGINT IS NULL OR number = $1) AND ($2::TEXT IS NULL OR customer_id = $2)
-          ORDER BY number LIMIT $3 OFFSET $4) o
-    JOIN order_items i ON i.number = o.number
-    ORDER BY o.number, i.line";
+/// An order's lines joined to the orders `$filter` picks (parameters from
+/// `$1`, then limit and offset), as [`LineRow`]s (the time in the same text
+/// form as on SQLite).
+macro_rules! order_lines {
+    ($filter:literal, $limit:literal, $offset:literal) => {
+        concat!(
+            "SELECT o.number, o.customer_id,
+                to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+                i.product_id, i.name, i.quantity, i.price_cents
+            FROM (SELECT number, customer_id, created_at FROM orders ",
+            $filter,
+            " ORDER BY number LIMIT ",
+            $limit,
+            " OFFSET ",
+            $offset,
+            ") o
+            JOIN order_items i ON i.number = o.number
+            ORDER BY o.number, i.line"
+        )
+    };
+}
+
+const ORDER_BY_NUMBER: &str = order_lines!("WHERE number = $1", "$2", "$3");
+const ORDERS_OF_CUSTOMER: &str = order_lines!("WHERE customer_id = $1", "$2", "$3");
+const ALL_ORDERS: &str = order_lines!("", "$1", "$2");
 
 /// Pending attempts recovery may take over: stuck ones (older than `$1`
 /// seconds) and those whose owner's advisory lock no session holds. A
@@ -105,17 +120,16 @@ impl PostgresOrdersStore {
         self.pool.close().await;
     }
 
-    async fn load(
-        &self,
-        number: Option<i64>,
-        customer: Option<&str>,
-        page: Page,
-    ) -> Result<Vec<OrderDetail>, StoreError> {
-        let rows: Vec<LineRow> = sqlx::query_as(ORDER_LINES)
-            .bind(number)
-            .bind(customer)
-            .bind(i64::from(page.limit))
-            .bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+    async fn load(&self, which: Which<'_>) -> Result<Vec<OrderDetail>, StoreError> {
+        let (limit, offset) = which.limits();
+        let query = match which {
+            Which::Number(number) => sqlx::query_as(ORDER_BY_NUMBER).bind(number),
+            Which::Customer(customer, _) => sqlx::query_as(ORDERS_OF_CUSTOMER).bind(customer),
+            Which::All(_) => sqlx::query_as(ALL_ORDERS),
+        };
+        let rows: Vec<LineRow> = query
+            .bind(limit)
+            .bind(offset)
             .fetch_all(&self.pool)
             .await
             .map_err(classify)?;
@@ -287,11 +301,7 @@ impl OrdersStore for PostgresOrdersStore {
         let Ok(number) = i64::try_from(number) else {
             return Ok(None);
         };
-        Ok(self
-            .load(Some(number), None, Page::default())
-            .await?
-            .into_iter()
-            .next())
+        Ok(self.load(Which::Number(number)).await?.into_iter().next())
     }
 
     async fn orders(
@@ -299,8 +309,11 @@ impl OrdersStore for PostgresOrdersStore {
         customer: Option<CustomerId>,
         page: Page,
     ) -> Result<Vec<OrderDetail>, StoreError> {
-        self.load(None, customer.as_ref().map(CustomerId::as_str), page)
-            .await
+        let which = match &customer {
+            Some(customer) => Which::Customer(customer.as_str(), page),
+            None => Which::All(page),
+        };
+        self.load(which).await
     }
 
     async fn pending_keys(&self, min_age: Duration) -> Result<Vec<String>, StoreError> {

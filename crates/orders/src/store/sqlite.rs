@@ -16,7 +16,9 @@ use storefront_wire::internal::ReservedItem;
 use storefront_wire::shop::{OrderDetail, Page};
 
 use super::sqlite_writer::{Abort, Begin, Confirm, MarkAborting, OrdersWriter};
-use super::{AbortMark, BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, group_lines};
+use super::{
+    AbortMark, BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, Which, group_lines,
+};
 
 const SCHEMA: &[SchemaStep] = &[
     SchemaStep {
@@ -31,14 +33,29 @@ const SCHEMA: &[SchemaStep] = &[
     },
 ];
 
-/// An order's lines joined to the order: one row per line, by number and line.
-const ORDER_LINES: &str = "SELECT o.number, o.customer_id, o.created_at,
-        i.product_id, i.name, i.quantity, i.price_cents
-    FROM (SELECT number, customer_id, created_at FROM orders
-          WHERE (?1 IS NULL OR number = ?1) AND (?2 IS NULL OR customer_id = ?2)
-          ORDER BY number LIMIT ?3 OFFSET ?4) o
-    JOIN order_items i ON i.number = o.number
-    ORDER BY o.number, i.line";
+/// An order's lines joined to the orders `$filter` picks (parameters from
+/// `?1`, then limit and offset): one row per line, by number and line.
+macro_rules! order_lines {
+    ($filter:literal, $limit:literal, $offset:literal) => {
+        concat!(
+            "SELECT o.number, o.customer_id, o.created_at,
+                i.product_id, i.name, i.quantity, i.price_cents
+            FROM (SELECT number, customer_id, created_at FROM orders ",
+            $filter,
+            " ORDER BY number LIMIT ",
+            $limit,
+            " OFFSET ",
+            $offset,
+            ") o
+            JOIN order_items i ON i.number = o.number
+            ORDER BY o.number, i.line"
+        )
+    };
+}
+
+const ORDER_BY_NUMBER: &str = order_lines!("WHERE number = ?1", "?2", "?3");
+const ORDERS_OF_CUSTOMER: &str = order_lines!("WHERE customer_id = ?1", "?2", "?3");
+const ALL_ORDERS: &str = order_lines!("", "?1", "?2");
 
 pub struct SqliteOrdersStore {
     writer: Committer<OrdersWriter>,
@@ -82,17 +99,16 @@ impl SqliteOrdersStore {
         })
     }
 
-    async fn load(
-        &self,
-        number: Option<i64>,
-        customer: Option<&str>,
-        page: Page,
-    ) -> Result<Vec<OrderDetail>, StoreError> {
-        let rows: Vec<LineRow> = sqlx::query_as(ORDER_LINES)
-            .bind(number)
-            .bind(customer)
-            .bind(i64::from(page.limit))
-            .bind(page.offset as i64)
+    async fn load(&self, which: Which<'_>) -> Result<Vec<OrderDetail>, StoreError> {
+        let (limit, offset) = which.limits();
+        let query = match which {
+            Which::Number(number) => sqlx::query_as(ORDER_BY_NUMBER).bind(number),
+            Which::Customer(customer, _) => sqlx::query_as(ORDERS_OF_CUSTOMER).bind(customer),
+            Which::All(_) => sqlx::query_as(ALL_ORDERS),
+        };
+        let rows: Vec<LineRow> = query
+            .bind(limit)
+            .bind(offset)
             .fetch_all(&self.readers)
             .await?;
         group_lines(rows)
@@ -130,11 +146,7 @@ impl OrdersStore for SqliteOrdersStore {
         let Ok(number) = i64::try_from(number) else {
             return Ok(None);
         };
-        Ok(self
-            .load(Some(number), None, Page::default())
-            .await?
-            .into_iter()
-            .next())
+        Ok(self.load(Which::Number(number)).await?.into_iter().next())
     }
 
     async fn orders(
@@ -142,8 +154,11 @@ impl OrdersStore for SqliteOrdersStore {
         customer: Option<CustomerId>,
         page: Page,
     ) -> Result<Vec<OrderDetail>, StoreError> {
-        self.load(None, customer.as_ref().map(CustomerId::as_str), page)
-            .await
+        let which = match &customer {
+            Some(customer) => Which::Customer(customer.as_str(), page),
+            None => Which::All(page),
+        };
+        self.load(which).await
     }
 
     async fn pending_keys(&self, min_age: Duration) -> Result<Vec<String>, StoreError> {
