@@ -5,6 +5,7 @@
 pub mod postgres;
 mod postgres_changes;
 mod postgres_stock;
+mod snapshot;
 pub mod sqlite;
 mod sqlite_admin;
 mod sqlite_stock;

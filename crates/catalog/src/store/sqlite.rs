@@ -6,7 +6,6 @@
 //! stock that is not durable. Buys never trust the copy; they go through the
 //! conditional `UPDATE` in the database.
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
@@ -19,9 +18,10 @@ use storefront_service_kit::sqlite::{
 use storefront_wire::internal::ReserveStock;
 use storefront_wire::shop::{Page, ProductDraft};
 
+use super::snapshot::Snapshot;
 use super::sqlite_admin::{Create, Delete, Update};
 use super::sqlite_stock::{Release, Reserve};
-use super::sqlite_writer::{CatalogWriter, ProductChange};
+use super::sqlite_writer::CatalogWriter;
 use super::{AdminOutcome, CatalogStore, ReserveOutcome, StoreError};
 use crate::Product;
 use crate::seed::SeedProduct;
@@ -38,45 +38,6 @@ const SCHEMA: &[SchemaStep] = &[
         sql: include_str!("../../migrations/sqlite/0002_shop.sql"),
     },
 ];
-
-/// Committed products, by id and by name.
-#[derive(Debug, Default)]
-pub(super) struct Snapshot {
-    by_id: BTreeMap<i64, Product>,
-    by_name: HashMap<String, i64>,
-}
-
-impl Snapshot {
-    fn new(products: Vec<Product>) -> Self {
-        let mut snapshot = Self::default();
-        for product in products {
-            snapshot.apply(ProductChange::Upsert(product));
-        }
-        snapshot
-    }
-
-    pub(super) fn apply(&mut self, change: ProductChange) {
-        match change {
-            ProductChange::Stock { id, quantity } => {
-                if let Some(product) = self.by_id.get_mut(&id) {
-                    product.quantity = quantity;
-                }
-            }
-            ProductChange::Upsert(product) => {
-                if let Some(old) = self.by_id.get(&product.id) {
-                    self.by_name.remove(&old.name);
-                }
-                self.by_name.insert(product.name.clone(), product.id);
-                self.by_id.insert(product.id, product);
-            }
-            ProductChange::Removed(id) => {
-                if let Some(old) = self.by_id.remove(&id) {
-                    self.by_name.remove(&old.name);
-                }
-            }
-        }
-    }
-}
 
 pub struct SqliteCatalogStore {
     snapshot: Arc<RwLock<Snapshot>>,
@@ -128,22 +89,15 @@ impl SqliteCatalogStore {
 
 impl CatalogStore for SqliteCatalogStore {
     async fn products(&self, page: Page) -> Result<Vec<Product>, StoreError> {
-        Ok(self.read(|s| {
-            s.by_id
-                .values()
-                .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-                .take(page.limit as usize)
-                .cloned()
-                .collect()
-        }))
+        Ok(self.read(|copy| copy.page(page)))
     }
 
     async fn product_by_name(&self, name: &str) -> Result<Option<Product>, StoreError> {
-        Ok(self.read(|s| s.by_name.get(name).and_then(|id| s.by_id.get(id)).cloned()))
+        Ok(self.read(|copy| copy.by_name(name)))
     }
 
     async fn product_by_id(&self, id: i64) -> Result<Option<Product>, StoreError> {
-        Ok(self.read(|s| s.by_id.get(&id).cloned()))
+        Ok(self.read(|copy| copy.by_id(id)))
     }
 
     async fn create_product(&self, draft: ProductDraft) -> Result<AdminOutcome, StoreError> {

@@ -8,15 +8,8 @@ use std::sync::{Arc, RwLock};
 use storefront_service_kit::sqlite::WriterState;
 use tokio::sync::watch;
 
-use super::sqlite::Snapshot;
-use crate::Product;
-
-/// A committed change to mirror in the in-memory snapshot.
-pub(super) enum ProductChange {
-    Stock { id: i64, quantity: i64 },
-    Upsert(Product),
-    Removed(i64),
-}
+pub(super) use super::snapshot::ProductChange;
+use super::snapshot::Snapshot;
 
 pub(super) struct CatalogWriter {
     snapshot: Arc<RwLock<Snapshot>>,
