@@ -7,7 +7,9 @@
 //! products on the target (a private store, as in the tests and the
 //! benchmarks). Buys whose outcome the run never learned (no reply, 5xx)
 //! may or may not have taken stock; they widen the check to a range:
-//! ordered ≤ taken ≤ ordered + unknown.
+//! ordered ≤ taken ≤ ordered + unknown. Stock that does not add up is read
+//! again for a few seconds before it counts: replicas of the catalog on
+//! PostgreSQL show each other's changes a moment later, not at once.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -80,6 +82,11 @@ pub async fn read_products(
     }
 }
 
+/// How long stock that does not add up is read again before it counts as a
+/// violation: a replicated catalog (several replicas on PostgreSQL) shows a
+/// change made through another replica a moment later, not at once.
+const SETTLE: Duration = Duration::from_secs(3);
+
 /// Checks everything after the run, from the stock before and the ledger.
 pub async fn check(
     authority: &str,
@@ -87,7 +94,6 @@ pub async fn check(
     before: &[ProductListing],
     entries: Entries,
 ) -> Result<Invariants, LoadError> {
-    let after = read_products(authority, timeout).await?;
     let mut result = Invariants {
         assumption: ASSUMPTION,
         orders_acknowledged: entries.acknowledged.len() as u64,
@@ -108,12 +114,6 @@ pub async fn check(
     result.orders_missing_or_mismatched_count = problems.len() as u64;
     result.orders_missing_or_mismatched = problems.into_iter().take(SHOWN).collect();
 
-    for p in after.iter().filter(|p| p.quantity < 0) {
-        result
-            .negative_stock
-            .push(format!("{} (id {}): {}", p.name, p.id, p.quantity));
-    }
-
     let mut ordered: BTreeMap<i64, i64> = BTreeMap::new();
     for line in entries
         .acknowledged
@@ -126,7 +126,41 @@ pub async fn check(
     for line in &entries.unknown {
         *unknown.entry(line.product_id).or_default() += i64::from(line.quantity);
     }
+    let settle_until = tokio::time::Instant::now() + SETTLE;
+    let after = loop {
+        let after = read_products(authority, timeout).await?;
+        let unbounded = entries.unknown_unlisted > 0;
+        let violations = not_conserved(before, &after, &ordered, &unknown, unbounded);
+        if violations.is_empty() || tokio::time::Instant::now() >= settle_until {
+            result.stock_not_conserved = violations.into_iter().take(SHOWN).collect();
+            break after;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for p in after.iter().filter(|p| p.quantity < 0) {
+        result
+            .negative_stock
+            .push(format!("{} (id {}): {}", p.name, p.id, p.quantity));
+    }
+
+    result.ok = result.duplicate_order_numbers.is_empty()
+        && result.orders_missing_or_mismatched.is_empty()
+        && result.negative_stock.is_empty()
+        && result.stock_not_conserved.is_empty();
+    Ok(result)
+}
+
+/// Products whose stock does not add up: for each, before = after + units
+/// ordered, widened by the units of buys whose outcome is unknown.
+fn not_conserved(
+    before: &[ProductListing],
+    after: &[ProductListing],
+    ordered: &BTreeMap<i64, i64>,
+    unknown: &BTreeMap<i64, i64>,
+    unbounded: bool,
+) -> Vec<String> {
     let now: BTreeMap<i64, i64> = after.iter().map(|p| (p.id, p.quantity)).collect();
+    let mut violations = Vec::new();
     for p in before {
         let ordered = ordered.get(&p.id).copied().unwrap_or(0);
         let unknown = unknown.get(&p.id).copied().unwrap_or(0);
@@ -135,7 +169,6 @@ pub async fn check(
             None => None,
             Some(&current) => {
                 let taken = p.quantity - current;
-                let unbounded = entries.unknown_unlisted > 0;
                 (taken < ordered || (!unbounded && taken > ordered + unknown)).then(|| {
                     format!(
                         "{} (id {}): {} before, {current} after, so {taken} taken, but {ordered} ordered{}",
@@ -147,18 +180,9 @@ pub async fn check(
                 })
             }
         };
-        if let Some(message) = message
-            && result.stock_not_conserved.len() < SHOWN
-        {
-            result.stock_not_conserved.push(message);
-        }
+        violations.extend(message);
     }
-
-    result.ok = result.duplicate_order_numbers.is_empty()
-        && result.orders_missing_or_mismatched.is_empty()
-        && result.negative_stock.is_empty()
-        && result.stock_not_conserved.is_empty();
-    Ok(result)
+    violations
 }
 
 /// Reads each order back; returns what is missing or different.

@@ -4,6 +4,7 @@
 
 pub mod postgres;
 mod postgres_changes;
+mod postgres_mirror;
 mod postgres_stock;
 mod snapshot;
 pub mod sqlite;

@@ -1,12 +1,13 @@
 //! The PostgreSQL catalog: the products live in the catalog's own schema and
-//! every read and write goes to the database, so any number of catalog
-//! replicas can share one schema.
+//! every write goes to the database, so any number of catalog replicas can
+//! share one schema.
 //!
-//! Unlike the SQLite store there is no in-memory copy: another replica may
-//! change a product at any moment. Correctness rests on the database (row
-//! locks taken in id order, the unique order key, `CHECK (quantity >= 0)`),
-//! and replicas learn of each other's changes by `LISTEN/NOTIFY`
-//! ([`super::postgres_changes`]).
+//! Correctness rests on the database (row locks taken in id order, the
+//! unique order key, `CHECK (quantity >= 0)`). Reads come from this
+//! replica's copy of the product table ([`super::postgres_mirror`]), kept
+//! by its own writes and by `LISTEN/NOTIFY` for everyone else's
+//! ([`super::postgres_changes`]); while the copy may be incomplete (the
+//! listener down), they go to the database.
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use tokio::sync::watch;
 use tokio_util::sync::DropGuard;
 
 use super::postgres_changes;
+use super::postgres_mirror::Mirror;
 use super::postgres_stock;
 use super::{AdminOutcome, CatalogStore, ReserveOutcome, StoreError};
 use crate::Product;
@@ -48,6 +50,7 @@ type ProductRow = (i64, String, i64, i64, Option<String>);
 pub struct PostgresCatalogStore {
     pool: PgPool,
     versions: Arc<watch::Sender<u64>>,
+    mirror: Mirror,
     /// Stops the change listener when the store is dropped.
     _listener: DropGuard,
 }
@@ -64,25 +67,17 @@ impl PostgresCatalogStore {
         migrate(&pool, SCHEMA).await?;
         seed_once(&pool, seed).await.map_err(storage)?;
         let versions = Arc::new(watch::Sender::new(0));
-        let listener = postgres_changes::follow(&pool, schema, Arc::clone(&versions))
+        let mirror = Mirror::start(pool.clone(), Arc::clone(&versions));
+        let listener = postgres_changes::follow(&pool, schema, mirror.clone())
             .await
             .map_err(storage)?;
         Ok(Self {
             pool,
             versions,
+            mirror,
             _listener: listener,
         })
     }
-
-    fn changed(&self) {
-        moved(&self.versions);
-    }
-}
-
-/// Moves the version after a change this replica committed, without
-/// waiting for its own notification (which moves it once more).
-fn moved(versions: &watch::Sender<u64>) {
-    versions.send_modify(|version| *version += 1);
 }
 
 /// Runs a transaction to its end in a task of its own, so that a caller
@@ -101,6 +96,9 @@ async fn detached<T: Send + 'static>(work: impl Future<Output = T> + Send + 'sta
 
 impl CatalogStore for PostgresCatalogStore {
     async fn products(&self, page: Page) -> Result<Vec<Product>, StoreError> {
+        if let Some(products) = self.mirror.read(|copy| copy.page(page)) {
+            return Ok(products);
+        }
         let rows: Vec<ProductRow> = sqlx::query_as(
             "SELECT id, name, price_cents, quantity, description FROM products
              ORDER BY id LIMIT $1 OFFSET $2",
@@ -114,6 +112,9 @@ impl CatalogStore for PostgresCatalogStore {
     }
 
     async fn product_by_name(&self, name: &str) -> Result<Option<Product>, StoreError> {
+        if let Some(product) = self.mirror.read(|copy| copy.by_name(name)) {
+            return Ok(product);
+        }
         let row: Option<ProductRow> = sqlx::query_as(
             "SELECT id, name, price_cents, quantity, description FROM products WHERE name = $1",
         )
@@ -125,6 +126,9 @@ impl CatalogStore for PostgresCatalogStore {
     }
 
     async fn product_by_id(&self, id: i64) -> Result<Option<Product>, StoreError> {
+        if let Some(product) = self.mirror.read(|copy| copy.by_id(id)) {
+            return Ok(product);
+        }
         let row: Option<ProductRow> = sqlx::query_as(
             "SELECT id, name, price_cents, quantity, description FROM products WHERE id = $1",
         )
@@ -152,7 +156,7 @@ impl CatalogStore for PostgresCatalogStore {
         let Some(id) = id else {
             return Ok(AdminOutcome::DuplicateName);
         };
-        self.changed();
+        self.mirror.refresh([id]).await;
         Ok(AdminOutcome::Done(product_from(id, draft)))
     }
 
@@ -175,7 +179,7 @@ impl CatalogStore for PostgresCatalogStore {
         match updated {
             Ok(done) if done.rows_affected() == 0 => Ok(AdminOutcome::NotFound),
             Ok(_) => {
-                self.changed();
+                self.mirror.refresh([id]).await;
                 Ok(AdminOutcome::Done(product_from(id, draft)))
             }
             // The only unique column an update can collide on is the name.
@@ -195,19 +199,21 @@ impl CatalogStore for PostgresCatalogStore {
             .rows_affected()
             > 0;
         if deleted {
-            self.changed();
+            self.mirror.refresh([id]).await;
         }
         Ok(deleted)
     }
 
     async fn reserve(&self, request: ReserveStock) -> Result<ReserveOutcome, StoreError> {
-        let (pool, versions) = (self.pool.clone(), Arc::clone(&self.versions));
+        let (pool, mirror) = (self.pool.clone(), self.mirror.clone());
         detached(async move {
             let (outcome, took_stock) = postgres_stock::reserve(&pool, &request)
                 .await
                 .map_err(storage)?;
-            if took_stock {
-                moved(&versions);
+            if let (true, ReserveOutcome::Reserved(reservation)) = (took_stock, &outcome) {
+                mirror
+                    .refresh(reservation.items.iter().map(|item| item.product_id))
+                    .await;
             }
             Ok(outcome)
         })
@@ -219,15 +225,16 @@ impl CatalogStore for PostgresCatalogStore {
     }
 
     async fn release(&self, order_key: String) -> Result<bool, StoreError> {
-        let (pool, versions) = (self.pool.clone(), Arc::clone(&self.versions));
+        let (pool, mirror) = (self.pool.clone(), self.mirror.clone());
         detached(async move {
             let returned = postgres_stock::release(&pool, &order_key)
                 .await
                 .map_err(storage)?;
-            if returned {
-                moved(&versions);
-            }
-            Ok(returned)
+            let Some(products) = returned else {
+                return Ok(false);
+            };
+            mirror.refresh(products).await;
+            Ok(true)
         })
         .await
     }

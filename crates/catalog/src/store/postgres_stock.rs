@@ -198,10 +198,10 @@ async fn held(tx: &mut PgConnection, key: &str) -> Result<Reservation, sqlx::Err
 }
 
 /// Gives a held attempt's stock back and closes the key for good; returns
-/// whether stock went back. Of two releases of one key racing (on one
-/// replica or two), the second waits on the key's row lock, then finds it
-/// no longer `held` and returns nothing.
-pub(super) async fn release(pool: &PgPool, key: &str) -> Result<bool, sqlx::Error> {
+/// the products whose stock went back, or `None` if nothing went back. Of
+/// two releases of one key racing (on one replica or two), the second waits
+/// on the key's row lock, then finds it no longer `held` and returns `None`.
+pub(super) async fn release(pool: &PgPool, key: &str) -> Result<Option<Vec<i64>>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     // Released before it ever reserved (the reserve may still be on its
     // way): the tombstone makes that reserve find the key closed.
@@ -216,7 +216,7 @@ pub(super) async fn release(pool: &PgPool, key: &str) -> Result<bool, sqlx::Erro
         == 1;
     if tombstone {
         tx.commit().await?;
-        return Ok(false);
+        return Ok(None);
     }
     let was_held = sqlx::query(
         "UPDATE reservations SET state = 'released' WHERE order_key = $1 AND state = 'held'",
@@ -228,7 +228,7 @@ pub(super) async fn release(pool: &PgPool, key: &str) -> Result<bool, sqlx::Erro
         == 1;
     if !was_held {
         tx.rollback().await?;
-        return Ok(false);
+        return Ok(None);
     }
     let mut returned: BTreeMap<i64, i64> = BTreeMap::new();
     for item in held(&mut tx, key).await?.items {
@@ -251,5 +251,5 @@ pub(super) async fn release(pool: &PgPool, key: &str) -> Result<bool, sqlx::Erro
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Some(ids))
 }
