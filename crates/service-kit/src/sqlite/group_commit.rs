@@ -130,8 +130,10 @@ impl<S: WriterState> Committer<S> {
     pub fn open(path: &Path, state: S) -> Result<Self, rusqlite::Error> {
         let conn = open_connection(path)?;
         let (jobs, receiver) = mpsc::channel(4 * MAX_BATCH);
+        // Linux shows 15 bytes of a thread's name: `writer:carts.db`,
+        // `writer:orders.d…`, `writer:catalog.…` stay apart in top and perf.
         let name = format!(
-            "sqlite-writer:{}",
+            "writer:{}",
             path.file_name().unwrap_or_default().to_string_lossy()
         );
         std::thread::Builder::new()
