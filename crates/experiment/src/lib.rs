@@ -112,7 +112,7 @@ pub async fn run(
 }
 
 fn default_out(name: &str) -> PathBuf {
-    let stamp = storefront_load::clock::folder_stamp(std::time::SystemTime::now());
+    let stamp = storefront_report::clock::folder_stamp(std::time::SystemTime::now());
     let safe: String = name
         .chars()
         .map(|c| {

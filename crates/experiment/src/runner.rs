@@ -62,14 +62,14 @@ pub async fn run_cells(
         {
             let record = &mut state.cells[position];
             record.attempts += 1;
-            record.started = Some(storefront_report::rfc3339_utc(now_ms()));
+            record.started = Some(storefront_report::clock::rfc3339_utc(now_ms()));
             record.ended = None;
             record.error = None;
         }
         state.save(&options.out)?;
         let outcome = run_cell(plan, &cell, options, stop.child_token()).await;
         let record = &mut state.cells[position];
-        record.ended = Some(storefront_report::rfc3339_utc(now_ms()));
+        record.ended = Some(storefront_report::clock::rfc3339_utc(now_ms()));
         match outcome {
             CellOutcome::Interrupted => {
                 record.status = CellStatus::Pending;

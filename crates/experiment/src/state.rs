@@ -97,7 +97,7 @@ impl State {
             }
             return Ok(state);
         }
-        let now = storefront_report::rfc3339_utc(now_ms());
+        let now = storefront_report::clock::rfc3339_utc(now_ms());
         Ok(Self {
             experiment: plan.definition.name().to_owned(),
             description: plan.definition.description.clone(),
@@ -138,7 +138,7 @@ impl State {
     /// Writes the state beside the cells, atomically (a crash leaves the
     /// previous version, never half a file).
     pub fn save(&mut self, out: &Path) -> Result<(), ExperimentError> {
-        self.updated = storefront_report::rfc3339_utc(now_ms());
+        self.updated = storefront_report::clock::rfc3339_utc(now_ms());
         let path = out.join(STATE_FILE);
         let partial = out.join(format!("{STATE_FILE}.partial"));
         let text = serde_json::to_string_pretty(self).unwrap_or_default();

@@ -10,7 +10,6 @@
 //! `shop` runs the store's invariants are checked ([`invariants`]).
 
 pub mod args;
-pub mod clock;
 pub mod closed;
 pub mod duration;
 mod engine;

@@ -12,7 +12,6 @@ use storefront_report::{Report, RunInfo, build_report};
 use tokio_util::sync::CancellationToken;
 
 use crate::LoadError;
-use crate::clock;
 use crate::engine::Engine;
 use crate::invariants::{self, Invariants};
 use crate::ledger::Ledger;
@@ -20,6 +19,7 @@ use crate::open::OpenCounts;
 use crate::recorder::{Recorder, lock};
 use crate::scenario::{LoadModel, Scenario, Workload};
 use crate::workload::Plan;
+use storefront_report::clock;
 
 /// Where the results go and whether to check the store afterwards.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 //! give the same figures.
 
 pub mod aggregate;
-mod clock;
+pub mod clock;
 pub mod distribution;
 mod error;
 pub mod jtl;
@@ -18,7 +18,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use aggregate::{AggregateRow, TOTAL_LABEL};
-pub use clock::rfc3339_utc;
+use clock::rfc3339_utc;
 pub use distribution::Bin;
 pub use error::ReportError;
 pub use time_series::SecondPoint;

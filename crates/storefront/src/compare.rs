@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use anyhow::Context;
 use storefront_compare::{CompareOptions, RunInput};
-use storefront_load::clock::folder_stamp;
+use storefront_report::clock::folder_stamp;
 
 use crate::cli::CompareArgs;
 
