@@ -14,7 +14,7 @@ mod analysis;
 pub mod definition;
 mod error;
 mod managed_store;
-mod page;
+mod output;
 pub mod plan;
 mod runner;
 pub mod state;
@@ -101,7 +101,7 @@ pub async fn run(
         eprintln!("comparing the levels and drawing the plots");
     }
     let analysis = analysis::analyse(&plan, &state, &out)?;
-    page::write_all(&plan, &state, &analysis, &out)?;
+    output::write_all(&plan, &state, &analysis, &out)?;
     Ok(ExperimentOutcome {
         out,
         done: state.count(CellStatus::Done),

@@ -1,0 +1,102 @@
+//! The figures and verdict tables, as rows of cells for Markdown and HTML.
+
+use storefront_compare::{format_p_value, format_signed};
+
+use crate::analysis::Analysis;
+
+fn fmt_ms(value: Option<f64>) -> String {
+    value.map_or_else(|| "–".into(), |v| format!("{v:.2}"))
+}
+
+/// One row per combination and label: n, mean [CI], p99 [CI], errors.
+pub(super) fn figures_table(analysis: &Analysis) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for c in &analysis.combinations {
+        let rate = c
+            .throughput_mean
+            .map_or_else(|| "–".into(), |r| format!("{r:.1}"));
+        if c.labels.is_empty() {
+            rows.push(vec![
+                c.name.clone(),
+                "–".into(),
+                format!("{}", c.runs),
+                rate,
+                "–".into(),
+                "no finished run".into(),
+                "–".into(),
+                "–".into(),
+            ]);
+            continue;
+        }
+        for label in &c.labels {
+            let ci = label.intervals;
+            rows.push(vec![
+                c.name.clone(),
+                label.label.clone(),
+                format!("{}", c.runs),
+                rate.clone(),
+                format!("{}", label.n),
+                format!(
+                    "{} [{}, {}]",
+                    fmt_ms(label.mean),
+                    fmt_ms(ci.map(|c| c.mean.low)),
+                    fmt_ms(ci.map(|c| c.mean.high))
+                ),
+                format!(
+                    "{} [{}, {}]",
+                    label.p99.map_or_else(|| "–".into(), |p| p.to_string()),
+                    fmt_ms(ci.map(|c| c.p99.low)),
+                    fmt_ms(ci.map(|c| c.p99.high))
+                ),
+                format!("{}", label.errors),
+            ]);
+        }
+    }
+    rows
+}
+
+pub(super) const FIGURE_HEADERS: [&str; 8] = [
+    "Combination",
+    "Label",
+    "Runs",
+    "Req/s (mean)",
+    "n",
+    "Mean ms [95 % CI]",
+    "p99 ms [95 % CI]",
+    "Errors",
+];
+
+pub(super) fn verdict_rows(analysis: &Analysis) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for comparison in &analysis.comparisons {
+        for pair in &comparison.pairs {
+            rows.push(vec![
+                comparison.factor.clone(),
+                format!("{} vs {}", pair.a, pair.b),
+                pair.label.clone(),
+                format_p_value(pair.p_adjusted),
+                format_signed(pair.effect_size),
+                pair.verdict.clone(),
+            ]);
+        }
+    }
+    rows
+}
+
+pub(super) const VERDICT_HEADERS: [&str; 6] = [
+    "Factor",
+    "Pair",
+    "Label",
+    "p (Holm)",
+    "Hedges g (B vs A)",
+    "Verdict",
+];
+
+/// What the figures' intervals are, for both pages.
+pub(super) fn intervals_sentence(analysis: &Analysis) -> String {
+    format!(
+        "Latency in ms; intervals are 95 % bootstrap intervals ({} resamples) over the pooled runs of each combination, first {} s of each run left out.",
+        analysis.compare_options.bootstrap_resamples,
+        analysis.compare_options.warmup.as_secs_f64()
+    )
+}
