@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Scale-out on PostgreSQL, verified on this machine's Docker engine:
-# compose.yaml + compose.postgres.yaml with two gateways, two orders services
-# and two catalogs (carts stays one), the lab client through both gateways at
-# once, then: every order it was given is there (the client verifies), order
+# compose.yaml + compose.postgres.yaml with two of every role, the lab client
+# through both gateways at once and a shop load (carts and checkouts) through
+# one, then: every order they were given is there (each verifies), order
 # numbers are unique and gapless across replicas, and stock is conserved.
 # Tears down everything it made (a unique compose project), even on failure.
 #
@@ -69,14 +69,14 @@ if $build; then
   scripts/build.sh --postgres
 fi
 
-echo "== up: 2 gateways, 2 orders, 2 catalogs, 1 carts, PostgreSQL (project $project)"
-compose up -d --scale gateway=2 --scale orders=2 --scale catalog=2
+echo "== up: 2 gateways, 2 orders, 2 catalogs, 2 carts, PostgreSQL (project $project)"
+compose up -d --scale gateway=2 --scale orders=2 --scale catalog=2 --scale carts=2
 deadline=$((SECONDS + health_deadline_s))
 until [ "$(compose ps -q | xargs docker inspect -f '{{.State.Health.Status}}' | grep -vc '^healthy$')" = 0 ]; do
   [ "$SECONDS" -lt "$deadline" ] || fail "not healthy after ${health_deadline_s}s"
   sleep 1
 done
-for role in gateway orders catalog; do
+for role in gateway orders catalog carts; do
   [ "$(compose ps -q "$role" | wc -l)" = 2 ] || fail "$role: not two replicas"
 done
 pass "every replica is healthy"
@@ -92,6 +92,14 @@ for i in 0 1; do
   wait "${pids[$i]}" || { cat "$work"/client.*; fail "lab client run $i"; }
 done
 pass "two lab clients, 8 sessions: every order they were given reads back as placed"
+
+echo "== a shop load through one gateway: carts and checkouts on both carts replicas"
+target/release/storefront load --target "http://127.0.0.1:$port_a" --workload shop \
+  --users 4 --iterations 10 --hold 120s --out "$work/shop" >"$work/shop.log" 2>&1 \
+  || { cat "$work/shop.log"; fail "shop load (errors or invariants)"; }
+grep -q "invariants hold" "$work/shop.log" || { cat "$work/shop.log"; fail "shop load: no invariants line"; }
+[ "$(jq .aggregate.total.errors "$work/shop/summary.json")" = 0 ] || { cat "$work/shop.log"; fail "shop load: errors"; }
+pass "40 shopping trips without an error: every checkout reads back as placed, stock conserved"
 
 orders=$(curl -sS --max-time 30 "http://127.0.0.1:$port_a/orders?limit=1000")
 # Stock through the other gateway (so, perhaps, the other catalog replica,

@@ -11,8 +11,11 @@
 //!    and the client gets 503; the [`crate::resolver`] (or the client's retry
 //!    with the same key) asks again until one of the two happens.
 //!
-//! Within this process one task at a time drives a cart ([`InFlight`]), so a
-//! refusal seen by one can never reopen a cart another is completing.
+//! One task at a time drives a cart, so a refusal seen by one can never
+//! reopen a cart another is completing: within this process by [`InFlight`],
+//! and across the processes sharing the carts on PostgreSQL by the cart's
+//! placer (the process that froze it, or took it over once that one died;
+//! only the placer reopens it).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -49,11 +52,13 @@ impl Carts {
         let begin = BeginCheckout {
             customer: customer.clone(),
             client_key: client_key.map(str::to_owned),
+            placer: self.placer,
         };
         match self.store.write(begin).await? {
             CheckoutStart::Ordered(number) => Ok(number),
             CheckoutStart::Empty => Err(CartsError::EmptyCart),
             CheckoutStart::InProgress => Err(CartsError::CheckoutInProgress),
+            CheckoutStart::Pending => Err(CartsError::CheckoutPending),
             CheckoutStart::Place(cart) => self.place(&cart, request_id).await,
         }
     }
@@ -99,7 +104,11 @@ impl Carts {
             Err(ClientError::Rejected {
                 status, message, ..
             }) if is_refusal(status, &message) => {
-                self.store.write(Reopen { cart_id: cart.id }).await?;
+                let reopen = Reopen {
+                    cart_id: cart.id,
+                    placer: self.placer,
+                };
+                self.store.write(reopen).await?;
                 tracing::info!(cart_id = cart.id, %status, %message, "cart's order refused");
                 Err(CartsError::OrderRefused { status, message })
             }

@@ -41,6 +41,9 @@ pub struct Carts {
     catalog: CatalogClient,
     orders: OrdersClient,
     in_flight: checkout::InFlight,
+    /// This process's name on the carts it places (its owner id on
+    /// PostgreSQL, where several carts processes share the carts).
+    placer: i64,
 }
 
 impl Carts {
@@ -55,11 +58,13 @@ impl Carts {
         shutdown: CancellationToken,
     ) -> Result<Arc<Self>, StoreError> {
         let store = CartsStore::open(location).await?;
+        let placer = store.placer();
         let carts = Arc::new(Self {
             store,
             catalog,
             orders,
             in_flight: checkout::InFlight::default(),
+            placer,
         });
         resolver::spawn(Arc::clone(&carts), resolve_every, shutdown);
         Ok(carts)

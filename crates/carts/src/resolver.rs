@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::store::ClaimPlacing;
 use crate::{Carts, CartsError};
 
 /// Runs the resolver until `shutdown` fires.
@@ -67,6 +68,21 @@ impl Carts {
         for cart in carts {
             if frozen_before.is_some_and(|before| !before.contains(&cart.id)) {
                 continue;
+            }
+            // On PostgreSQL another live carts process may be placing it:
+            // leave it to that one.
+            let claim = ClaimPlacing {
+                cart_id: cart.id,
+                placer: self.placer,
+            };
+            match self.store.write(claim).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(cart_id = cart.id, error = %e, "cannot claim a cart to settle");
+                    pass.unsettled += 1;
+                    continue;
+                }
             }
             pass.attempted += 1;
             match self.place(&cart, None).await {

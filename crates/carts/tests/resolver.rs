@@ -47,6 +47,7 @@ async fn a_cart_frozen_since_the_last_pass_is_left_to_its_request() {
     let begin = BeginCheckout {
         customer: bob.clone(),
         client_key: None,
+        placer: carts.store().placer(),
     };
     let CheckoutStart::Place(cart) = carts.store().write(begin).await.unwrap() else {
         panic!("an active cart with items checks out");

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use storefront_carts::store::{
-    AddLine, BeginCheckout, CartsStore, CheckoutStart, Edit, FinishCheckout, RemoveLine, Reopen,
-    SetLine, StoreError,
+    AddLine, BeginCheckout, CartsStore, CheckoutStart, ClaimPlacing, Edit, FinishCheckout,
+    RemoveLine, Reopen, SetLine, StoreError,
 };
 use storefront_service_kit::DatabaseLocation;
 use storefront_service_kit::postgres::test_database::{TestDatabase, fresh_database};
@@ -95,6 +95,7 @@ async fn begin_checkout(
     let begin = BeginCheckout {
         customer: customer.clone(),
         client_key: key.map(str::to_owned),
+        placer: store.placer(),
     };
     store.write(begin).await.unwrap()
 }
@@ -200,7 +201,11 @@ async fn a_refused_checkout_reopens_the_cart_for_edits(place: Place) {
     let CheckoutStart::Place(cart) = begin_checkout(&store, &carol, None).await else {
         panic!("an active cart with items checks out");
     };
-    store.write(Reopen { cart_id: cart.id }).await.unwrap();
+    let reopen = Reopen {
+        cart_id: cart.id,
+        placer: store.placer(),
+    };
+    store.write(reopen).await.unwrap();
     assert!(done(set_quantity(&store, &carol, 3, units(5), LIMIT).await));
     assert_eq!(remove(&store, &carol, 4).await, Edit::NoSuchItem);
     let open = store.open_cart(&carol).await.unwrap().unwrap();
@@ -208,18 +213,101 @@ async fn a_refused_checkout_reopens_the_cart_for_edits(place: Place) {
     assert_eq!(open.items[0].quantity, 5);
 }
 
-async fn a_second_process_cannot_own_the_same_carts(place: Place) {
+/// SQLite: one process per file, which drives every checkout itself.
+async fn a_second_process_cannot_own_the_same_file(place: Place) {
+    if !matches!(place, Place::Sqlite(_)) {
+        return;
+    }
     let location = place.location();
     let first = CartsStore::open(&location).await.unwrap();
     let second = CartsStore::open(&location).await;
     assert!(
-        matches!(
-            second,
-            Err(StoreError::Ownership(_) | StoreError::SchemaOwnership(_))
-        ),
+        matches!(second, Err(StoreError::Ownership(_))),
         "a second owner is refused"
     );
     drop(first);
+}
+
+/// PostgreSQL: carts processes share the schema; edits through both
+/// serialize on the cart row, and a frozen cart is placed by one process at
+/// a time, its placer, until that process dies and another takes it over.
+async fn processes_sharing_the_carts_take_turns_placing(place: Place) {
+    if !matches!(place, Place::Postgres(_)) {
+        return;
+    }
+    let location = place.location();
+    let (a, b) = (
+        Arc::new(CartsStore::open(&location).await.unwrap()),
+        Arc::new(CartsStore::open(&location).await.unwrap()),
+    );
+    let (a_id, b_id) = (a.placer(), b.placer());
+    assert_ne!(a_id, b_id);
+    let dana = customer("dana");
+    let adds: Vec<_> = (0..40)
+        .map(|i| {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let dana = dana.clone();
+            tokio::spawn(async move { add(&store, &dana, 1, units(1), LIMIT).await })
+        })
+        .collect();
+    for add in adds {
+        assert!(done(add.await.unwrap()));
+    }
+    let cart = b.open_cart(&dana).await.unwrap().expect("one open cart");
+    assert_eq!(cart.items[0].quantity, 40, "no add through either was lost");
+
+    let begin = BeginCheckout {
+        customer: dana.clone(),
+        client_key: Some("k".to_owned()),
+        placer: a_id,
+    };
+    let CheckoutStart::Place(frozen) = a.write(begin.clone()).await.unwrap() else {
+        panic!("an active cart with items checks out");
+    };
+    let claim = |placer| ClaimPlacing {
+        cart_id: frozen.id,
+        placer,
+    };
+    let reopen = |placer| Reopen {
+        cart_id: frozen.id,
+        placer,
+    };
+    // A places it: B may neither take nor reopen the cart, and the same
+    // checkout retried through B is pending, not placed a second time.
+    assert!(!b.write(claim(b_id)).await.unwrap());
+    b.write(reopen(b_id)).await.unwrap();
+    let retry = BeginCheckout {
+        placer: b_id,
+        ..begin
+    };
+    assert_eq!(b.write(retry).await.unwrap(), CheckoutStart::Pending);
+    assert!(
+        a.write(claim(a_id)).await.unwrap(),
+        "the placer keeps the cart"
+    );
+
+    // A dies (its session, and so its owner lock, ends): B takes the cart
+    // over, and A's late refusal can no longer reopen it.
+    drop(a);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !b.write(claim(b_id)).await.unwrap() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "B never took the dead A's cart"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    b.write(reopen(a_id)).await.unwrap();
+    assert_eq!(
+        b.checking_out().await.unwrap(),
+        std::slice::from_ref(&frozen)
+    );
+    finish_checkout(&b, frozen.id, 7).await;
+    assert!(b.checking_out().await.unwrap().is_empty());
+    assert!(
+        !b.write(claim(b_id)).await.unwrap(),
+        "a settled cart is placed by nobody"
+    );
 }
 
 /// Every check above on one backend, each on a fresh store.
@@ -239,7 +327,8 @@ macro_rules! backend {
             check!(concurrent_adds_share_one_open_cart_and_lose_no_units);
             check!(a_checkout_freezes_the_cart_and_its_key_finds_it_again);
             check!(a_refused_checkout_reopens_the_cart_for_edits);
-            check!(a_second_process_cannot_own_the_same_carts);
+            check!(a_second_process_cannot_own_the_same_file);
+            check!(processes_sharing_the_carts_take_turns_placing);
         }
     };
 }

@@ -33,6 +33,8 @@ pub enum CheckoutStart {
     Ordered(u64),
     /// Another checkout of this cart (another key, or none) is under way.
     InProgress,
+    /// This checkout (same key) is being placed by another carts process.
+    Pending,
     /// No open cart, or one without items.
     Empty,
 }
@@ -66,11 +68,21 @@ pub struct RemoveLine {
 
 /// Freezes the customer's open cart for checkout (`checking_out`),
 /// recording the client's idempotency key on it; a retry with the same key
-/// finds that cart (or the order it became).
+/// finds that cart (or the order it became). The cart is placed by
+/// `placer`, this process's owner id.
 #[derive(Debug, Clone)]
 pub struct BeginCheckout {
     pub customer: CustomerId,
     pub client_key: Option<String>,
+    pub placer: i64,
+}
+
+/// Makes `placer` the process placing a frozen cart, unless another live
+/// process is; whether it did (and the cart is still frozen).
+#[derive(Debug, Clone)]
+pub struct ClaimPlacing {
+    pub cart_id: i64,
+    pub placer: i64,
 }
 
 /// Records the order a checkout became. Idempotent: a cart already ordered
@@ -82,10 +94,13 @@ pub struct FinishCheckout {
 }
 
 /// Puts a cart whose order was definitely refused back to `active`; its key
-/// is forgotten, as the orders service forgets refusals.
+/// is forgotten, as the orders service forgets refusals. Only while
+/// `placer` is still the process placing it: one that was taken for dead
+/// leaves the cart to whoever took it over.
 #[derive(Debug, Clone)]
 pub struct Reopen {
     pub cart_id: i64,
+    pub placer: i64,
 }
 
 /// A cart may change only while it is active.
@@ -240,6 +255,7 @@ mod tests {
         let begin = |key: Option<&str>| BeginCheckout {
             customer: CustomerId::parse("bob".to_owned()).unwrap(),
             client_key: key.map(str::to_owned),
+            placer: 1,
         };
         let frozen = CartStatus::CheckingOut;
         assert_eq!(

@@ -13,7 +13,7 @@ pub mod sqlite;
 mod sqlite_writer;
 
 use storefront_service_kit::DatabaseLocation;
-use storefront_service_kit::postgres::SchemaOwnership;
+use storefront_service_kit::postgres::OwnerLock;
 use storefront_service_kit::sqlite::{CommitError, OwnershipLock, WriteCommand};
 use storefront_wire::CustomerId;
 use storefront_wire::shop::CartStatus;
@@ -22,7 +22,8 @@ use backend::{Backend, Readers, Writer};
 pub use postgres_writes::OnPostgres;
 
 pub use commands::{
-    AddLine, BeginCheckout, CheckoutStart, Edit, FinishCheckout, RemoveLine, Reopen, SetLine,
+    AddLine, BeginCheckout, CheckoutStart, ClaimPlacing, Edit, FinishCheckout, RemoveLine, Reopen,
+    SetLine,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -36,8 +37,6 @@ pub enum StoreError {
     Writer(#[from] rusqlite::Error),
     #[error(transparent)]
     Ownership(#[from] storefront_service_kit::sqlite::OwnershipError),
-    #[error(transparent)]
-    SchemaOwnership(#[from] storefront_service_kit::postgres::SchemaOwnershipError),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A row the schema's checks should have made impossible.
@@ -64,15 +63,27 @@ pub struct ItemRecord {
 pub struct CartsStore {
     readers: Readers,
     writer: Writer,
-    /// Held while the store is open: no second process may drive these
-    /// carts' checkouts.
-    _ownership: Ownership,
+    ownership: Ownership,
 }
 
-/// This process's claim on the carts data, per backend.
+/// What this process holds while the store is open.
 enum Ownership {
-    File { _lock: OwnershipLock },
-    Schema { _lock: SchemaOwnership },
+    /// SQLite: the file, for this process alone, which drives every checkout.
+    File(#[allow(dead_code, reason = "held for its Drop")] OwnershipLock),
+    /// PostgreSQL: its owner lock, whose id marks the frozen carts it places
+    /// (processes share the schema and take over a dead one's carts).
+    Owner(OwnerLock),
+}
+
+impl CartsStore {
+    /// This process's name on the carts it places: its owner id on
+    /// PostgreSQL; on SQLite, where one process owns the file, always 0.
+    pub fn placer(&self) -> i64 {
+        match &self.ownership {
+            Ownership::File(_) => 0,
+            Ownership::Owner(owner) => owner.id(),
+        }
+    }
 }
 
 impl CartsStore {

@@ -3,6 +3,11 @@
 //! also bumps its revision), so an edit and a checkout of the same cart
 //! never interleave (a checkout could otherwise miss a late item). A refused
 //! command rolls back and leaves nothing behind.
+//!
+//! Several carts processes may share the schema. A frozen cart is placed by
+//! its `placer`, the owner id of the process that froze it or of a resolver
+//! that took it over once that process was gone (its owner lock free; see
+//! `service_kit::postgres::OwnerLock`).
 
 use std::future::Future;
 
@@ -11,8 +16,8 @@ use storefront_wire::CustomerId;
 use storefront_wire::shop::CartStatus;
 
 use super::commands::{
-    AddLine, BeginCheckout, CheckoutStart, CheckoutStep, Edit, FinishCheckout, LineChange,
-    RemoveLine, Reopen, SetLine, editable,
+    AddLine, BeginCheckout, CheckoutStart, CheckoutStep, ClaimPlacing, Edit, FinishCheckout,
+    LineChange, RemoveLine, Reopen, SetLine, editable,
 };
 use super::reads::{ITEMS_OF_CART, items_from_rows};
 use super::{
@@ -147,12 +152,17 @@ impl OnPostgres for BeginCheckout {
         }
         if step == CheckoutStep::Freeze {
             sqlx::query(
-                "UPDATE carts SET status = 'checking_out', checkout_key = $2 WHERE id = $1",
+                "UPDATE carts SET status = 'checking_out', checkout_key = $2, placer = $3
+                 WHERE id = $1",
             )
             .bind(cart_id)
             .bind(self.client_key.as_deref())
+            .bind(self.placer)
             .execute(&mut *tx)
             .await?;
+        } else if !claim(&mut tx, cart_id, self.placer).await? {
+            // The same checkout, being placed by another process right now.
+            return Ok(CheckoutStart::Pending);
         }
         tx.commit().await?;
         Ok(CheckoutStart::Place(CartRecord {
@@ -164,12 +174,40 @@ impl OnPostgres for BeginCheckout {
     }
 }
 
+impl OnPostgres for ClaimPlacing {
+    type Output = bool;
+
+    async fn run(&self, pool: &PgPool) -> Result<bool, StoreError> {
+        let mut connection = pool.acquire().await?;
+        claim(&mut connection, self.cart_id, self.placer).await
+    }
+}
+
+/// Makes `placer` the process placing a frozen cart unless another live
+/// process is; whether it did.
+async fn claim(tx: &mut PgConnection, cart_id: i64, placer: i64) -> Result<bool, StoreError> {
+    const CLAIM: &str = concat!(
+        "UPDATE carts SET placer = $2
+         WHERE id = $1 AND status = 'checking_out'
+           AND (placer IS NULL OR placer = $2 OR ",
+        storefront_service_kit::owner_is_gone!("placer"),
+        ")"
+    );
+    let claimed = sqlx::query(CLAIM)
+        .bind(cart_id)
+        .bind(placer)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    Ok(claimed == 1)
+}
+
 impl OnPostgres for FinishCheckout {
     type Output = ();
 
     async fn run(&self, pool: &PgPool) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE carts SET status = 'ordered', order_number = $2
+            "UPDATE carts SET status = 'ordered', order_number = $2, placer = NULL
              WHERE id = $1 AND status = 'checking_out'",
         )
         .bind(self.cart_id)
@@ -185,10 +223,11 @@ impl OnPostgres for Reopen {
 
     async fn run(&self, pool: &PgPool) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE carts SET status = 'active', checkout_key = NULL
-             WHERE id = $1 AND status = 'checking_out'",
+            "UPDATE carts SET status = 'active', checkout_key = NULL, placer = NULL
+             WHERE id = $1 AND status = 'checking_out' AND placer = $2",
         )
         .bind(self.cart_id)
+        .bind(self.placer)
         .execute(pool)
         .await?;
         Ok(())

@@ -28,6 +28,6 @@ pub async fn open(path: &Path) -> Result<CartsStore, StoreError> {
     Ok(CartsStore {
         readers: Backend::Sqlite(readers),
         writer: Backend::Sqlite(writer),
-        _ownership: Ownership::File { _lock: ownership },
+        ownership: Ownership::File(ownership),
     })
 }

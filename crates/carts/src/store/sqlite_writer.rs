@@ -3,7 +3,9 @@
 //!
 //! The writer is the file's only writer, so a command's reads cannot go
 //! stale before its writes: no row locks or revision bumps are needed here
-//! (PostgreSQL's transactions take them instead).
+//! (PostgreSQL's transactions take them instead). One process owns the file
+//! (its lock), so no placing lease is needed either: a process's own tasks
+//! take turns through `checkout::InFlight`.
 
 use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
@@ -12,8 +14,8 @@ use storefront_wire::CustomerId;
 use storefront_wire::shop::CartStatus;
 
 use super::commands::{
-    AddLine, BeginCheckout, CheckoutStart, CheckoutStep, Edit, FinishCheckout, LineChange,
-    RemoveLine, Reopen, SetLine, editable,
+    AddLine, BeginCheckout, CheckoutStart, CheckoutStep, ClaimPlacing, Edit, FinishCheckout,
+    LineChange, RemoveLine, Reopen, SetLine, editable,
 };
 use super::{CartRecord, ItemRecord, order_number_from_db, status_from_db};
 
@@ -133,6 +135,16 @@ impl WriteCommand<Writer> for FinishCheckout {
         )?
         .execute(params![self.cart_id, self.order_number])?;
         Ok(())
+    }
+}
+
+impl WriteCommand<Writer> for ClaimPlacing {
+    /// Whether the cart is still frozen (the file's one process holds every lease).
+    type Output = bool;
+
+    fn apply(&self, tx: &Transaction<'_>, _: &mut Writer, _: &mut ()) -> rusqlite::Result<bool> {
+        tx.prepare_cached("SELECT 1 FROM carts WHERE id = ?1 AND status = 'checking_out'")?
+            .exists([self.cart_id])
     }
 }
 

@@ -2,7 +2,6 @@
 
 mod lines;
 pub mod postgres;
-mod postgres_owner;
 pub mod sqlite;
 mod sqlite_writer;
 

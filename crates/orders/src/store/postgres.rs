@@ -10,7 +10,7 @@
 //!   `mark_aborting` updates it only while it exists; each locks the row, so
 //!   whichever comes second sees the first's result;
 //! - recovery: attempts record their owner, whose liveness is an advisory
-//!   lock (`postgres_owner.rs`).
+//!   lock (`service_kit::postgres::OwnerLock`).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -18,13 +18,12 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use sqlx::{Postgres, Transaction};
 use storefront_service_kit::is_transient;
-use storefront_service_kit::postgres::{connect, migrate};
+use storefront_service_kit::postgres::{OwnerLock, connect, migrate};
 use storefront_service_kit::schema::SchemaStep;
 use storefront_wire::CustomerId;
 use storefront_wire::internal::ReservedItem;
 use storefront_wire::shop::{OrderDetail, Page};
 
-use super::postgres_owner::OwnerLock;
 use super::{
     AbortMark, BeginOutcome, LineRow, OrderRequest, OrdersStore, PendingOrder, StoreError, Which,
     group_lines,
@@ -69,15 +68,13 @@ const ALL_ORDERS: &str = order_lines!("", "$1", "$2");
 /// Pending attempts recovery may take over: stuck ones (older than `$1`
 /// seconds) and those whose owner's advisory lock no session holds. A
 /// bigint advisory lock shows in `pg_locks` as its high and low 32 bits.
-const RECOVERABLE: &str = "SELECT p.order_key FROM pending_orders p
-    WHERE p.created_at <= now() - make_interval(secs => $1)
-       OR NOT EXISTS (
-           SELECT 1 FROM pg_locks l
-           WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-             AND l.classid = (p.owner >> 32)::oid
-             AND l.objid = (p.owner & 4294967295)::oid)
-    ORDER BY p.created_at, p.order_key";
+const RECOVERABLE: &str = concat!(
+    "SELECT p.order_key FROM pending_orders p
+    WHERE p.created_at <= now() - make_interval(secs => $1) OR ",
+    storefront_service_kit::owner_is_gone!("p.owner"),
+    "
+    ORDER BY p.created_at, p.order_key"
+);
 
 pub struct PostgresOrdersStore {
     pool: PgPool,

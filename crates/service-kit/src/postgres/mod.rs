@@ -4,7 +4,7 @@
 //! tables plainly and can never see another service's.
 
 mod migrations;
-mod ownership;
+mod owner_lock;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_database;
 
@@ -15,7 +15,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor};
 
 pub use migrations::migrate;
-pub use ownership::{SchemaOwnership, SchemaOwnershipError};
+pub use owner_lock::OwnerLock;
 
 /// Advisory lock held while a schema is created: two replicas starting at
 /// once would otherwise race in `CREATE SCHEMA IF NOT EXISTS` (it is not

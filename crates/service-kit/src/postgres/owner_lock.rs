@@ -1,19 +1,21 @@
-//! The owner lock: how orders replicas sharing one schema tell the pending
-//! attempts of a live replica from those of a dead one.
+//! The owner lock: how replicas sharing one schema tell the work of a live
+//! replica from that of a dead one (orders: pending attempts; carts: frozen
+//! carts being placed).
 //!
 //! Each store takes a random 64-bit owner id and holds the session-level
 //! advisory lock of that id on a connection of its own (outside the pool)
-//! for as long as it is open; every attempt it begins records the id. The
-//! server drops a session's advisory locks when the session ends, and a
+//! for as long as it is open; every piece of work it takes records the id.
+//! The server drops a session's advisory locks when the session ends, and a
 //! session ends when its process dies (`kill -9` closes the socket) or its
-//! connection is lost. So a free lock means the attempt's owner can no
-//! longer confirm it through that session, and recovery may take it over.
+//! connection is lost. So a free lock means the work's owner can no longer
+//! finish it through that session, and another replica may take it over:
+//! [`owner_is_gone`] says so in SQL.
 //!
-//! Safety never rests on this lock: confirm and `mark_aborting` exclude each
-//! other in the database, so a wrong guess (a live replica whose lock
-//! connection dropped) only fails that replica's buy in flight with a 503,
-//! it never double-counts stock. The keeper below retakes the lock after
-//! such a loss so the window stays short.
+//! Safety must never rest on this lock alone (a live replica whose lock
+//! connection dropped looks dead for a moment): each service keeps its
+//! guarantee in the database (orders: confirm and `mark_aborting` exclude
+//! each other; carts: only the current owner reopens a cart). The keeper
+//! below retakes the lock after such a loss so the window stays short.
 
 use std::time::Duration;
 
@@ -22,20 +24,39 @@ use sqlx::{ConnectOptions, Connection};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// SQL that is true when no session holds the owner lock of `$column` (an
+/// owner id column): the owner of that row's work is gone. A bigint advisory
+/// lock shows in `pg_locks` as its high and low 32 bits.
+#[macro_export]
+macro_rules! owner_is_gone {
+    ($column:literal) => {
+        concat!(
+            "NOT EXISTS (SELECT 1 FROM pg_locks l
+               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                 AND l.classid = (",
+            $column,
+            " >> 32)::oid AND l.objid = (",
+            $column,
+            " & 4294967295)::oid)"
+        )
+    };
+}
+
 /// How often the keeper checks that its session (and so its lock) is alive.
 const CHECK_EVERY: Duration = Duration::from_secs(5);
 const RETAKE_DELAY: Duration = Duration::from_millis(500);
 
 /// The held lock; dropping it ends the session without unlocking (as a
 /// crash would); [`OwnerLock::release`] unlocks first.
-pub(super) struct OwnerLock {
+pub struct OwnerLock {
     id: i64,
     stop: CancellationToken,
     keeper: Option<JoinHandle<()>>,
 }
 
 impl OwnerLock {
-    pub(super) async fn acquire(options: &PgConnectOptions) -> Result<Self, sqlx::Error> {
+    pub async fn acquire(options: &PgConnectOptions) -> Result<Self, sqlx::Error> {
         loop {
             // Positive, so pg_locks' two 32-bit halves of it are simple to match.
             let id = (uuid::Uuid::new_v4().as_u64_pair().0 >> 1) as i64;
@@ -54,12 +75,12 @@ impl OwnerLock {
         }
     }
 
-    pub(super) fn id(&self) -> i64 {
+    pub fn id(&self) -> i64 {
         self.id
     }
 
     /// Unlocks and closes the session, so others see this owner gone at once.
-    pub(super) async fn release(mut self) {
+    pub async fn release(mut self) {
         self.stop.cancel();
         if let Some(keeper) = self.keeper.take() {
             let _ = keeper.await;
