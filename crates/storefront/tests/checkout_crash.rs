@@ -9,11 +9,11 @@ mod support;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::{Api, Backend, PATIENCE, Role, Store};
+use support::{Api, Backend, Role, Store, products_by_name, settled_carts};
 
 const SEED: &str = r#"[
   {"name":"Tux","price":15.99,"quantity":500},
@@ -33,43 +33,6 @@ fn cart_of(customer: usize) -> Vec<(&'static str, u64)> {
     }
 }
 
-async fn products(api: &mut Api) -> HashMap<String, (i64, i64)> {
-    let listed = api.get("/products").await.expect(200);
-    listed
-        .data()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let name = p["name"].as_str().unwrap().to_owned();
-            (
-                name,
-                (p["id"].as_i64().unwrap(), p["quantity"].as_i64().unwrap()),
-            )
-        })
-        .collect()
-}
-
-/// Every cart, once none is still checking out and orders has resolved
-/// every attempt a crash left.
-async fn settled_carts(store: &Store) -> Vec<Value> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        store.wait_until_reconciled().await;
-        if let Ok(mut api) = tokio::time::timeout(Duration::from_secs(2), Api::to(store)).await {
-            let reply = api.admin("GET", "/carts?limit=1000", None).await;
-            if reply.status == 200 {
-                let carts = reply.data().as_array().unwrap().clone();
-                if carts.iter().all(|c| c["status"] != "CheckingOut") {
-                    return carts;
-                }
-            }
-        }
-        assert!(Instant::now() < deadline, "carts never settled");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(
     backend: Backend,
     victim: Role,
@@ -77,7 +40,7 @@ async fn a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(
     let config = "[carts]\ncheckout_retry_ms = 200\n";
     let mut store = Store::start_on(backend, Some(SEED), config);
     let mut api = Api::to(&store).await;
-    let before = products(&mut api).await;
+    let before = products_by_name(&mut api).await;
     for customer in 0..CUSTOMERS {
         for (name, quantity) in cart_of(customer) {
             let item = json!({"product_id": before[name].0, "quantity": quantity});
@@ -196,7 +159,7 @@ async fn a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(
         "no order without its Ordered cart"
     );
 
-    let after = products(&mut api).await;
+    let after = products_by_name(&mut api).await;
     for (name, (_, initial)) in &before {
         let ordered: i64 = orders
             .iter()

@@ -21,11 +21,11 @@ mod support;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::{Api, Backend, PATIENCE, Role, Store, json_body};
+use support::{Api, Backend, Role, Store, json_body, products_by_name, settled_carts};
 
 const SEED: &str = r#"[
   {"name":"Tux","price":15.99,"quantity":100000},
@@ -136,43 +136,6 @@ async fn shop(
     trip
 }
 
-async fn products(api: &mut Api) -> HashMap<String, (i64, i64)> {
-    let listed = api.get("/products").await.expect(200);
-    listed
-        .data()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let name = p["name"].as_str().unwrap().to_owned();
-            (
-                name,
-                (p["id"].as_i64().unwrap(), p["quantity"].as_i64().unwrap()),
-            )
-        })
-        .collect()
-}
-
-/// Every cart, once none is still checking out and orders has resolved
-/// every attempt the crash left.
-async fn settled_carts(store: &Store) -> Vec<Value> {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        store.wait_until_reconciled().await;
-        if let Ok(mut api) = tokio::time::timeout(Duration::from_secs(2), Api::to(store)).await {
-            let reply = api.admin("GET", "/carts?limit=1000", None).await;
-            if reply.status == 200 {
-                let carts = reply.data().as_array().unwrap().clone();
-                if carts.iter().all(|c| c["status"] != "CheckingOut") {
-                    return carts;
-                }
-            }
-        }
-        assert!(Instant::now() < deadline, "carts never settled");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Units per product name in a list of lines (an order's or a cart's).
 fn units(lines: &Value) -> HashMap<String, u64> {
     let mut units = HashMap::new();
@@ -187,7 +150,7 @@ async fn a_crash_mid_shopping_loses_no_acknowledged_edit(backend: Backend, victi
     let config = "[carts]\ncheckout_retry_ms = 200\n";
     let mut store = Store::start_on(backend, Some(SEED), config);
     let mut api = Api::to(&store).await;
-    let before = products(&mut api).await;
+    let before = products_by_name(&mut api).await;
     let ids: HashMap<String, i64> = before.iter().map(|(n, (id, _))| (n.clone(), *id)).collect();
 
     // Eight streams of shoppers; the victim dies once a third of all their
@@ -297,7 +260,7 @@ async fn a_crash_mid_shopping_loses_no_acknowledged_edit(backend: Backend, victi
     );
     assert!(ordered_carts > 0, "checkouts went through around the crash");
 
-    let after = products(&mut api).await;
+    let after = products_by_name(&mut api).await;
     for (name, (_, initial)) in &before {
         let ordered: u64 = orders
             .iter()

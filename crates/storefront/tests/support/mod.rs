@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -435,5 +436,43 @@ impl Api {
         let bearer = format!("Bearer {ADMIN_TOKEN}");
         self.call(method, path, body, &[("authorization", &bearer)])
             .await
+    }
+}
+
+/// Every product by name: (id, stock).
+pub async fn products_by_name(api: &mut Api) -> HashMap<String, (i64, i64)> {
+    let listed = api.get("/products").await.expect(200);
+    listed
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let name = p["name"].as_str().unwrap().to_owned();
+            (
+                name,
+                (p["id"].as_i64().unwrap(), p["quantity"].as_i64().unwrap()),
+            )
+        })
+        .collect()
+}
+
+/// Every cart, once none is still checking out and orders has resolved
+/// every attempt a crash left.
+pub async fn settled_carts(store: &Store) -> Vec<Value> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        store.wait_until_reconciled().await;
+        if let Ok(mut api) = tokio::time::timeout(Duration::from_secs(2), Api::to(store)).await {
+            let reply = api.admin("GET", "/carts?limit=1000", None).await;
+            if reply.status == 200 {
+                let carts = reply.data().as_array().unwrap().clone();
+                if carts.iter().all(|c| c["status"] != "CheckingOut") {
+                    return carts;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "carts never settled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
