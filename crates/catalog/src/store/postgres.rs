@@ -45,7 +45,7 @@ const SCHEMA: &[SchemaStep] = &[
 const MAX_CONNECTIONS: u32 = 8;
 
 /// (id, name, price in cents, stock, description) of one product.
-type ProductRow = (i64, String, i64, i64, Option<String>);
+pub(super) type ProductRow = (i64, String, i64, i64, Option<String>);
 
 pub struct PostgresCatalogStore {
     pool: PgPool,
@@ -285,7 +285,7 @@ async fn seed_once(pool: &PgPool, seed: &[SeedProduct]) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-fn product((id, name, price_cents, quantity, description): ProductRow) -> Product {
+pub(super) fn product((id, name, price_cents, quantity, description): ProductRow) -> Product {
     Product {
         id,
         name,

@@ -26,14 +26,11 @@ use std::time::Duration;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::postgres::{ProductRow, product};
 use super::snapshot::{ProductChange, Snapshot};
-use crate::Product;
 
 /// How long after a failed refresh the whole table is loaded again.
 const RETRY_AFTER: Duration = Duration::from_millis(500);
-
-/// (id, name, price in cents, stock, description) of one product.
-type ProductRow = (i64, String, i64, i64, Option<String>);
 
 /// The replica's product copy; cheap to share.
 #[derive(Clone)]
@@ -270,16 +267,6 @@ fn merge<'a>(scopes: impl Iterator<Item = &'a Scope>) -> Scope {
     match all {
         Some(generation) => Scope::All { generation },
         None => Scope::Products(products),
-    }
-}
-
-fn product((id, name, price_cents, quantity, description): ProductRow) -> Product {
-    Product {
-        id,
-        name,
-        price_cents,
-        quantity,
-        description,
     }
 }
 
