@@ -106,18 +106,8 @@ impl Mirror {
     /// Reads `products` again and waits until the copy holds what they are
     /// now. Called after a write of this replica commits.
     pub(super) async fn refresh(&self, products: impl IntoIterator<Item = i64>) {
-        let scope = Scope::Products(products.into_iter().collect());
-        let (done, applied) = oneshot::channel();
-        if self
-            .refreshes
-            .send(Refresh {
-                scope,
-                done: Some(done),
-            })
-            .is_ok()
-        {
-            let _ = applied.await;
-        }
+        self.ask(Scope::Products(products.into_iter().collect()))
+            .await;
     }
 
     /// A notification named this product: read it again (not waited for).
@@ -134,9 +124,14 @@ impl Mirror {
             feed.generation += 1;
             feed.generation
         });
+        self.ask(Scope::All { generation }).await;
+    }
+
+    /// Asks for a refresh and waits until it has been applied (or tried).
+    async fn ask(&self, scope: Scope) {
         let (done, applied) = oneshot::channel();
         let refresh = Refresh {
-            scope: Scope::All { generation },
+            scope,
             done: Some(done),
         };
         if self.refreshes.send(refresh).is_ok() {
