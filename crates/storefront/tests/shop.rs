@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Api, Backend, Store};
+use support::{Api, Backend, Store, products_by_name};
 
 const SEED: &str = r#"[
     {"name": "Tux", "price": 15.99, "quantity": 10},
@@ -14,16 +14,7 @@ const SEED: &str = r#"[
 ]"#;
 
 async fn id_of(api: &mut Api, name: &str) -> i64 {
-    let listed = api.get("/products").await.expect(200);
-    listed
-        .data()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap()
+    products_by_name(api).await[name].0
 }
 
 async fn stock_of(api: &mut Api, name: &str) -> i64 {
