@@ -59,6 +59,12 @@ impl From<CartsError> for ApiError {
                 tracing::warn!(%cause, "cart storage unavailable");
                 ApiError::unavailable("cart storage unavailable")
             }
+            // The SQLite writer rolled a batch back or stopped: the write did
+            // not happen and may be retried, as the catalog and orders answer.
+            CartsError::Store(StoreError::Write(cause)) => {
+                tracing::warn!(%cause, "cart storage unavailable");
+                ApiError::unavailable("cart storage unavailable")
+            }
             CartsError::Store(other) => ApiError::internal(&other),
             CartsError::Interrupted(cause) => ApiError::internal(&cause),
         }
@@ -68,5 +74,23 @@ impl From<CartsError> for ApiError {
 impl axum::response::IntoResponse for CartsError {
     fn into_response(self) -> axum::response::Response {
         ApiError::from(self).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use storefront_service_kit::sqlite::CommitError;
+
+    use super::*;
+
+    #[test]
+    fn a_write_the_sqlite_writer_could_not_commit_is_a_503() {
+        for cause in [
+            CommitError::WriterStopped,
+            CommitError::Database("disk I/O error".into()),
+        ] {
+            let api = ApiError::from(CartsError::Store(StoreError::Write(cause)));
+            assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
+        }
     }
 }
