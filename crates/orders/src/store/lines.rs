@@ -5,6 +5,38 @@ use storefront_wire::{CustomerId, Money};
 
 use super::StoreError;
 
+/// The statement reading the orders `$filter` picks (a `WHERE` clause with
+/// its parameter first, then the limit and offset parameters) joined to
+/// their lines, as [`LineRow`]s: one row per line, by number and line, the
+/// placed-at time as the same RFC 3339 text on both backends.
+macro_rules! order_lines {
+    (sqlite, $filter:literal, $limit:literal, $offset:literal) => {
+        order_lines!(@ "o.created_at", $filter, $limit, $offset)
+    };
+    (postgres, $filter:literal, $limit:literal, $offset:literal) => {
+        order_lines!(@
+            "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+            $filter, $limit, $offset)
+    };
+    (@ $placed_at:literal, $filter:literal, $limit:literal, $offset:literal) => {
+        concat!(
+            "SELECT o.number, o.customer_id, ",
+            $placed_at,
+            ", i.product_id, i.name, i.quantity, i.price_cents
+            FROM (SELECT number, customer_id, created_at FROM orders ",
+            $filter,
+            " ORDER BY number LIMIT ",
+            $limit,
+            " OFFSET ",
+            $offset,
+            ") o
+            JOIN order_items i ON i.number = o.number
+            ORDER BY o.number, i.line"
+        )
+    };
+}
+pub(super) use order_lines;
+
 /// Which orders a read wants. Each kind has a statement of its own, so each
 /// uses its index: one statement with `(? IS NULL OR number = ?)` for every
 /// case scanned the whole order log to find one order (6 ms per lookup at

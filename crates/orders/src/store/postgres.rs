@@ -24,6 +24,7 @@ use storefront_wire::CustomerId;
 use storefront_wire::internal::ReservedItem;
 use storefront_wire::shop::{OrderDetail, Page};
 
+use super::lines::order_lines;
 use super::{
     AbortMark, BeginOutcome, LineRow, OrderRequest, OrdersStore, PendingOrder, StoreError, Which,
     group_lines,
@@ -39,31 +40,9 @@ const SCHEMA: &[SchemaStep] = &[SchemaStep {
 /// transaction at a time, never across its catalog call.
 const MAX_CONNECTIONS: u32 = 16;
 
-/// An order's lines joined to the orders `$filter` picks (parameters from
-/// `$1`, then limit and offset), as [`LineRow`]s (the time in the same text
-/// form as on SQLite).
-macro_rules! order_lines {
-    ($filter:literal, $limit:literal, $offset:literal) => {
-        concat!(
-            "SELECT o.number, o.customer_id,
-                to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
-                i.product_id, i.name, i.quantity, i.price_cents
-            FROM (SELECT number, customer_id, created_at FROM orders ",
-            $filter,
-            " ORDER BY number LIMIT ",
-            $limit,
-            " OFFSET ",
-            $offset,
-            ") o
-            JOIN order_items i ON i.number = o.number
-            ORDER BY o.number, i.line"
-        )
-    };
-}
-
-const ORDER_BY_NUMBER: &str = order_lines!("WHERE number = $1", "$2", "$3");
-const ORDERS_OF_CUSTOMER: &str = order_lines!("WHERE customer_id = $1", "$2", "$3");
-const ALL_ORDERS: &str = order_lines!("", "$1", "$2");
+const ORDER_BY_NUMBER: &str = order_lines!(postgres, "WHERE number = $1", "$2", "$3");
+const ORDERS_OF_CUSTOMER: &str = order_lines!(postgres, "WHERE customer_id = $1", "$2", "$3");
+const ALL_ORDERS: &str = order_lines!(postgres, "", "$1", "$2");
 
 /// Pending attempts recovery may take over: stuck ones (older than `$1`
 /// seconds) and those whose owner's advisory lock no session holds. A

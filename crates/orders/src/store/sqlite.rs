@@ -15,6 +15,7 @@ use storefront_wire::CustomerId;
 use storefront_wire::internal::ReservedItem;
 use storefront_wire::shop::{OrderDetail, Page};
 
+use super::lines::order_lines;
 use super::sqlite_writer::{Abort, Begin, Confirm, MarkAborting, OrdersWriter};
 use super::{
     AbortMark, BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, Which, group_lines,
@@ -33,29 +34,9 @@ const SCHEMA: &[SchemaStep] = &[
     },
 ];
 
-/// An order's lines joined to the orders `$filter` picks (parameters from
-/// `?1`, then limit and offset): one row per line, by number and line.
-macro_rules! order_lines {
-    ($filter:literal, $limit:literal, $offset:literal) => {
-        concat!(
-            "SELECT o.number, o.customer_id, o.created_at,
-                i.product_id, i.name, i.quantity, i.price_cents
-            FROM (SELECT number, customer_id, created_at FROM orders ",
-            $filter,
-            " ORDER BY number LIMIT ",
-            $limit,
-            " OFFSET ",
-            $offset,
-            ") o
-            JOIN order_items i ON i.number = o.number
-            ORDER BY o.number, i.line"
-        )
-    };
-}
-
-const ORDER_BY_NUMBER: &str = order_lines!("WHERE number = ?1", "?2", "?3");
-const ORDERS_OF_CUSTOMER: &str = order_lines!("WHERE customer_id = ?1", "?2", "?3");
-const ALL_ORDERS: &str = order_lines!("", "?1", "?2");
+const ORDER_BY_NUMBER: &str = order_lines!(sqlite, "WHERE number = ?1", "?2", "?3");
+const ORDERS_OF_CUSTOMER: &str = order_lines!(sqlite, "WHERE customer_id = ?1", "?2", "?3");
+const ALL_ORDERS: &str = order_lines!(sqlite, "", "?1", "?2");
 
 pub struct SqliteOrdersStore {
     writer: Committer<OrdersWriter>,
