@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::Connection;
+
 use storefront_orders::reconciler::STUCK_AFTER;
 use storefront_orders::store::{AbortMark, BeginOutcome, OrderRequest, PendingOrder};
 use storefront_orders::{OrdersStore, PostgresOrdersStore};
@@ -211,4 +213,52 @@ async fn a_dead_replicas_attempts_are_recoverable_at_once_a_live_ones_are_not() 
     );
     // The live replica's buy goes on undisturbed.
     assert_eq!(live.confirm("live-1".into(), items()).await.unwrap(), 0);
+}
+
+/// Begin reads placed orders and inserts its attempt in one statement. A
+/// retry whose insert waits on a confirm of the same key (the confirm
+/// deletes the pending row the insert conflicts with) then succeeds, yet
+/// its snapshot predates that order: it must still answer a replay and
+/// leave no attempt behind, or the key would be ordered twice.
+#[tokio::test]
+async fn a_retry_that_waited_on_its_keys_confirm_replays_it() {
+    let Some(db) = fresh_database() else { return };
+    let store = replica(&db).await;
+    assert_eq!(
+        store.begin(attempt("a1", Some("K"))).await.unwrap(),
+        BeginOutcome::Started
+    );
+    // A confirm of a1, held open: its pending row deleted, its order written.
+    let mut confirm = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut confirm).await.unwrap();
+    sqlx::query(
+        "WITH confirmed AS (DELETE FROM orders.pending_orders WHERE order_key = 'a1'
+                            RETURNING request, idempotency_key)
+         INSERT INTO orders.orders (number, order_key, idempotency_key, request)
+         SELECT 0, 'a1', idempotency_key, request FROM confirmed",
+    )
+    .execute(&mut confirm)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE orders.order_counter SET next = 1")
+        .execute(&mut confirm)
+        .await
+        .unwrap();
+
+    let retry = tokio::spawn({
+        let store = Arc::clone(&store);
+        async move { store.begin(attempt("a2", Some("K"))).await.unwrap() }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!retry.is_finished(), "the retry waits on the confirm's row");
+    sqlx::query("COMMIT").execute(&mut confirm).await.unwrap();
+
+    assert_eq!(
+        retry.await.unwrap(),
+        BeginOutcome::Replay {
+            number: 0,
+            same_request: true
+        }
+    );
+    assert!(store.pending_keys(Duration::ZERO).await.unwrap().is_empty());
 }

@@ -2,10 +2,10 @@
 //! on that schema at once. The database, not the process, keeps every
 //! guarantee:
 //! - numbers: confirm takes the next number from the one `order_counter`
-//!   row inside its transaction (a row lock that orders confirms across
+//!   row inside its statement (a row lock that orders confirms across
 //!   replicas; a rollback returns the number), so they are gap-free;
 //! - idempotency keys: unique in `pending_orders` and in `orders`; begin
-//!   inserts first and looks for a placed order after (see `begin` below);
+//!   inserts and then looks for a placed order once more (see `begin`);
 //! - confirm vs. recovery: confirm deletes the row only while `pending`,
 //!   `mark_aborting` updates it only while it exists; each locks the row, so
 //!   whichever comes second sees the first's result;
@@ -16,7 +16,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool};
-use sqlx::{Postgres, Transaction};
 use storefront_service_kit::is_transient;
 use storefront_service_kit::postgres::{OwnerLock, connect, migrate};
 use storefront_service_kit::schema::SchemaStep;
@@ -26,8 +25,7 @@ use storefront_wire::shop::{OrderDetail, Page};
 
 use super::lines::order_lines;
 use super::{
-    AbortMark, BeginOutcome, LineRow, OrderRequest, OrdersStore, PendingOrder, StoreError, Which,
-    group_lines,
+    AbortMark, BeginOutcome, LineRow, OrdersStore, PendingOrder, StoreError, Which, group_lines,
 };
 
 const SCHEMA: &[SchemaStep] = &[SchemaStep {
@@ -113,126 +111,126 @@ impl PostgresOrdersStore {
     }
 }
 
-/// The order already placed under `key`, if any.
-async fn placed(
-    tx: &mut Transaction<'static, Postgres>,
-    key: &str,
-    request: &str,
-) -> Result<Option<BeginOutcome>, StoreError> {
-    let row: Option<(i64, Option<String>)> =
-        sqlx::query_as("SELECT number, request FROM orders WHERE idempotency_key = $1")
-            .bind(key)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(classify)?;
-    Ok(row.map(|(number, earlier)| BeginOutcome::Replay {
-        number: number as u64,
-        same_request: earlier.as_deref() == Some(request),
-    }))
-}
-
-/// Records an attempt. With a key: (1) a placed order with it is a replay;
-/// (2) the insert does nothing if a pending attempt has the key (unique),
-/// waiting first for any transaction that is deleting such a row; (3) a
-/// confirm that committed between (1) and (2) deleted its pending row, so
-/// the insert succeeded, but its order is visible now (each statement reads
-/// the latest commits): look again, and roll back if it is there.
+/// Records an attempt, in one statement when it carries no key or its key
+/// is new. With a key:
+/// 1. a placed order with it is a replay (read in the same statement as the
+///    insert, which is then skipped);
+/// 2. the insert does nothing if a pending attempt has the key (unique),
+///    waiting first for any transaction that is deleting such a row;
+/// 3. a confirm that committed while the insert waited deleted its pending
+///    row, so the insert succeeded, yet the statement's snapshot, taken
+///    before, could not see that order. A second statement (a new snapshot)
+///    looks again and, if the order is there, deletes the row just begun
+///    and answers a replay. Until then the row is only this live owner's
+///    business, so recovery leaves it alone.
 async fn begin(
     pool: &PgPool,
     owner: i64,
     attempt: PendingOrder,
 ) -> Result<BeginOutcome, StoreError> {
     let request = attempt.request.to_json();
-    let mut tx = pool.begin().await.map_err(classify)?;
     let key = attempt.idempotency_key.as_deref();
-    if let Some(key) = key
-        && let Some(replay) = placed(&mut tx, key, &request).await?
-    {
-        return Ok(replay);
-    }
-    let inserted = sqlx::query(
-        "INSERT INTO pending_orders (order_key, request, idempotency_key, owner)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING",
+    let (number, earlier_request, began): (Option<i64>, Option<String>, bool) = sqlx::query_as(
+        "WITH earlier AS (SELECT number, request FROM orders WHERE idempotency_key = $3),
+         begun AS (
+             INSERT INTO pending_orders (order_key, request, idempotency_key, owner)
+             SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM earlier)
+             ON CONFLICT (idempotency_key) DO NOTHING
+             RETURNING 1
+         )
+         SELECT (SELECT number FROM earlier), (SELECT request FROM earlier),
+                EXISTS (SELECT 1 FROM begun)",
     )
     .bind(&attempt.order_key)
     .bind(&request)
     .bind(key)
     .bind(owner)
-    .execute(&mut *tx)
+    .fetch_one(pool)
     .await
-    .map_err(classify)?
-    .rows_affected();
-    if inserted == 0 {
+    .map_err(classify)?;
+    if let Some(number) = number {
+        return Ok(replay((number, earlier_request), &request));
+    }
+    if !began {
         return Ok(BeginOutcome::InProgress);
     }
-    if let Some(key) = key
-        && let Some(replay) = placed(&mut tx, key, &request).await?
-    {
-        return Ok(replay);
-    }
-    tx.commit().await.map_err(classify)?;
-    Ok(BeginOutcome::Started)
+    let Some(key) = key else {
+        return Ok(BeginOutcome::Started);
+    };
+    let confirmed_meanwhile: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT number, request FROM orders WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .map_err(classify)?;
+    let Some(earlier) = confirmed_meanwhile else {
+        return Ok(BeginOutcome::Started);
+    };
+    sqlx::query("DELETE FROM pending_orders WHERE order_key = $1")
+        .bind(&attempt.order_key)
+        .execute(pool)
+        .await
+        .map_err(classify)?;
+    Ok(replay(earlier, &request))
 }
 
+/// The answer to a retry whose key names an order placed before.
+fn replay((number, earlier): (i64, Option<String>), request: &str) -> BeginOutcome {
+    BeginOutcome::Replay {
+        number: number as u64,
+        same_request: earlier.as_deref() == Some(request),
+    }
+}
+
+/// Turns a pending attempt into an order in one statement (so one round
+/// trip and no transaction held open across several): the attempt's row is
+/// deleted only while still `pending`, which also locks it against a
+/// concurrent `mark_aborting` until commit; only then is the next number
+/// taken from the counter row, whose lock is held from there to commit.
+/// The request is kept only when a retry may need to be compared with it.
 async fn confirm(
     pool: &PgPool,
     order_key: String,
     items: Vec<ReservedItem>,
 ) -> Result<u64, StoreError> {
-    let mut tx = pool.begin().await.map_err(classify)?;
-    // Only a row still 'pending' confirms; this also locks it against a
-    // concurrent mark_aborting until we commit.
-    let pending: Option<(String, Option<String>)> = sqlx::query_as(
-        "DELETE FROM pending_orders WHERE order_key = $1 AND state = 'pending'
-         RETURNING request, idempotency_key",
-    )
-    .bind(&order_key)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(classify)?;
-    let Some((request, idempotency_key)) = pending else {
-        return Err(StoreError::NotPending(order_key));
-    };
-    let customer = serde_json::from_str::<OrderRequest>(&request)
-        .ok()
-        .and_then(|r| r.customer_id)
-        .map(String::from);
-    // The request is kept only when a retry may need to be compared with it.
-    let kept_request = idempotency_key.as_ref().map(|_| request);
-    // The counter row is locked from here to commit: keep that short.
-    let number: i64 = sqlx::query_scalar(
-        "WITH numbered AS (UPDATE order_counter SET next = next + 1 RETURNING next - 1 AS number)
-         INSERT INTO orders (number, order_key, customer_id, idempotency_key, request)
-         SELECT number, $1, $2, $3, $4 FROM numbered
-         RETURNING number",
-    )
-    .bind(&order_key)
-    .bind(customer)
-    .bind(idempotency_key)
-    .bind(kept_request)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(classify)?;
     let product_ids: Vec<i64> = items.iter().map(|i| i.product_id).collect();
     let names: Vec<String> = items.iter().map(|i| i.name.clone()).collect();
     let quantities: Vec<i64> = items.iter().map(|i| i64::from(i.quantity)).collect();
     let prices: Vec<i64> = items.iter().map(|i| i.price_cents).collect();
-    sqlx::query(
-        "INSERT INTO order_items (number, line, product_id, name, quantity, price_cents)
-         SELECT $1, line - 1, product_id, name, quantity, price_cents
-         FROM UNNEST($2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[])
-              WITH ORDINALITY AS l (product_id, name, quantity, price_cents, line)",
+    let number: Option<i64> = sqlx::query_scalar(
+        "WITH confirmed AS (
+             DELETE FROM pending_orders WHERE order_key = $1 AND state = 'pending'
+             RETURNING request, idempotency_key
+         ), numbered AS (
+             UPDATE order_counter SET next = next + 1
+             WHERE EXISTS (SELECT 1 FROM confirmed)
+             RETURNING next - 1 AS number
+         ), placed AS (
+             INSERT INTO orders (number, order_key, customer_id, idempotency_key, request)
+             SELECT n.number, $1, c.request::jsonb ->> 'customer_id', c.idempotency_key,
+                    CASE WHEN c.idempotency_key IS NULL THEN NULL ELSE c.request END
+             FROM numbered n, confirmed c
+             RETURNING number
+         ), lines AS (
+             INSERT INTO order_items (number, line, product_id, name, quantity, price_cents)
+             SELECT p.number, l.line - 1, l.product_id, l.name, l.quantity, l.price_cents
+             FROM placed p,
+                  UNNEST($2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[])
+                  WITH ORDINALITY AS l (product_id, name, quantity, price_cents, line)
+         )
+         SELECT number FROM placed",
     )
-    .bind(number)
+    .bind(&order_key)
     .bind(product_ids)
     .bind(names)
     .bind(quantities)
     .bind(prices)
-    .execute(&mut *tx)
+    .fetch_optional(pool)
     .await
     .map_err(classify)?;
-    tx.commit().await.map_err(classify)?;
-    Ok(number as u64)
+    number
+        .map(|number| number as u64)
+        .ok_or(StoreError::NotPending(order_key))
 }
 
 impl OrdersStore for PostgresOrdersStore {
