@@ -176,6 +176,16 @@ async fn a_refused_line_takes_nothing_from_the_others<B: Backend>(backend: B) {
         unknown,
         ReserveOutcome::UnknownProduct(ProductRef::Name(name("Nope")))
     );
+    // Nothing it names exists: refused all the same, and for good.
+    let only_unknown = request("k4", &[("Nope", 1)]);
+    assert_eq!(
+        store.reserve(only_unknown.clone()).await.unwrap(),
+        ReserveOutcome::UnknownProduct(ProductRef::Name(name("Nope")))
+    );
+    assert_eq!(
+        store.reserve(only_unknown).await.unwrap(),
+        ReserveOutcome::AttemptClosed
+    );
     assert_eq!(stock(&store, "Tux").await, 5);
     assert_eq!(stock(&store, "Duck").await, 1);
 }

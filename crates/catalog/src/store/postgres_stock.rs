@@ -1,5 +1,7 @@
 //! Reservations and releases on PostgreSQL, each one transaction that may
-//! run beside the same on other replicas.
+//! run beside the same on other replicas. A reserve is two statements
+//! between `BEGIN` and `COMMIT`: claim the key and lock the products, then
+//! (the stock checked here) take the stock and record the lines.
 //!
 //! Three things make that safe:
 //! - The attempt's row in `reservations` is inserted first. Its primary key
@@ -29,17 +31,8 @@ pub(super) async fn reserve(
 ) -> Result<(ReserveOutcome, bool), sqlx::Error> {
     let key = request.order_key.as_str();
     let mut tx = pool.begin().await?;
-    let claimed = sqlx::query(
-        "INSERT INTO reservations (order_key, state) VALUES ($1, 'held')
-         ON CONFLICT (order_key) DO NOTHING",
-    )
-    .bind(key)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !claimed {
-        // Decided before, or just now by a transaction this insert waited
+    let Some(locked) = claim_and_lock(&mut tx, key, &request.items).await? else {
+        // Decided before, or just now by a transaction the claim waited
         // for; either way this statement sees its committed state.
         let state: String =
             sqlx::query_scalar("SELECT state FROM reservations WHERE order_key = $1")
@@ -52,9 +45,8 @@ pub(super) async fn reserve(
         };
         tx.rollback().await?;
         return Ok((outcome, false));
-    }
+    };
 
-    let locked = lock_products(&mut tx, &request.items).await?;
     let mut lines = Vec::with_capacity(request.items.len());
     // Units asked of each product, by id: lines naming one product twice
     // count together.
@@ -89,16 +81,7 @@ pub(super) async fn reserve(
         }
     }
 
-    let (ids, totals): (Vec<i64>, Vec<i64>) = wanted.iter().map(|(id, (t, _))| (*id, *t)).unzip();
-    sqlx::query(
-        "UPDATE products AS p SET quantity = p.quantity - w.total
-         FROM unnest($1::BIGINT[], $2::BIGINT[]) AS w (id, total) WHERE p.id = w.id",
-    )
-    .bind(&ids)
-    .bind(&totals)
-    .execute(&mut *tx)
-    .await?;
-    record_lines(&mut tx, key, &lines).await?;
+    take_and_record(&mut tx, key, &wanted, &lines).await?;
     tx.commit().await?;
     let reservation = Reservation {
         order_key: key.to_owned(),
@@ -107,13 +90,18 @@ pub(super) async fn reserve(
     Ok((ReserveOutcome::Reserved(reservation), true))
 }
 
-/// Locks every product a line names, in id order, and returns them as they
-/// are now (committed changes made while waiting included). A name or id
-/// that matches no row is simply absent.
-async fn lock_products(
+/// Claims `key` for this attempt (its row inserted as `held`) and, only if
+/// that claim is new, locks every product a line names, in id order, and
+/// returns them as they are now (committed changes made while waiting
+/// included; a name or id that matches no row is simply absent). `None`
+/// when the key was claimed before. One statement: the claim runs first
+/// (the lock's condition needs it), so the key's row is always locked
+/// before any product row, as in `release`.
+async fn claim_and_lock(
     tx: &mut PgConnection,
+    key: &str,
     items: &[storefront_wire::shop::OrderLine],
-) -> Result<Vec<LockedProduct>, sqlx::Error> {
+) -> Result<Option<Vec<LockedProduct>>, sqlx::Error> {
     let mut ids = Vec::new();
     let mut names = Vec::new();
     for line in items {
@@ -122,15 +110,38 @@ async fn lock_products(
             ProductRef::Name(name) => names.push(name.as_str().to_owned()),
         }
     }
-    // PostgreSQL sorts, then locks rows in that order.
-    sqlx::query_as(
-        "SELECT id, name, price_cents, quantity FROM products
-         WHERE id = ANY($1) OR name = ANY($2) ORDER BY id FOR UPDATE",
+    // PostgreSQL sorts, then locks rows in that order. The outer join
+    // answers one row even when no product matches, to carry the claim.
+    type Row = (bool, Option<i64>, Option<String>, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH claim AS (
+             INSERT INTO reservations (order_key, state) VALUES ($1, 'held')
+             ON CONFLICT (order_key) DO NOTHING
+             RETURNING 1
+         ), locked AS MATERIALIZED (
+             SELECT id, name, price_cents, quantity FROM products
+             WHERE (id = ANY($2) OR name = ANY($3)) AND EXISTS (SELECT 1 FROM claim)
+             ORDER BY id FOR UPDATE
+         )
+         SELECT EXISTS (SELECT 1 FROM claim), l.id, l.name, l.price_cents, l.quantity
+         FROM (SELECT 1) AS one LEFT JOIN locked AS l ON true
+         ORDER BY l.id",
     )
+    .bind(key)
     .bind(&ids)
     .bind(&names)
     .fetch_all(&mut *tx)
-    .await
+    .await?;
+    if !rows.first().is_some_and(|row| row.0) {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .filter_map(|(_, id, name, price_cents, quantity)| {
+                Some((id?, name?, price_cents?, quantity?))
+            })
+            .collect(),
+    ))
 }
 
 /// Marks the attempt refused and commits: it took nothing and never will.
@@ -145,22 +156,32 @@ async fn refuse(
     tx.commit().await
 }
 
-async fn record_lines(
+/// Takes the stock `wanted` (units by product id) and records the
+/// attempt's lines, in one statement.
+async fn take_and_record(
     tx: &mut PgConnection,
     key: &str,
+    wanted: &BTreeMap<i64, (i64, &LockedProduct)>,
     lines: &[ReservedItem],
 ) -> Result<(), sqlx::Error> {
+    let (ids, totals): (Vec<i64>, Vec<i64>) = wanted.iter().map(|(id, (t, _))| (*id, *t)).unzip();
     let numbers: Vec<i64> = (0..lines.len() as i64).collect();
     let product_ids: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
     let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
     let quantities: Vec<i64> = lines.iter().map(|l| i64::from(l.quantity)).collect();
     let prices: Vec<i64> = lines.iter().map(|l| l.price_cents).collect();
     sqlx::query(
-        "INSERT INTO reservation_items (order_key, line, product_id, name, quantity, price_cents)
-         SELECT $1, l.line, l.product_id, l.name, l.quantity, l.price_cents
-         FROM unnest($2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::BIGINT[], $6::BIGINT[])
+        "WITH taken AS (
+             UPDATE products AS p SET quantity = p.quantity - w.total
+             FROM unnest($1::BIGINT[], $2::BIGINT[]) AS w (id, total) WHERE p.id = w.id
+         )
+         INSERT INTO reservation_items (order_key, line, product_id, name, quantity, price_cents)
+         SELECT $3, l.line, l.product_id, l.name, l.quantity, l.price_cents
+         FROM unnest($4::BIGINT[], $5::BIGINT[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[])
               AS l (line, product_id, name, quantity, price_cents)",
     )
+    .bind(&ids)
+    .bind(&totals)
     .bind(key)
     .bind(&numbers)
     .bind(&product_ids)
