@@ -123,9 +123,17 @@ async fn concurrent_adds_share_one_open_cart_and_lose_no_units(place: Place) {
             tokio::spawn(async move { add(&store, &alice, 1 + i % 2, units(1), LIMIT).await })
         })
         .collect();
+    // Each add answers the cart as its own commit left it: with the adds
+    // serialized, the answered totals are 1, 2, ... 40, each once.
+    let mut totals = Vec::new();
     for add in adds {
-        assert!(done(add.await.unwrap()));
+        match add.await.unwrap() {
+            Edit::Done(cart) => totals.push(cart.items.iter().map(|i| i.quantity).sum::<u32>()),
+            other => panic!("an add was refused: {other:?}"),
+        }
     }
+    totals.sort();
+    assert_eq!(totals, (1..=40).collect::<Vec<u32>>());
     let cart = store
         .open_cart(&alice)
         .await

@@ -1,8 +1,11 @@
 //! The carts commands on PostgreSQL: each one transaction whose first
-//! statement locks the customer's open cart row (`UPDATE … RETURNING`, which
-//! also bumps its revision), so an edit and a checkout of the same cart
-//! never interleave (a checkout could otherwise miss a late item). A refused
-//! command rolls back and leaves nothing behind.
+//! statement locks the customer's open cart row (`UPDATE … RETURNING`, or
+//! for an add `INSERT … ON CONFLICT DO UPDATE`, which opens a cart if there
+//! is none; either bumps its revision), so an edit and a checkout of the
+//! same cart never interleave (a checkout could otherwise miss a late item).
+//! A refused command rolls back and leaves nothing behind. Statements are
+//! few because each is a round trip: an edit is four (lock, read the lines,
+//! write one, commit) besides `BEGIN`, a checkout's freeze three.
 //!
 //! Several carts processes may share the schema. A frozen cart is placed by
 //! its `placer`, the owner id of the process that froze it or of a resolver
@@ -20,9 +23,7 @@ use super::commands::{
     LineChange, RemoveLine, Reopen, SetLine, editable,
 };
 use super::reads::{ITEMS_OF_CART, items_from_rows};
-use super::{
-    CartRecord, ItemRecord, StoreError, order_number_from_db, quantity_from_db, status_from_db,
-};
+use super::{CartRecord, ItemRecord, StoreError, order_number_from_db, status_from_db};
 
 /// A command as one PostgreSQL transaction.
 pub trait OnPostgres: Send + Sync {
@@ -31,34 +32,65 @@ pub trait OnPostgres: Send + Sync {
     fn run(&self, pool: &PgPool) -> impl Future<Output = Result<Self::Output, StoreError>> + Send;
 }
 
-/// Runs an edit: the cart locked, `change` applied, and committed only if
-/// `change` made one (a refusal rolls back).
-async fn edit<F>(
+/// The one line an edit writes.
+enum LineWrite {
+    Set { product_id: i64, quantity: u32 },
+    Remove { product_id: i64 },
+}
+
+/// Runs an edit in four round trips: lock (or open) the cart, read its
+/// lines, write the one line `plan` decides on, commit. A refusal rolls
+/// back. The cart answered is the lines read with that write applied: the
+/// cart row's lock keeps every other edit out until commit.
+async fn edit(
     pool: &PgPool,
     customer: &CustomerId,
     open_one: bool,
-    change: F,
-) -> Result<Edit, StoreError>
-where
-    F: AsyncFnOnce(&mut PgConnection, i64) -> Result<Option<Edit>, StoreError>,
-{
+    plan: impl FnOnce(&[ItemRecord]) -> Result<LineWrite, Edit>,
+) -> Result<Edit, StoreError> {
     let mut tx = pool.begin().await?;
-    if open_one {
-        sqlx::query("INSERT INTO carts (customer_id) VALUES ($1) ON CONFLICT DO NOTHING")
-            .bind(customer.as_str())
-            .execute(&mut *tx)
-            .await?;
-    }
-    let Some((cart_id, status, _)) = lock_open_cart(&mut tx, customer).await? else {
+    let locked = if open_one {
+        open_and_lock_cart(&mut tx, customer).await?
+    } else {
+        lock_open_cart(&mut tx, customer).await?
+    };
+    let Some((cart_id, status, _)) = locked else {
         return Ok(Edit::NoSuchItem);
     };
     if let Err(refused) = editable(status) {
         return Ok(refused);
     }
-    if let Some(refused) = change(&mut tx, cart_id).await? {
-        return Ok(refused);
+    let mut items = items_of(&mut tx, cart_id).await?;
+    let write = match plan(&items) {
+        Ok(write) => write,
+        Err(refused) => return Ok(refused),
+    };
+    match write {
+        LineWrite::Set {
+            product_id,
+            quantity,
+        } => {
+            write_line(&mut tx, cart_id, product_id, quantity).await?;
+            match items.binary_search_by_key(&product_id, |item| item.product_id) {
+                Ok(at) => items[at].quantity = quantity,
+                Err(at) => items.insert(
+                    at,
+                    ItemRecord {
+                        product_id,
+                        quantity,
+                    },
+                ),
+            }
+        }
+        LineWrite::Remove { product_id } => {
+            sqlx::query("DELETE FROM cart_items WHERE cart_id = $1 AND product_id = $2")
+                .bind(cart_id)
+                .bind(product_id)
+                .execute(&mut *tx)
+                .await?;
+            items.retain(|item| item.product_id != product_id);
+        }
     }
-    let items = items_of(&mut tx, cart_id).await?;
     tx.commit().await?;
     Ok(Edit::Done(CartRecord {
         id: cart_id,
@@ -85,20 +117,19 @@ impl OnPostgres for SetLine {
 }
 
 async fn change_line(pool: &PgPool, change: &(impl LineChange + Sync)) -> Result<Edit, StoreError> {
-    edit(
-        pool,
-        change.customer(),
-        change.opens_a_cart(),
-        async |tx, cart_id| {
-            let product_id = change.product_id();
-            match change.new_quantity(line_quantity(tx, cart_id, product_id).await?) {
-                Ok(wanted) => write_line(tx, cart_id, product_id, wanted)
-                    .await
-                    .map(|()| None),
-                Err(refused) => Ok(Some(refused)),
-            }
-        },
-    )
+    let product_id = change.product_id();
+    edit(pool, change.customer(), change.opens_a_cart(), |items| {
+        let in_cart = quantity_in(items, product_id);
+        let wanted = change.new_quantity(in_cart)?;
+        // `new_quantity` keeps a line within its limit, a u32.
+        let quantity = u32::try_from(wanted).map_err(|_| Edit::OverLimit {
+            in_cart: in_cart.unwrap_or(0),
+        })?;
+        Ok(LineWrite::Set {
+            product_id,
+            quantity,
+        })
+    })
     .await
 }
 
@@ -106,18 +137,22 @@ impl OnPostgres for RemoveLine {
     type Output = Edit;
 
     async fn run(&self, pool: &PgPool) -> Result<Edit, StoreError> {
-        edit(pool, &self.customer, false, async |tx, cart_id| {
-            let removed =
-                sqlx::query("DELETE FROM cart_items WHERE cart_id = $1 AND product_id = $2")
-                    .bind(cart_id)
-                    .bind(self.product_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-            Ok((removed == 0).then_some(Edit::NoSuchItem))
+        let product_id = self.product_id;
+        edit(pool, &self.customer, false, |items| {
+            match quantity_in(items, product_id) {
+                Some(_) => Ok(LineWrite::Remove { product_id }),
+                None => Err(Edit::NoSuchItem),
+            }
         })
         .await
     }
+}
+
+fn quantity_in(items: &[ItemRecord], product_id: i64) -> Option<u32> {
+    items
+        .iter()
+        .find(|item| item.product_id == product_id)
+        .map(|item| item.quantity)
 }
 
 impl OnPostgres for BeginCheckout {
@@ -125,44 +160,67 @@ impl OnPostgres for BeginCheckout {
 
     async fn run(&self, pool: &PgPool) -> Result<CheckoutStart, StoreError> {
         let mut tx = pool.begin().await?;
-        if let Some(key) = &self.client_key {
-            let ordered: Option<i64> = sqlx::query_scalar(
-                "SELECT order_number FROM carts
-                 WHERE customer_id = $1 AND checkout_key = $2 AND status = 'ordered'",
-            )
-            .bind(self.customer.as_str())
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(number) = ordered {
-                return Ok(CheckoutStart::Ordered(order_number_from_db(number)?));
-            }
+        // The key's earlier checkout if it became an order, else the open
+        // cart, locked.
+        let (ordered, cart_id, status, frozen_under): (
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+        ) = sqlx::query_as(
+            "WITH ordered AS (
+                 SELECT order_number FROM carts
+                 WHERE customer_id = $1 AND checkout_key = $2 AND status = 'ordered'
+             ), locked AS (
+                 UPDATE carts SET revision = revision + 1
+                 WHERE customer_id = $1 AND status <> 'ordered'
+                   AND NOT EXISTS (SELECT 1 FROM ordered)
+                 RETURNING id, status, checkout_key
+             )
+             SELECT (SELECT order_number FROM ordered), l.id, l.status, l.checkout_key
+             FROM (SELECT 1) AS one LEFT JOIN locked AS l ON true",
+        )
+        .bind(self.customer.as_str())
+        .bind(self.client_key.as_deref())
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(number) = ordered {
+            return Ok(CheckoutStart::Ordered(order_number_from_db(number)?));
         }
-        let Some((cart_id, status, frozen_under)) = lock_open_cart(&mut tx, &self.customer).await?
-        else {
+        let (Some(cart_id), Some(status)) = (cart_id, status) else {
             return Ok(CheckoutStart::Empty);
         };
-        let step = self.step(status, frozen_under.as_deref());
-        if step == CheckoutStep::InProgress {
-            return Ok(CheckoutStart::InProgress);
-        }
-        let items = items_of(&mut tx, cart_id).await?;
+        let items = match self.step(status_from_db(&status)?, frozen_under.as_deref()) {
+            CheckoutStep::InProgress => return Ok(CheckoutStart::InProgress),
+            CheckoutStep::Freeze => {
+                // Frozen only if it has items, which this statement reads:
+                // its snapshot comes after the lock, so no edit is missed.
+                let rows = sqlx::query_as(
+                    "WITH frozen AS (
+                         UPDATE carts SET status = 'checking_out', checkout_key = $2, placer = $3
+                         WHERE id = $1 AND EXISTS (SELECT 1 FROM cart_items WHERE cart_id = $1)
+                     )
+                     SELECT product_id, quantity FROM cart_items
+                     WHERE cart_id = $1 ORDER BY product_id",
+                )
+                .bind(cart_id)
+                .bind(self.client_key.as_deref())
+                .bind(self.placer)
+                .fetch_all(&mut *tx)
+                .await?;
+                items_from_rows(rows)?
+            }
+            CheckoutStep::Resume => {
+                let items = items_of(&mut tx, cart_id).await?;
+                if !items.is_empty() && !claim(&mut tx, cart_id, self.placer).await? {
+                    // The same checkout, being placed by another process now.
+                    return Ok(CheckoutStart::Pending);
+                }
+                items
+            }
+        };
         if items.is_empty() {
             return Ok(CheckoutStart::Empty);
-        }
-        if step == CheckoutStep::Freeze {
-            sqlx::query(
-                "UPDATE carts SET status = 'checking_out', checkout_key = $2, placer = $3
-                 WHERE id = $1",
-            )
-            .bind(cart_id)
-            .bind(self.client_key.as_deref())
-            .bind(self.placer)
-            .execute(&mut *tx)
-            .await?;
-        } else if !claim(&mut tx, cart_id, self.placer).await? {
-            // The same checkout, being placed by another process right now.
-            return Ok(CheckoutStart::Pending);
         }
         tx.commit().await?;
         Ok(CheckoutStart::Place(CartRecord {
@@ -234,6 +292,25 @@ impl OnPostgres for Reopen {
     }
 }
 
+/// The customer's open cart, opened if there is none, its row locked until
+/// the transaction ends (as [`lock_open_cart`]). One statement: the insert
+/// meets an open cart through the one-open-cart index and locks it instead.
+async fn open_and_lock_cart(
+    tx: &mut PgConnection,
+    customer: &CustomerId,
+) -> Result<Option<(i64, CartStatus, Option<String>)>, StoreError> {
+    let (id, status, key): (i64, String, Option<String>) = sqlx::query_as(
+        "INSERT INTO carts (customer_id) VALUES ($1)
+         ON CONFLICT (customer_id) WHERE status <> 'ordered'
+         DO UPDATE SET revision = carts.revision + 1
+         RETURNING id, status, checkout_key",
+    )
+    .bind(customer.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(Some((id, status_from_db(&status)?, key)))
+}
+
 /// The customer's open cart (id, status, the key it is frozen under), its
 /// row locked until the transaction ends.
 async fn lock_open_cart(
@@ -252,26 +329,11 @@ async fn lock_open_cart(
         .transpose()
 }
 
-async fn line_quantity(
-    tx: &mut PgConnection,
-    cart_id: i64,
-    product_id: i64,
-) -> Result<Option<u32>, StoreError> {
-    let quantity: Option<i64> = sqlx::query_scalar(
-        "SELECT quantity FROM cart_items WHERE cart_id = $1 AND product_id = $2",
-    )
-    .bind(cart_id)
-    .bind(product_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    quantity.map(quantity_from_db).transpose()
-}
-
 async fn write_line(
     tx: &mut PgConnection,
     cart_id: i64,
     product_id: i64,
-    quantity: i64,
+    quantity: u32,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO cart_items (cart_id, product_id, quantity) VALUES ($1, $2, $3)
@@ -279,7 +341,7 @@ async fn write_line(
     )
     .bind(cart_id)
     .bind(product_id)
-    .bind(quantity)
+    .bind(i64::from(quantity))
     .execute(&mut *tx)
     .await?;
     Ok(())
