@@ -119,8 +119,15 @@ async fn overlapping_reserves_on_two_replicas_never_oversell_and_conserve_stock(
     assert!(refused > 0, "the demand was meant to exceed the stock");
 
     let taken = taken(&outcomes);
+    let conserved = |stock: &HashMap<String, i64>| {
+        PRODUCTS
+            .iter()
+            .all(|p| stock[*p] + taken.get(*p).copied().unwrap_or(0) == 30)
+    };
     for store in &replicas {
-        let stock = stock(store).await;
+        // Each replica reads its own copy, which hears of the other's
+        // changes a moment after they commit.
+        let stock = settled_stock(store, conserved).await;
         for product in PRODUCTS {
             let left = stock[product];
             assert!(left >= 0, "{product} went negative");
@@ -154,7 +161,26 @@ async fn overlapping_reserves_on_two_replicas_never_oversell_and_conserve_stock(
         returned += usize::from(release.await.unwrap().unwrap());
     }
     assert_eq!(returned, held.len(), "each attempt's stock went back once");
-    assert!(stock(&replicas[0]).await.values().all(|&left| left == 30));
+    for store in &replicas {
+        let stock = settled_stock(store, |stock| stock.values().all(|&left| left == 30)).await;
+        assert!(stock.values().all(|&left| left == 30), "{stock:?}");
+    }
+}
+
+/// The replica's stock once `settled` holds of it, or as it stands after
+/// [`HANG_GUARD`].
+async fn settled_stock(
+    store: &PostgresCatalogStore,
+    settled: impl Fn(&HashMap<String, i64>) -> bool,
+) -> HashMap<String, i64> {
+    let deadline = tokio::time::Instant::now() + HANG_GUARD;
+    loop {
+        let now = stock(store).await;
+        if settled(&now) || tokio::time::Instant::now() >= deadline {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -38,6 +38,11 @@ const SCHEMA: &[SchemaStep] = &[
         description: "descriptions and multi-line reservations",
         sql: include_str!("../../migrations/postgres/0002_shop.sql"),
     },
+    SchemaStep {
+        version: 3,
+        description: "change notifications name their product",
+        sql: include_str!("../../migrations/postgres/0003_change_ids.sql"),
+    },
 ];
 
 /// Connections per catalog process for requests: each holds one only for a
