@@ -43,6 +43,11 @@ const SCHEMA: &[SchemaStep] = &[
         description: "change notifications name their product",
         sql: include_str!("../../migrations/postgres/0003_change_ids.sql"),
     },
+    SchemaStep {
+        version: 4,
+        description: "a reserve as one function call",
+        sql: include_str!("../../migrations/postgres/0004_reserve_function.sql"),
+    },
 ];
 
 /// Connections per catalog process for requests: each holds one only for a

@@ -1,7 +1,8 @@
 //! Reservations and releases on PostgreSQL, each one transaction that may
-//! run beside the same on other replicas. A reserve is two statements
-//! between `BEGIN` and `COMMIT`: claim the key and lock the products, then
-//! (the stock checked here) take the stock and record the lines.
+//! run beside the same on other replicas. A reserve is one call of the
+//! `reserve_stock` function (migrations/postgres/0004_reserve_function.sql),
+//! so that a popular product's row stays locked only while the server runs
+//! it, not across round trips to this service.
 //!
 //! Three things make that safe:
 //! - The attempt's row in `reservations` is inserted first. Its primary key
@@ -20,177 +21,92 @@ use storefront_wire::shop::ProductRef;
 
 use super::ReserveOutcome;
 
-/// (id, name, price in cents, stock) of a locked product.
-type LockedProduct = (i64, String, i64, i64);
+/// One row of `reserve_stock`'s answer: outcome, line, product id, name,
+/// quantity (asked, or for `short` available), price in cents.
+type ReserveRow = (
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
 
-/// Reserves every line of `request` or none. Returns the outcome and whether
+/// Reserves every line of `request` or none, in one call of the schema's
+/// `reserve_stock` function (migration 0004 holds the steps and why), so
+/// in one round trip and one transaction. Returns the outcome and whether
 /// this call took stock (a replayed key takes none).
 pub(super) async fn reserve(
     pool: &PgPool,
     request: &ReserveStock,
 ) -> Result<(ReserveOutcome, bool), sqlx::Error> {
-    let key = request.order_key.as_str();
-    let mut tx = pool.begin().await?;
-    let Some(locked) = claim_and_lock(&mut tx, key, &request.items).await? else {
-        // Decided before, or just now by a transaction the claim waited
-        // for; either way this statement sees its committed state.
-        let state: String =
-            sqlx::query_scalar("SELECT state FROM reservations WHERE order_key = $1")
-                .bind(key)
-                .fetch_one(&mut *tx)
-                .await?;
-        let outcome = match state.as_str() {
-            "held" => ReserveOutcome::Reserved(held(&mut tx, key).await?),
-            _ => ReserveOutcome::AttemptClosed,
-        };
-        tx.rollback().await?;
-        return Ok((outcome, false));
-    };
-
-    let mut lines = Vec::with_capacity(request.items.len());
-    // Units asked of each product, by id: lines naming one product twice
-    // count together.
-    let mut wanted: BTreeMap<i64, (i64, &LockedProduct)> = BTreeMap::new();
+    let mut ids = Vec::with_capacity(request.items.len());
+    let mut names = Vec::with_capacity(request.items.len());
+    let mut quantities = Vec::with_capacity(request.items.len());
     for line in &request.items {
-        let found = locked.iter().find(|p| match &line.product {
-            ProductRef::Name(name) => p.1 == name.as_str(),
-            ProductRef::Id(id) => p.0 == *id,
-        });
-        let Some(row) = found else {
-            refuse(tx, key).await?;
-            return Ok((ReserveOutcome::UnknownProduct(line.product.clone()), false));
+        let (id, name) = match &line.product {
+            ProductRef::Id(id) => (Some(*id), None),
+            ProductRef::Name(name) => (None, Some(name.as_str())),
         };
-        let (id, name, price_cents, _) = row;
-        wanted.entry(*id).or_insert((0, row)).0 += i64::from(line.quantity.get());
-        lines.push(ReservedItem {
-            product_id: *id,
-            name: name.clone(),
-            quantity: line.quantity.get(),
-            price_cents: *price_cents,
-        });
+        ids.push(id);
+        names.push(name);
+        quantities.push(i64::from(line.quantity.get()));
     }
-    // The rows are locked: the stock read is the stock the update changes.
-    for (total, (_, name, _, available)) in wanted.values() {
-        if total > available {
-            let outcome = ReserveOutcome::InsufficientStock {
+    let mut rows: Vec<ReserveRow> = sqlx::query_as("SELECT * FROM reserve_stock($1, $2, $3, $4)")
+        .bind(&request.order_key)
+        .bind(&ids)
+        .bind(&names)
+        .bind(&quantities)
+        .fetch_all(pool)
+        .await?;
+    rows.sort_by_key(|row| row.1);
+    let outcome = rows.first().map(|row| row.0.clone()).unwrap_or_default();
+    let decided = match outcome.as_str() {
+        "reserved" | "held" => ReserveOutcome::Reserved(Reservation {
+            order_key: request.order_key.clone(),
+            items: rows
+                .into_iter()
+                .map(reserved_item)
+                .collect::<Result<_, _>>()?,
+        }),
+        "closed" => ReserveOutcome::AttemptClosed,
+        "unknown" => {
+            let line = rows[0].1.and_then(|line| usize::try_from(line).ok());
+            match line.and_then(|line| request.items.get(line)) {
+                Some(line) => ReserveOutcome::UnknownProduct(line.product.clone()),
+                None => return Err(unexpected(&rows[0])),
+            }
+        }
+        "short" => match &rows[0] {
+            (_, _, _, Some(name), Some(available), _) => ReserveOutcome::InsufficientStock {
                 product: name.clone(),
                 available: *available,
-            };
-            refuse(tx, key).await?;
-            return Ok((outcome, false));
-        }
-    }
-
-    take_and_record(&mut tx, key, &wanted, &lines).await?;
-    tx.commit().await?;
-    let reservation = Reservation {
-        order_key: key.to_owned(),
-        items: lines,
+            },
+            row => return Err(unexpected(row)),
+        },
+        _ => return Err(unexpected(&rows.first().cloned().unwrap_or_default())),
     };
-    Ok((ReserveOutcome::Reserved(reservation), true))
+    Ok((decided, outcome == "reserved"))
 }
 
-/// Claims `key` for this attempt (its row inserted as `held`) and, only if
-/// that claim is new, locks every product a line names, in id order, and
-/// returns them as they are now (committed changes made while waiting
-/// included; a name or id that matches no row is simply absent). `None`
-/// when the key was claimed before. One statement: the claim runs first
-/// (the lock's condition needs it), so the key's row is always locked
-/// before any product row, as in `release`.
-async fn claim_and_lock(
-    tx: &mut PgConnection,
-    key: &str,
-    items: &[storefront_wire::shop::OrderLine],
-) -> Result<Option<Vec<LockedProduct>>, sqlx::Error> {
-    let mut ids = Vec::new();
-    let mut names = Vec::new();
-    for line in items {
-        match &line.product {
-            ProductRef::Id(id) => ids.push(*id),
-            ProductRef::Name(name) => names.push(name.as_str().to_owned()),
-        }
-    }
-    // PostgreSQL sorts, then locks rows in that order. The outer join
-    // answers one row even when no product matches, to carry the claim.
-    type Row = (bool, Option<i64>, Option<String>, Option<i64>, Option<i64>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "WITH claim AS (
-             INSERT INTO reservations (order_key, state) VALUES ($1, 'held')
-             ON CONFLICT (order_key) DO NOTHING
-             RETURNING 1
-         ), locked AS MATERIALIZED (
-             SELECT id, name, price_cents, quantity FROM products
-             WHERE (id = ANY($2) OR name = ANY($3)) AND EXISTS (SELECT 1 FROM claim)
-             ORDER BY id FOR UPDATE
-         )
-         SELECT EXISTS (SELECT 1 FROM claim), l.id, l.name, l.price_cents, l.quantity
-         FROM (SELECT 1) AS one LEFT JOIN locked AS l ON true
-         ORDER BY l.id",
-    )
-    .bind(key)
-    .bind(&ids)
-    .bind(&names)
-    .fetch_all(&mut *tx)
-    .await?;
-    if !rows.first().is_some_and(|row| row.0) {
-        return Ok(None);
-    }
-    Ok(Some(
-        rows.into_iter()
-            .filter_map(|(_, id, name, price_cents, quantity)| {
-                Some((id?, name?, price_cents?, quantity?))
+fn reserved_item(row: ReserveRow) -> Result<ReservedItem, sqlx::Error> {
+    match row {
+        (_, Some(_), Some(product_id), Some(name), Some(quantity), Some(price_cents)) => {
+            Ok(ReservedItem {
+                product_id,
+                name,
+                // Asked as a u32 and checked positive by the schema.
+                quantity: u32::try_from(quantity).unwrap_or(u32::MAX),
+                price_cents,
             })
-            .collect(),
-    ))
+        }
+        row => Err(unexpected(&row)),
+    }
 }
 
-/// Marks the attempt refused and commits: it took nothing and never will.
-async fn refuse(
-    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
-    key: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE reservations SET state = 'refused' WHERE order_key = $1")
-        .bind(key)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await
-}
-
-/// Takes the stock `wanted` (units by product id) and records the
-/// attempt's lines, in one statement.
-async fn take_and_record(
-    tx: &mut PgConnection,
-    key: &str,
-    wanted: &BTreeMap<i64, (i64, &LockedProduct)>,
-    lines: &[ReservedItem],
-) -> Result<(), sqlx::Error> {
-    let (ids, totals): (Vec<i64>, Vec<i64>) = wanted.iter().map(|(id, (t, _))| (*id, *t)).unzip();
-    let numbers: Vec<i64> = (0..lines.len() as i64).collect();
-    let product_ids: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
-    let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
-    let quantities: Vec<i64> = lines.iter().map(|l| i64::from(l.quantity)).collect();
-    let prices: Vec<i64> = lines.iter().map(|l| l.price_cents).collect();
-    sqlx::query(
-        "WITH taken AS (
-             UPDATE products AS p SET quantity = p.quantity - w.total
-             FROM unnest($1::BIGINT[], $2::BIGINT[]) AS w (id, total) WHERE p.id = w.id
-         )
-         INSERT INTO reservation_items (order_key, line, product_id, name, quantity, price_cents)
-         SELECT $3, l.line, l.product_id, l.name, l.quantity, l.price_cents
-         FROM unnest($4::BIGINT[], $5::BIGINT[], $6::TEXT[], $7::BIGINT[], $8::BIGINT[])
-              AS l (line, product_id, name, quantity, price_cents)",
-    )
-    .bind(&ids)
-    .bind(&totals)
-    .bind(key)
-    .bind(&numbers)
-    .bind(&product_ids)
-    .bind(&names)
-    .bind(&quantities)
-    .bind(&prices)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+/// `reserve_stock` answered something it never answers.
+fn unexpected(row: &ReserveRow) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("unexpected answer from reserve_stock: {row:?}"))
 }
 
 /// The lines an attempt holds, in request order.
