@@ -42,22 +42,32 @@ impl CartsStore {
         items_from_rows(rows)
     }
 
-    /// The customer's open cart (active or checking out), if any.
+    /// The customer's open cart (active or checking out), if any: one
+    /// statement, so the lines are those of the same moment as the status.
     pub async fn open_cart(&self, customer: &CustomerId) -> Result<Option<CartRecord>, StoreError> {
-        let row: Option<(i64, String)> = on_backend!(self.readers.pool(), pool => sqlx::query_as(
-            "SELECT id, status FROM carts WHERE customer_id = $1 AND status <> 'ordered'",
+        let rows: Vec<(i64, String, Option<i64>, Option<i64>)> = on_backend!(self.readers.pool(), pool => sqlx::query_as(
+            "SELECT c.id, c.status, i.product_id, i.quantity
+             FROM carts c LEFT JOIN cart_items i ON i.cart_id = c.id
+             WHERE c.customer_id = $1 AND c.status <> 'ordered'
+             ORDER BY i.product_id",
         )
         .bind(customer.as_str())
-        .fetch_optional(pool)
+        .fetch_all(pool)
         .await)?;
-        let Some((id, status)) = row else {
+        let Some((id, status, _, _)) = rows.first() else {
             return Ok(None);
         };
+        let (id, status) = (*id, status_from_db(status)?);
+        // A cart without lines is one row whose line columns are NULL.
+        let lines = rows
+            .into_iter()
+            .filter_map(|(_, _, product_id, quantity)| Some((product_id?, quantity?)))
+            .collect();
         Ok(Some(CartRecord {
             id,
             customer_id: customer.clone(),
-            status: status_from_db(&status)?,
-            items: self.items(id).await?,
+            status,
+            items: items_from_rows(lines)?,
         }))
     }
 
