@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use storefront_service_kit::HttpLimits;
 use storefront_service_kit::telemetry::LogFormat;
 
+use crate::cli::Role;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -32,7 +34,9 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct GatewayConfig {
     pub listen: SocketAddr,
-    /// Longest wait for a peer service before answering 503.
+    /// Longest wait for a peer service before answering 503: the gateway's
+    /// calls to the catalog, orders and carts, and the carts service's to
+    /// the catalog and orders.
     pub peer_timeout_ms: u64,
     /// Answer queries from a copy of the product list that the catalog keeps
     /// current (stock shown may trail by one change notification).
@@ -58,7 +62,7 @@ pub struct CatalogConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct OrdersConfig {
     pub listen: SocketAddr,
-    /// How the gateway reaches the orders service.
+    /// How the gateway and the carts service reach the orders service.
     pub url: String,
     /// Longest wait for the catalog during a buy.
     pub catalog_timeout_ms: u64,
@@ -149,6 +153,32 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 ];
 
 impl Config {
+    /// Where `role` listens.
+    pub fn listen(&self, role: Role) -> SocketAddr {
+        match role {
+            Role::Gateway => self.gateway.listen,
+            Role::Catalog => self.catalog.listen,
+            Role::Orders => self.orders.listen,
+            Role::Carts => self.carts.listen,
+        }
+    }
+
+    /// Makes `role` listen on `listen`. With `peers_follow`, the other
+    /// services are told to reach it there too (the gateway has no peers
+    /// calling it).
+    pub fn set_listen(&mut self, role: Role, listen: SocketAddr, peers_follow: bool) {
+        let (address, url) = match role {
+            Role::Gateway => (&mut self.gateway.listen, None),
+            Role::Catalog => (&mut self.catalog.listen, Some(&mut self.catalog.url)),
+            Role::Orders => (&mut self.orders.listen, Some(&mut self.orders.url)),
+            Role::Carts => (&mut self.carts.listen, Some(&mut self.carts.url)),
+        };
+        *address = listen;
+        if let Some(url) = url.filter(|_| peers_follow) {
+            *url = format!("http://{listen}");
+        }
+    }
+
     /// Defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>, env: &HashMap<String, String>) -> anyhow::Result<Self> {
         let mut config = match file {
@@ -228,6 +258,23 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_role_moved_with_its_peers_following_is_reached_at_its_new_address() {
+        let mut config = Config::default();
+        let elsewhere = SocketAddr::from(([127, 0, 0, 1], 9191));
+        config.set_listen(Role::Orders, elsewhere, true);
+        assert_eq!(config.listen(Role::Orders), elsewhere);
+        assert_eq!(config.orders.url, "http://127.0.0.1:9191");
+
+        let default_url = config.catalog.url.clone();
+        config.set_listen(Role::Catalog, elsewhere, false);
+        assert_eq!(config.listen(Role::Catalog), elsewhere);
+        assert_eq!(config.catalog.url, default_url, "peers not told");
+
+        config.set_listen(Role::Gateway, elsewhere, true);
+        assert_eq!(config.listen(Role::Gateway), elsewhere);
     }
 
     #[test]

@@ -47,12 +47,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
             if let Some(listen) = args.listen {
-                match args.role {
-                    cli::Role::Gateway => config.gateway.listen = listen,
-                    cli::Role::Catalog => config.catalog.listen = listen,
-                    cli::Role::Orders => config.orders.listen = listen,
-                    cli::Role::Carts => config.carts.listen = listen,
-                }
+                // Peers are told where it is by their own flags or config.
+                config.set_listen(args.role, listen, false);
             }
             if let Some(url) = args.catalog_url {
                 config.catalog.url = check_url(&url).map_err(anyhow::Error::msg)?;
@@ -70,20 +66,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve::serve(args.role, config).await?;
         }
         Command::Up(args) => {
-            if let Some(listen) = args.gateway_listen {
-                config.gateway.listen = listen;
-            }
-            if let Some(listen) = args.catalog_listen {
-                config.catalog.listen = listen;
-                config.catalog.url = format!("http://{listen}");
-            }
-            if let Some(listen) = args.orders_listen {
-                config.orders.listen = listen;
-                config.orders.url = format!("http://{listen}");
-            }
-            if let Some(listen) = args.carts_listen {
-                config.carts.listen = listen;
-                config.carts.url = format!("http://{listen}");
+            let listens = [
+                (cli::Role::Gateway, args.gateway_listen),
+                (cli::Role::Catalog, args.catalog_listen),
+                (cli::Role::Orders, args.orders_listen),
+                (cli::Role::Carts, args.carts_listen),
+            ];
+            for (role, listen) in listens {
+                if let Some(listen) = listen {
+                    config.set_listen(role, listen, true);
+                }
             }
             if let Some(seed) = args.seed_file {
                 config.catalog.seed_file = Some(std::fs::canonicalize(&seed)?);
@@ -104,7 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let target = match args.role {
                 Some(role) => probe::ProbeTarget {
                     role,
-                    listen: probe::listen_address(role, &config),
+                    listen: config.listen(role),
                 },
                 None => probe::served_by_main_process(&env)?,
             };

@@ -54,9 +54,7 @@ pub fn served_by(
     let config = Config::load(cli.config.as_deref().map(Path::new), env)?;
     Ok(Some(ProbeTarget {
         role: serve.role,
-        listen: serve
-            .listen
-            .unwrap_or_else(|| listen_address(serve.role, &config)),
+        listen: serve.listen.unwrap_or_else(|| config.listen(serve.role)),
     }))
 }
 
@@ -72,16 +70,6 @@ pub fn probe_address(listen: SocketAddr) -> SocketAddr {
         ip => ip,
     };
     SocketAddr::new(ip, listen.port())
-}
-
-/// The configured listen address of `role`.
-pub fn listen_address(role: Role, config: &Config) -> SocketAddr {
-    match role {
-        Role::Gateway => config.gateway.listen,
-        Role::Catalog => config.catalog.listen,
-        Role::Orders => config.orders.listen,
-        Role::Carts => config.carts.listen,
-    }
 }
 
 /// Ok when `role` answers `GET /health` with 200 and its own role name (a

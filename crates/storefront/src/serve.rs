@@ -25,12 +25,7 @@ pub fn announcement(role: Role, address: SocketAddr) -> String {
 }
 
 pub async fn serve(role: Role, config: Config) -> anyhow::Result<()> {
-    let listen = match role {
-        Role::Gateway => config.gateway.listen,
-        Role::Catalog => config.catalog.listen,
-        Role::Orders => config.orders.listen,
-        Role::Carts => config.carts.listen,
-    };
+    let listen = config.listen(role);
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -74,12 +74,7 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
     let mut running = Vec::new();
     for role in Role::ALL {
         spec.role = role;
-        spec.listen = match role {
-            Role::Catalog => config.catalog.listen,
-            Role::Orders => config.orders.listen,
-            Role::Carts => config.carts.listen,
-            Role::Gateway => config.gateway.listen,
-        };
+        spec.listen = config.listen(role);
         let (child, address) = match start(&spec).await {
             Ok(started) => started,
             Err(e) => {
