@@ -85,6 +85,55 @@ impl Frame {
     pub fn y(&self, value: f64) -> f64 {
         HEIGHT - BOTTOM - value / self.y_max * (HEIGHT - TOP - BOTTOM)
     }
+
+    /// An empty path drawn in this frame's data units.
+    pub fn path(&self) -> Path<'_> {
+        Path {
+            frame: self,
+            d: String::new(),
+        }
+    }
+}
+
+/// A path's `d` attribute, built point by point: the first point moves
+/// there, each later one draws a line (or a step) to it. Every chart draws
+/// its lines, bands and bars through this one type.
+pub struct Path<'f> {
+    frame: &'f Frame,
+    d: String,
+}
+
+impl Path<'_> {
+    /// A straight line to the data point (x, y); the start if it is the first.
+    pub fn to(&mut self, x: f64, y: f64) {
+        let (x, y) = (self.frame.x(x), self.frame.y(y));
+        self.to_pixel(x, y);
+    }
+
+    /// A horizontal then vertical line to the data point (x, y): a step.
+    pub fn step_to(&mut self, x: f64, y: f64) {
+        if self.d.is_empty() {
+            return self.to(x, y);
+        }
+        let _ = write!(self.d, "H{:.1}V{:.1}", self.frame.x(x), self.frame.y(y));
+    }
+
+    /// A straight line to (x, y) in SVG coordinates.
+    pub fn to_pixel(&mut self, x: f64, y: f64) {
+        let command = if self.d.is_empty() { "M" } else { "L" };
+        let _ = write!(self.d, "{command}{x:.1},{y:.1}");
+    }
+
+    /// The path as drawn so far.
+    pub fn open(self) -> String {
+        self.d
+    }
+
+    /// The path closed back to its start (a filled area).
+    pub fn closed(mut self) -> String {
+        self.d.push('Z');
+        self.d
+    }
 }
 
 /// The smallest 1, 2 or 5 × 10^k at or above `value` (1 for nothing), so the
@@ -210,36 +259,27 @@ pub fn line_chart(
     let frame = Frame::new(x_min, x_max, y_max);
     axes(&mut out, &frame, x_label, y_label);
     for band in bands {
-        let mut d = String::new();
-        for (i, &(x, y)) in band.upper.iter().enumerate() {
-            let _ = write!(
-                d,
-                "{}{:.1},{:.1}",
-                if i == 0 { "M" } else { "L" },
-                frame.x(x),
-                frame.y(y)
-            );
-        }
-        for &(x, y) in band.lower.iter().rev() {
-            let _ = write!(d, "L{:.1},{:.1}", frame.x(x), frame.y(y));
+        let mut path = frame.path();
+        for &(x, y) in band.upper.iter().chain(band.lower.iter().rev()) {
+            path.to(x, y);
         }
         let _ = write!(
             out,
-            "<path class=\"band\" d=\"{d}Z\" fill=\"{}\" stroke=\"none\"/>",
+            "<path class=\"band\" d=\"{}\" fill=\"{}\" stroke=\"none\"/>",
+            path.closed(),
             band.color
         );
     }
     for line in lines {
-        let mut d = String::new();
-        for (i, &(x, y)) in line.points.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(d, "M{:.1},{:.1}", frame.x(x), frame.y(y));
-            } else if line.step {
-                let _ = write!(d, "H{:.1}V{:.1}", frame.x(x), frame.y(y));
+        let mut path = frame.path();
+        for &(x, y) in &line.points {
+            if line.step {
+                path.step_to(x, y);
             } else {
-                let _ = write!(d, "L{:.1},{:.1}", frame.x(x), frame.y(y));
+                path.to(x, y);
             }
         }
+        let d = path.open();
         let _ = write!(
             out,
             "<path class=\"line\" data-series=\"{}\" data-points=\"{}\" d=\"{d}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>",
@@ -319,15 +359,14 @@ pub fn histogram_chart(
     axes(&mut out, &frame, x_label, y_label);
     let base = frame.y(0.0);
     for histogram in histograms {
-        let mut d = String::new();
+        let mut path = frame.path();
         for bar in &histogram.bars {
             let (x0, x1, y) = (frame.x(bar.from), frame.x(bar.to), frame.y(bar.value));
-            let _ = write!(
-                d,
-                "{}{x0:.1},{base:.1}L{x0:.1},{y:.1}L{x1:.1},{y:.1}L{x1:.1},{base:.1}",
-                if d.is_empty() { "M" } else { "L" }
-            );
+            for (x, y) in [(x0, base), (x0, y), (x1, y), (x1, base)] {
+                path.to_pixel(x, y);
+            }
         }
+        let d = path.open();
         let _ = write!(
             out,
             "<path class=\"histogram\" data-series=\"{}\" data-bins=\"{}\" d=\"{d}\" fill=\"{}\" fill-opacity=\"0.3\" stroke=\"{}\" stroke-width=\"1.5\"/>",

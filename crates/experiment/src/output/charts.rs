@@ -187,33 +187,24 @@ fn band_chart(
         let color = COLORS[i % COLORS.len()];
         let mut points = points.clone();
         points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut band = String::new();
-        for (j, p) in points.iter().enumerate() {
-            let _ = write!(
-                band,
-                "{}{:.1},{:.1}",
-                if j == 0 { "M" } else { "L" },
-                frame.x(p.0),
-                frame.y(p.3)
-            );
+        // The interval: along its upper ends, back along its lower ones.
+        let mut band = frame.path();
+        for p in &points {
+            band.to(p.0, p.3);
         }
         for p in points.iter().rev() {
-            let _ = write!(band, "L{:.1},{:.1}", frame.x(p.0), frame.y(p.2));
+            band.to(p.0, p.2);
         }
+        let band = band.closed();
         let _ = write!(
             out,
-            "<path class=\"band\" d=\"{band}Z\" fill=\"{color}\" fill-opacity=\"0.2\" stroke=\"none\"/>"
+            "<path class=\"band\" d=\"{band}\" fill=\"{color}\" fill-opacity=\"0.2\" stroke=\"none\"/>"
         );
-        let mut line = String::new();
-        for (j, p) in points.iter().enumerate() {
-            let _ = write!(
-                line,
-                "{}{:.1},{:.1}",
-                if j == 0 { "M" } else { "L" },
-                frame.x(p.0),
-                frame.y(p.1)
-            );
+        let mut line = frame.path();
+        for p in &points {
+            line.to(p.0, p.1);
         }
+        let line = line.open();
         let _ = write!(
             out,
             "<path class=\"line\" data-series=\"{}\" data-points=\"{}\" d=\"{line}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\"/>",

@@ -13,6 +13,26 @@ fn the_y_axis_ends_on_one_two_or_five_times_a_power_of_ten() {
 }
 
 #[test]
+fn a_path_moves_to_its_first_point_then_draws_lines_or_steps() {
+    let frame = Frame::new(0.0, 10.0, 10.0);
+    let (x0, y0, x1, y1) = (frame.x(0.0), frame.y(0.0), frame.x(10.0), frame.y(10.0));
+    let mut line = frame.path();
+    line.to(0.0, 0.0);
+    line.to(10.0, 10.0);
+    assert_eq!(line.open(), format!("M{x0:.1},{y0:.1}L{x1:.1},{y1:.1}"));
+
+    let mut steps = frame.path();
+    steps.step_to(0.0, 0.0);
+    steps.step_to(10.0, 10.0);
+    assert_eq!(steps.open(), format!("M{x0:.1},{y0:.1}H{x1:.1}V{y1:.1}"));
+
+    let mut area = frame.path();
+    area.to_pixel(1.0, 2.0);
+    area.to_pixel(3.0, 4.0);
+    assert_eq!(area.closed(), "M1.0,2.0L3.0,4.0Z");
+}
+
+#[test]
 fn a_chart_without_data_says_so_instead_of_dividing_by_zero() {
     let svg = line_chart("c", "t", "x", "y", &[], &[]);
     assert!(svg.contains("no samples") && svg.ends_with("</svg>"));
