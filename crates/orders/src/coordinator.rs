@@ -43,7 +43,14 @@ impl<S: OrdersStore> OrderDesk<S> {
         if order.items.is_empty() || order.items.len() > MAX_ORDER_LINES {
             return Err(OrdersError::BadLineCount);
         }
-        let key = uuid::Uuid::new_v4().simple().to_string();
+        // A time-ordered key (UUIDv7: milliseconds, then random bits), so
+        // each new attempt's rows go at the right edge of the key indexes of
+        // `pending_orders` here and `reservations`/`reservation_items` in the
+        // catalog. A random v4 key put each insert on a random leaf page: a
+        // commit of N buys wrote ~N pages per index to the WAL and the
+        // checkpoint read and wrote them back, which cost 15-30 % of durable
+        // buys/s on SQLite (docs/BENCHMARKS.md, "Attempt keys").
+        let key = uuid::Uuid::now_v7().simple().to_string();
         let request = OrderRequest {
             customer_id: order.customer_id,
             items: order.items,
