@@ -12,18 +12,16 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use http::{HeaderMap, StatusCode};
-use serde::Deserialize;
-use storefront_service_kit::{JsonBody, PathParam, RequestId, data};
+use storefront_service_kit::{JsonBody, Paged, PathParam, RequestId, data};
 use storefront_wire::api::OrderPlaced;
 use storefront_wire::internal::Health;
-use storefront_wire::shop::{AddToCart, Page, SetCartQuantity};
-use storefront_wire::{CustomerId, Data};
+use storefront_wire::shop::{AddToCart, SetCartQuantity};
+use storefront_wire::{CustomerId, Data, NumericKey};
 
 use crate::checkout::client_key;
 use crate::{Carts, CartsError};
@@ -49,10 +47,7 @@ fn customer(text: String) -> Result<CustomerId, CartsError> {
 /// Plain decimal digits only, as the gateway requires.
 fn product_id(text: &str) -> Result<i64, CartsError> {
     let bad = || CartsError::BadRequest("product id must be a whole number".into());
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
-    text.parse().map_err(|_| bad())
+    NumericKey::parse(text).number_or(bad(), bad())
 }
 
 async fn view(
@@ -117,30 +112,18 @@ async fn checkout(
     Ok(data(OrderPlaced { order_number }))
 }
 
-/// `?limit=&offset=` of the admin lists.
-#[derive(Debug, Deserialize)]
-struct PageQuery {
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
-fn page(query: Result<Query<PageQuery>, QueryRejection>) -> Result<Page, CartsError> {
-    let Query(query) = query.map_err(|e| CartsError::BadRequest(e.body_text()))?;
-    Page::new(query.limit, query.offset).map_err(CartsError::BadRequest)
-}
-
 async fn all_carts(
     State(carts): State<Arc<Carts>>,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    Paged(page): Paged,
 ) -> Result<Response, CartsError> {
-    Ok(data(carts.store().carts(page(query)?).await?))
+    Ok(data(carts.store().carts(page).await?))
 }
 
 async fn all_items(
     State(carts): State<Arc<Carts>>,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    Paged(page): Paged,
 ) -> Result<Response, CartsError> {
-    Ok(data(carts.store().cart_items(page(query)?).await?))
+    Ok(data(carts.store().cart_items(page).await?))
 }
 
 async fn health() -> Response {

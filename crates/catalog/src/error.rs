@@ -22,8 +22,6 @@ pub enum CatalogError {
     BadLineCount(usize),
     #[error("order attempt was already refused or released")]
     AttemptClosed,
-    #[error("{0}")]
-    BadQuery(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -34,9 +32,7 @@ impl From<CatalogError> for ApiError {
             CatalogError::ProductNotFound | CatalogError::LineProductNotFound(_) => {
                 ApiError::not_found(error.to_string())
             }
-            CatalogError::InvalidName(_) | CatalogError::BadQuery(_) => {
-                ApiError::bad_request(error.to_string())
-            }
+            CatalogError::InvalidName(_) => ApiError::bad_request(error.to_string()),
             CatalogError::InvalidProduct(_) | CatalogError::BadLineCount(_) => {
                 ApiError::unprocessable(error.to_string())
             }

@@ -17,17 +17,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Extension;
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
-use storefront_service_kit::{ApiError, JsonBody, PathParam, created, data};
-use storefront_wire::ProductName;
+use storefront_service_kit::{ApiError, JsonBody, Paged, PathParam, QueryParams, created, data};
 use storefront_wire::internal::{
     CatalogProduct, Deleted, Health, ProductChanges, Released, ReserveStock,
 };
 use storefront_wire::shop::{MAX_ORDER_LINES, Page, ProductDraft, ProductRef};
+use storefront_wire::{NumericKey, ProductName};
 use tokio_util::sync::CancellationToken;
 
 use crate::store::AdminOutcome;
@@ -55,18 +54,10 @@ pub fn routes<S: CatalogStore>(store: Arc<S>, shutdown: CancellationToken) -> Ro
         .with_state(store)
 }
 
-#[derive(Debug, Deserialize)]
-struct PageQuery {
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
 async fn list_products<S: CatalogStore>(
     State(store): State<Arc<S>>,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    Paged(page): Paged,
 ) -> Result<Response, CatalogError> {
-    let Query(query) = query.map_err(|e| CatalogError::BadQuery(e.body_text()))?;
-    let page = Page::new(query.limit, query.offset).map_err(CatalogError::BadQuery)?;
     let products: Vec<CatalogProduct> = store
         .products(page)
         .await?
@@ -82,9 +73,10 @@ async fn product<S: CatalogStore>(
     State(store): State<Arc<S>>,
     PathParam(key): PathParam<String>,
 ) -> Result<Response, CatalogError> {
-    let product = match parse_id(&key) {
-        Some(id) => store.product_by_id(id?).await?,
-        None => {
+    let product = match NumericKey::parse(&key) {
+        NumericKey::Number(id) => store.product_by_id(id).await?,
+        NumericKey::OutOfRange => None,
+        NumericKey::NotDigits => {
             let name = ProductName::parse(key).map_err(CatalogError::InvalidName)?;
             store.product_by_name(name.as_str()).await?
         }
@@ -93,16 +85,9 @@ async fn product<S: CatalogStore>(
     Ok(data(CatalogProduct::from(product)))
 }
 
-/// `Some` when the key is all digits: the id, or not-found if it overflows.
-fn parse_id(key: &str) -> Option<Result<i64, CatalogError>> {
-    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(key.parse().map_err(|_| CatalogError::ProductNotFound))
-}
-
+/// Any key that is not an id names no product that can be changed.
 fn product_id(key: &str) -> Result<i64, CatalogError> {
-    parse_id(key).unwrap_or(Err(CatalogError::ProductNotFound))
+    NumericKey::parse(key).number_or(CatalogError::ProductNotFound, CatalogError::ProductNotFound)
 }
 
 async fn create_product<S: CatalogStore>(
@@ -200,9 +185,8 @@ fn epoch() -> &'static str {
 async fn product_changes<S: CatalogStore>(
     State(store): State<Arc<S>>,
     Extension(shutdown): Extension<CancellationToken>,
-    query: Result<Query<ChangesQuery>, QueryRejection>,
+    QueryParams(query): QueryParams<ChangesQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let mut versions = store.versions();
     let known = query.epoch.as_deref() == Some(epoch());
     let newer = |version: &u64| !known || query.after.is_none_or(|after| *version > after);

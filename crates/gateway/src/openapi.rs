@@ -78,3 +78,23 @@ impl ApiDocument {
         Self(Bytes::from(json))
     }
 }
+
+/// The replies every route with a JSON body may give before its handler
+/// runs ([`storefront_service_kit::JsonBody`]'s rejections), listed in a
+/// route's `responses(…)` by this one name instead of three rows each.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Never built: it only describes replies.
+pub enum JsonBodyRejections {
+    #[response(status = 408, description = "The body arrived too slowly")]
+    TooSlow(ErrorBody),
+    #[response(
+        status = 413,
+        description = "The body is larger than `http.max_body_bytes`"
+    )]
+    TooLarge(ErrorBody),
+    #[response(
+        status = 415,
+        description = "The body is not `Content-Type: application/json`"
+    )]
+    NotJson(ErrorBody),
+}

@@ -8,16 +8,14 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde::Deserialize;
-use storefront_service_kit::{JsonBody, PathParam, RequestId, data};
-use storefront_wire::CustomerId;
+use storefront_service_kit::{JsonBody, Paged, PathParam, QueryParams, RequestId, data};
+use storefront_wire::NumericKey;
 use storefront_wire::api::OrderPlaced;
 use storefront_wire::internal::{Health, NewOrder};
-use storefront_wire::shop::Page;
+use storefront_wire::shop::CustomerFilter;
 
 use crate::{OrderDesk, OrdersError, OrdersStore};
 
@@ -49,33 +47,18 @@ async fn order<S: OrdersStore>(
     Ok(data(desk.order(number).await?))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListQuery {
-    customer_id: Option<String>,
-    limit: Option<u32>,
-    offset: Option<u64>,
-}
-
 async fn list<S: OrdersStore>(
     State(desk): State<Arc<OrderDesk<S>>>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    Paged(page): Paged,
+    QueryParams(filter): QueryParams<CustomerFilter>,
 ) -> Result<Response, OrdersError> {
-    let Query(query) = query.map_err(|e| OrdersError::BadQuery(e.body_text()))?;
-    let page = Page::new(query.limit, query.offset).map_err(OrdersError::BadQuery)?;
-    let customer = query
-        .customer_id
-        .map(CustomerId::parse)
-        .transpose()
-        .map_err(OrdersError::BadQuery)?;
+    let customer = filter.customer().map_err(OrdersError::BadQuery)?;
     Ok(data(desk.orders(customer, page).await?))
 }
 
 /// Plain decimal digits only: no sign, no spaces, no hex.
 pub fn parse_order_number(text: &str) -> Result<u64, OrdersError> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(OrdersError::BadOrderNumber);
-    }
-    text.parse().map_err(|_| OrdersError::OrderNotFound)
+    NumericKey::parse(text).number_or(OrdersError::BadOrderNumber, OrdersError::OrderNotFound)
 }
 
 async fn health<S: OrdersStore>(State(desk): State<Arc<OrderDesk<S>>>) -> Response {

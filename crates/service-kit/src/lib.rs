@@ -5,7 +5,8 @@
 //!   timeouts and graceful drain on shutdown.
 //! - [`error`]: the `{"error":{"code","message"}}` envelope, the one place
 //!   an error becomes an HTTP response.
-//! - [`json`]: a JSON body extractor whose every rejection is a clear 4xx.
+//! - [`json`], [`path`], [`query`]: extractors whose every rejection is a
+//!   clear 4xx in the envelope ([`Paged`]: the bounded page of list routes).
 //! - [`routing`]: JSON 404/405 fallbacks and the layers every router gets.
 //! - [`telemetry`], [`shutdown`]: logging and signal handling, set up once.
 //! - [`database`], [`sqlite`], [`postgres`], [`schema`]: where a service's
@@ -17,6 +18,7 @@ pub mod error;
 pub mod json;
 pub mod path;
 pub mod postgres;
+pub mod query;
 pub mod request_id;
 pub mod routing;
 pub mod schema;
@@ -30,6 +32,7 @@ pub use database::DatabaseLocation;
 pub use error::ApiError;
 pub use json::JsonBody;
 pub use path::PathParam;
+pub use query::{Paged, QueryParams};
 pub use request_id::RequestId;
 pub use routing::{created, data, finish_router};
 pub use server::{HttpLimits, serve};

@@ -16,6 +16,7 @@ pub mod money;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod orders_client;
+pub mod path_key;
 pub mod product_name;
 pub mod quantity;
 pub mod service_client;
@@ -27,6 +28,7 @@ pub use customer_id::CustomerId;
 pub use envelope::{Data, ErrorBody, ErrorDetail};
 pub use money::Money;
 pub use orders_client::OrdersClient;
+pub use path_key::NumericKey;
 pub use product_name::ProductName;
 pub use quantity::Quantity;
 pub use service_client::{ClientError, ServiceClient};

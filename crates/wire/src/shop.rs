@@ -253,6 +253,36 @@ impl Default for Page {
     }
 }
 
+/// `?limit=&offset=` as a client sent them, before [`Page::new`] bounds
+/// them.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct PageQuery {
+    /// Page size, 1 to 1000 (default 100).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
+    pub limit: Option<u32>,
+    /// Entries to skip (default 0).
+    pub offset: Option<u64>,
+}
+
+/// `?customer_id=` of `GET /orders`: only this customer's orders.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct CustomerFilter {
+    /// Only this customer's orders.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<CustomerId>))]
+    pub customer_id: Option<String>,
+}
+
+impl CustomerFilter {
+    /// The checked customer id, if one was given.
+    pub fn customer(self) -> Result<Option<CustomerId>, String> {
+        self.customer_id.map(CustomerId::parse).transpose()
+    }
+}
+
 impl Page {
     /// Checks a requested page: a limit of 1 to [`MAX_PAGE_SIZE`].
     pub fn new(limit: Option<u32>, offset: Option<u64>) -> Result<Self, String> {

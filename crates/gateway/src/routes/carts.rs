@@ -9,12 +9,16 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, Method, Uri, header};
 use storefront_service_kit::{JsonBody, PathParam, RequestId};
 use storefront_wire::api::OrderPlaced;
-use storefront_wire::shop::{AddToCart, CartItemRow, CartSummary, CartView, SetCartQuantity};
-use storefront_wire::{CustomerId, Data, ErrorBody, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER};
+use storefront_wire::shop::{
+    AddToCart, CartItemRow, CartSummary, CartView, PageQuery, SetCartQuantity,
+};
+use storefront_wire::{
+    CustomerId, Data, ErrorBody, IDEMPOTENCY_KEY_HEADER, NumericKey, REQUEST_ID_HEADER,
+};
 
 use super::orders::{IdempotencyKey, idempotency_key};
-use super::products::PageQuery;
 use crate::admin::Admin;
+use crate::openapi::JsonBodyRejections;
 use crate::{Gateway, GatewayError};
 
 fn customer(text: String) -> Result<CustomerId, GatewayError> {
@@ -22,10 +26,7 @@ fn customer(text: String) -> Result<CustomerId, GatewayError> {
 }
 
 fn product(text: &str) -> Result<i64, GatewayError> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(GatewayError::NotAProductId);
-    }
-    text.parse().map_err(|_| GatewayError::NotAProductId)
+    NumericKey::parse(text).number_or(GatewayError::NotAProductId, GatewayError::NotAProductId)
 }
 
 /// Sends the request on to the carts service and returns its reply.
@@ -92,9 +93,7 @@ pub async fn view(
         (status = 400, description = "Not a valid customer id, or malformed JSON", body = ErrorBody),
         (status = 404, description = "`product not found`", body = ErrorBody),
         (status = 409, description = "More than in stock, or a checkout of this cart in progress", body = ErrorBody),
-        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
-        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
-        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        JsonBodyRejections,
         (status = 422, description = "A missing, unknown or wrong field, or a line above 1,000,000 units", body = ErrorBody),
         (status = 503, description = "The carts service (or the catalog it asks) cannot answer now", body = ErrorBody),
     )
@@ -123,9 +122,7 @@ pub async fn add(
         (status = 400, description = "Not a valid customer or product id, or malformed JSON", body = ErrorBody),
         (status = 404, description = "The product is not in the cart", body = ErrorBody),
         (status = 409, description = "More than in stock, or a checkout of this cart in progress", body = ErrorBody),
-        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
-        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
-        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        JsonBodyRejections,
         (status = 422, description = "A missing, unknown or wrong field", body = ErrorBody),
         (status = 503, description = "The carts service (or the catalog it asks) cannot answer now", body = ErrorBody),
     )

@@ -3,18 +3,18 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use http::HeaderMap;
-use serde::{Deserialize, Serialize};
-use storefront_service_kit::{JsonBody, PathParam, RequestId, data};
+use serde::Serialize;
+use storefront_service_kit::{JsonBody, Paged, PathParam, QueryParams, RequestId, data};
 use storefront_wire::api::{OrderForm, OrderPlaced, OrderRecord};
 use storefront_wire::internal::NewOrder;
-use storefront_wire::shop::{OrderDetail, OrderLine, Page, ProductRef};
-use storefront_wire::{CustomerId, Data, ErrorBody, IDEMPOTENCY_KEY_HEADER};
+use storefront_wire::shop::{CustomerFilter, OrderDetail, OrderLine, PageQuery, ProductRef};
+use storefront_wire::{Data, ErrorBody, IDEMPOTENCY_KEY_HEADER, NumericKey};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::openapi::JsonBodyRejections;
 use crate::{Gateway, GatewayError};
 
 /// The `Idempotency-Key` header, as the document describes it.
@@ -73,10 +73,8 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, GatewayErr
             example = json!({"data": {"order_number": 0}})),
         (status = 400, description = "Malformed JSON or a bad `Idempotency-Key`", body = ErrorBody),
         (status = 404, description = "`product not found`", body = ErrorBody),
-        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
         (status = 409, description = "Not enough stock (`insufficient stock of Tux: N available`), or an order with the same `Idempotency-Key` still in progress (retry shortly)", body = ErrorBody),
-        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
-        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        JsonBodyRejections,
         (status = 422, description = "A missing, unknown or wrong field, a quantity out of range, no items or more than 100, or an `Idempotency-Key` reused for a different order", body = ErrorBody),
         (status = 503, description = "A service cannot answer now. `catalog service unavailable` from the orders service: nothing was bought. `orders service unavailable` (the gateway gave up waiting): the buy may have completed, so retry with the same `Idempotency-Key`", body = ErrorBody),
     )
@@ -150,28 +148,10 @@ pub async fn one(
     id: RequestId,
     PathParam(number): PathParam<String>,
 ) -> Result<Response, GatewayError> {
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(GatewayError::BadOrderNumber);
-    }
     // More digits than a u64 holds cannot name an existing order.
-    let Ok(number) = number.parse::<u64>() else {
-        return Err(GatewayError::OrderNotFound);
-    };
+    let number = NumericKey::parse(&number)
+        .number_or(GatewayError::BadOrderNumber, GatewayError::OrderNotFound)?;
     Ok(shown(gw.orders.get(number, id.as_deref()).await?))
-}
-
-/// `?customer_id=&limit=&offset=` of `GET /orders`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Only this customer's orders.
-    #[param(value_type = Option<CustomerId>)]
-    customer_id: Option<String>,
-    /// Page size, 1 to 1000 (default 100).
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<u32>,
-    /// Entries to skip (default 0).
-    offset: Option<u64>,
 }
 
 /// A page of orders, oldest first.
@@ -180,7 +160,7 @@ pub struct ListQuery {
     operation_id = "list_orders",
     path = "/orders",
     tag = "orders",
-    params(ListQuery),
+    params(CustomerFilter, PageQuery),
     responses(
         (status = 200, description = "Orders in number order", body = Data<Vec<OrderDetail>>),
         (status = 400, description = "A bad `customer_id`, `limit` or `offset`", body = ErrorBody),
@@ -190,15 +170,10 @@ pub struct ListQuery {
 pub async fn list(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    Paged(page): Paged,
+    QueryParams(filter): QueryParams<CustomerFilter>,
 ) -> Result<Response, GatewayError> {
-    let Query(query) = query.map_err(|e| GatewayError::BadQuery(e.body_text()))?;
-    let page = Page::new(query.limit, query.offset).map_err(GatewayError::BadQuery)?;
-    let customer = query
-        .customer_id
-        .map(CustomerId::parse)
-        .transpose()
-        .map_err(GatewayError::BadQuery)?;
+    let customer = filter.customer().map_err(GatewayError::BadQuery)?;
     let orders = gw
         .orders
         .list(customer.as_ref(), page, id.as_deref())

@@ -3,40 +3,22 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use http::StatusCode;
-use serde::{Deserialize, Serialize};
-use storefront_service_kit::{JsonBody, PathParam, RequestId, created, data};
+use serde::Serialize;
+use storefront_service_kit::{JsonBody, Paged, PathParam, RequestId, created, data};
 use storefront_wire::api::{ProductListing, ProductQuote};
 use storefront_wire::internal::CatalogProduct;
-use storefront_wire::shop::{Page, ProductDraft, ProductRecord};
-use storefront_wire::{Data, ErrorBody, Money, ProductName};
+use storefront_wire::shop::{PageQuery, ProductDraft, ProductRecord};
+use storefront_wire::{Data, ErrorBody, Money, NumericKey, ProductName};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{AdditionalProperties, OneOfBuilder, Ref, Schema};
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::admin::Admin;
+use crate::openapi::JsonBodyRejections;
 use crate::{Gateway, GatewayError};
-
-/// `?limit=&offset=` of the list routes.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1 to 1000 (default 100).
-    #[param(minimum = 1, maximum = 1000)]
-    limit: Option<u32>,
-    /// Entries to skip (default 0).
-    offset: Option<u64>,
-}
-
-impl PageQuery {
-    pub fn page(query: Result<Query<Self>, QueryRejection>) -> Result<Page, GatewayError> {
-        let Query(query) = query.map_err(|e| GatewayError::BadQuery(e.body_text()))?;
-        Page::new(query.limit, query.offset).map_err(GatewayError::BadQuery)
-    }
-}
 
 /// A page of products, by id.
 #[utoipa::path(
@@ -54,9 +36,8 @@ impl PageQuery {
 pub async fn list(
     State(gw): State<Arc<Gateway>>,
     id: RequestId,
-    query: Result<Query<PageQuery>, QueryRejection>,
+    Paged(page): Paged,
 ) -> Result<Response, GatewayError> {
-    let page = PageQuery::page(query)?;
     let cached = gw.product_cache.as_ref().and_then(|c| c.products());
     let status = cache_status(&gw, cached.is_some());
     let products = match cached {
@@ -90,14 +71,6 @@ fn cache_status(gw: &Gateway, hit: bool) -> AppendHeaders<Option<(&'static str, 
         "storefront; fwd=miss"
     };
     AppendHeaders(gw.product_cache.as_ref().map(|_| ("cache-status", value)))
-}
-
-/// An all-digit key is a product id (names always contain a non-digit).
-fn as_id(key: &str) -> Option<Result<i64, GatewayError>> {
-    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(key.parse().map_err(|_| GatewayError::ProductNotFound))
 }
 
 /// What `GET /products/{name_or_id}` answers: the lab protocol's quote for a
@@ -171,9 +144,14 @@ pub async fn one(
     id: RequestId,
     PathParam(key): PathParam<String>,
 ) -> Result<Response, GatewayError> {
-    if let Some(product_id) = as_id(&key) {
-        let product = gw.catalog.product_by_id(product_id?, id.as_deref()).await?;
-        return Ok(data(ProductByKey::Record(record(product))));
+    // An all-digit key is a product id (names always contain a non-digit).
+    match NumericKey::parse(&key) {
+        NumericKey::Number(product_id) => {
+            let product = gw.catalog.product_by_id(product_id, id.as_deref()).await?;
+            return Ok(data(ProductByKey::Record(record(product))));
+        }
+        NumericKey::OutOfRange => return Err(GatewayError::ProductNotFound),
+        NumericKey::NotDigits => {}
     }
     let name = ProductName::parse(key).map_err(GatewayError::InvalidName)?;
     let cached = gw
@@ -198,7 +176,7 @@ pub async fn one(
 }
 
 fn product_id(key: &str) -> Result<i64, GatewayError> {
-    as_id(key).unwrap_or(Err(GatewayError::NotAProductId))
+    NumericKey::parse(key).number_or(GatewayError::NotAProductId, GatewayError::ProductNotFound)
 }
 
 /// Adds a product (admin).
@@ -214,9 +192,7 @@ fn product_id(key: &str) -> Result<i64, GatewayError> {
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
         (status = 409, description = "A product of that name exists", body = ErrorBody),
-        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
-        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
-        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        JsonBodyRejections,
         (status = 422, description = "A missing, unknown or wrong field, a negative price, too much stock or too long a description", body = ErrorBody),
         (status = 503, description = "The catalog cannot answer now", body = ErrorBody),
     )
@@ -247,9 +223,7 @@ pub async fn create(
         (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
         (status = 404, description = "`product not found`", body = ErrorBody),
         (status = 409, description = "Another product has that name", body = ErrorBody),
-        (status = 408, description = "The body arrived too slowly", body = ErrorBody),
-        (status = 413, description = "The body is larger than `http.max_body_bytes`", body = ErrorBody),
-        (status = 415, description = "The body is not `Content-Type: application/json`", body = ErrorBody),
+        JsonBodyRejections,
         (status = 422, description = "A missing, unknown or wrong field, a negative price, too much stock or too long a description", body = ErrorBody),
         (status = 503, description = "The catalog cannot answer now", body = ErrorBody),
     )
