@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::LoadError;
 use crate::duration::Span;
+use crate::error::LoadError;
 use crate::scenario::{Closed, LoadModel, Open, Scenario, Stage, Think, Workload};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -21,7 +21,7 @@ use serde_json::Value;
 use storefront_wire::Data;
 use storefront_wire::api::ProductListing;
 
-use crate::LoadError;
+use crate::error::LoadError;
 use crate::http::Connection;
 use crate::ledger::{Acknowledged, Entries};
 

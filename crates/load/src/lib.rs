@@ -9,24 +9,33 @@
 //! crate then builds the tables and graphs from that file, and for `lab` and
 //! `shop` runs the store's invariants are checked ([`invariants`]).
 
+// The modules in layers, top-down: each uses only the layers below it (and
+// `error`), so the crate reads from a run down to the bytes on a socket.
+//
+// A run: its entry point, and the summary printed after it.
+mod run;
+mod summary;
+// What to run: flags and TOML files become a checked `Scenario`.
 pub mod args;
+mod scenario_file;
+// The load models, which schedule iterations on the shared engine.
 pub mod closed;
-pub mod duration;
 mod engine;
-mod error;
-pub mod http;
-pub mod invariants;
-mod ledger;
 pub mod open;
 mod progress;
-pub mod recorder;
-mod run;
-pub mod scenario;
-mod scenario_file;
-mod summary;
-pub mod template;
-mod user;
+// What an iteration does (the plan per workload), and the checks after a run.
+pub mod invariants;
 mod workload;
+// One virtual user on its keep-alive connection, and what it records.
+pub mod http;
+mod ledger;
+pub mod recorder;
+mod user;
+// The scenario's description and its value types.
+pub mod duration;
+mod error;
+pub mod scenario;
+pub mod template;
 
 pub use args::LoadArgs;
 pub use error::LoadError;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use storefront_report::jtl::{JtlWriter, Sample};
 
-use crate::LoadError;
+use crate::error::LoadError;
 
 /// One request as it went, before it becomes a JTL row.
 #[derive(Debug)]

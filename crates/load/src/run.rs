@@ -11,8 +11,8 @@ use serde_json::json;
 use storefront_report::{Report, RunInfo, build_report};
 use tokio_util::sync::CancellationToken;
 
-use crate::LoadError;
 use crate::engine::Engine;
+use crate::error::LoadError;
 use crate::invariants::{self, Invariants};
 use crate::ledger::Ledger;
 use crate::open::OpenCounts;

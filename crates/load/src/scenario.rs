@@ -2,12 +2,10 @@
 //! where. Read from TOML (unknown keys refused) and/or built from flags;
 //! [`Scenario::validate`] then checks the values, naming the bad key.
 
-use std::path::Path;
-
 use serde::Deserialize;
 
-use crate::LoadError;
 use crate::duration::Span;
+use crate::error::LoadError;
 use crate::template::Template;
 
 #[derive(Debug, Clone)]
@@ -165,34 +163,6 @@ impl Stage {
 }
 
 impl Scenario {
-    /// Reads and validates a TOML scenario file.
-    pub fn from_file(path: &Path) -> Result<Self, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::ReadScenario {
-            path: path.to_owned(),
-            source,
-        })?;
-        let file: crate::scenario_file::ScenarioFile =
-            toml::from_str(&text).map_err(|e| LoadError::ParseScenario {
-                path: path.to_owned(),
-                message: e.to_string().trim_end().to_owned(),
-            })?;
-        let mut scenario = file.into_scenario()?;
-        if scenario.name.is_none() {
-            scenario.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        }
-        Ok(scenario)
-    }
-
-    /// Builds a scenario from a TOML table of the scenario file's shape
-    /// (an experiment holds one, with its factors' values filled in).
-    pub fn from_toml(table: toml::Table) -> Result<Self, LoadError> {
-        let file: crate::scenario_file::ScenarioFile =
-            table.try_into().map_err(|e: toml::de::Error| {
-                LoadError::invalid(e.to_string().trim_end().to_owned())
-            })?;
-        file.into_scenario()
-    }
-
     /// Checks every value; the error names the key at fault.
     pub fn validate(&self) -> Result<(), LoadError> {
         let bad = |m: String| Err(LoadError::invalid(m));

@@ -3,14 +3,44 @@
 //! at the exact key of an unknown name or a bad value; keys that do not
 //! belong to the chosen kind or model are then refused by name.
 
+use std::path::Path;
+
 use serde::Deserialize;
 
-use crate::LoadError;
 use crate::duration::Span;
+use crate::error::LoadError;
 use crate::scenario::{
     Closed, CustomRequest, DEFAULT_MAX_IN_FLIGHT, DEFAULT_P, DEFAULT_TIMEOUT, LoadModel, Open,
     Scenario, Stage, Think, Workload,
 };
+
+impl Scenario {
+    /// Reads and validates a TOML scenario file.
+    pub fn from_file(path: &Path) -> Result<Self, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::ReadScenario {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file: ScenarioFile = toml::from_str(&text).map_err(|e| LoadError::ParseScenario {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        let mut scenario = file.into_scenario()?;
+        if scenario.name.is_none() {
+            scenario.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        }
+        Ok(scenario)
+    }
+
+    /// Builds a scenario from a TOML table of the scenario file's shape
+    /// (an experiment holds one, with its factors' values filled in).
+    pub fn from_toml(table: toml::Table) -> Result<Self, LoadError> {
+        let file: ScenarioFile = table.try_into().map_err(|e: toml::de::Error| {
+            LoadError::invalid(e.to_string().trim_end().to_owned())
+        })?;
+        file.into_scenario()
+    }
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

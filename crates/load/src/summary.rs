@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::RunOutcome;
+use crate::run::RunOutcome;
 
 impl RunOutcome {
     pub fn summary(&self) -> String {

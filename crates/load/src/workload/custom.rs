@@ -8,7 +8,7 @@ use http::Method;
 use rand::Rng;
 use storefront_wire::api::ProductListing;
 
-use crate::LoadError;
+use crate::error::LoadError;
 use crate::scenario::CustomRequest;
 use crate::template::{Bindings, Template};
 use crate::user::{Expect, User};

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use http::Method;
 use storefront_wire::api::ProductListing;
 
-use crate::LoadError;
+use crate::error::LoadError;
 use crate::ledger::Ledger;
 use crate::scenario::Workload;
 use crate::user::{Expect, User};
