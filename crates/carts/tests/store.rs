@@ -23,14 +23,6 @@ enum Place {
 }
 
 impl Place {
-    fn named(backend: &str) -> Option<Place> {
-        match backend {
-            "sqlite" => Some(Place::Sqlite(tempfile::tempdir().unwrap())),
-            "postgres" => fresh_database().map(Place::Postgres),
-            other => panic!("unknown backend {other}"),
-        }
-    }
-
     fn location(&self) -> DatabaseLocation {
         match self {
             Place::Sqlite(dir) => DatabaseLocation::Sqlite(dir.path().join("carts.db")),
@@ -318,28 +310,13 @@ async fn processes_sharing_the_carts_take_turns_placing(place: Place) {
     );
 }
 
-/// Every check above on one backend, each on a fresh store.
-macro_rules! backend {
-    ($module:ident) => {
-        mod $module {
-            macro_rules! check {
-                ($name:ident) => {
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    async fn $name() {
-                        if let Some(place) = super::Place::named(stringify!($module)) {
-                            super::$name(place).await;
-                        }
-                    }
-                };
-            }
-            check!(concurrent_adds_share_one_open_cart_and_lose_no_units);
-            check!(a_checkout_freezes_the_cart_and_its_key_finds_it_again);
-            check!(a_refused_checkout_reopens_the_cart_for_edits);
-            check!(a_second_process_cannot_own_the_same_file);
-            check!(processes_sharing_the_carts_take_turns_placing);
-        }
-    };
+storefront_service_kit::for_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    sqlite => Some(Place::Sqlite(tempfile::tempdir().unwrap())),
+    postgres => fresh_database().map(Place::Postgres);
+    concurrent_adds_share_one_open_cart_and_lose_no_units,
+    a_checkout_freezes_the_cart_and_its_key_finds_it_again,
+    a_refused_checkout_reopens_the_cart_for_edits,
+    a_second_process_cannot_own_the_same_file,
+    processes_sharing_the_carts_take_turns_placing,
 }
-
-backend!(sqlite);
-backend!(postgres);

@@ -312,63 +312,15 @@ async fn stock_and_products_survive_reopening<B: Backend>(backend: B) {
     assert_eq!(kite.description.as_deref(), Some("all about Kite"));
 }
 
-/// Runs every check above on one backend, each on a fresh store.
-macro_rules! backend {
-    ($module:ident, $make:expr) => {
-        mod $module {
-            use super::*;
-
-            #[tokio::test]
-            async fn concurrent_reservations_never_oversell() {
-                if let Some(b) = $make {
-                    super::concurrent_reservations_never_oversell(b).await;
-                }
-            }
-            #[tokio::test]
-            async fn overlapping_multi_line_reservations_are_all_or_nothing() {
-                if let Some(b) = $make {
-                    super::overlapping_multi_line_reservations_are_all_or_nothing(b).await;
-                }
-            }
-            #[tokio::test]
-            async fn a_refused_line_takes_nothing_from_the_others() {
-                if let Some(b) = $make {
-                    super::a_refused_line_takes_nothing_from_the_others(b).await;
-                }
-            }
-            #[tokio::test]
-            async fn the_same_key_reserves_once() {
-                if let Some(b) = $make {
-                    super::the_same_key_reserves_once(b).await;
-                }
-            }
-            #[tokio::test]
-            async fn release_returns_stock_once_and_bars_the_key() {
-                if let Some(b) = $make {
-                    super::release_returns_stock_once_and_bars_the_key(b).await;
-                }
-            }
-            #[tokio::test]
-            async fn a_release_that_arrives_first_refuses_the_late_reserve() {
-                if let Some(b) = $make {
-                    super::a_release_that_arrives_first_refuses_the_late_reserve(b).await;
-                }
-            }
-            #[tokio::test]
-            async fn administration_keeps_names_unique_and_never_reuses_ids() {
-                if let Some(b) = $make {
-                    super::administration_keeps_names_unique_and_never_reuses_ids(b).await;
-                }
-            }
-            #[tokio::test]
-            async fn stock_and_products_survive_reopening() {
-                if let Some(b) = $make {
-                    super::stock_and_products_survive_reopening(b).await;
-                }
-            }
-        }
-    };
+storefront_service_kit::for_each_backend! {
+    sqlite => Some(Sqlite(tempfile::tempdir().unwrap())),
+    postgres => fresh_database().map(Postgres);
+    concurrent_reservations_never_oversell,
+    overlapping_multi_line_reservations_are_all_or_nothing,
+    a_refused_line_takes_nothing_from_the_others,
+    the_same_key_reserves_once,
+    release_returns_stock_once_and_bars_the_key,
+    a_release_that_arrives_first_refuses_the_late_reserve,
+    administration_keeps_names_unique_and_never_reuses_ids,
+    stock_and_products_survive_reopening,
 }
-
-backend!(sqlite, Some(Sqlite(tempfile::tempdir().unwrap())));
-backend!(postgres, fresh_database().map(Postgres));

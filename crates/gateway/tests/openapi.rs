@@ -8,11 +8,10 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use http::Method;
 use serde_json::{Value, json};
+use storefront_service_kit::test_support::python;
 use storefront_wire::RawResponse;
 use support::RunningGateway;
 
@@ -334,31 +333,10 @@ fn content_type(reply: &RawResponse) -> &str {
 async fn the_document_is_valid_openapi() {
     let document = RunningGateway::start().await.document().await;
     let check = "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(sys.stdin))";
-    let available = Command::new("python3")
-        .args(["-c", "import openapi_spec_validator"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        let message = "python3 with openapi-spec-validator is missing \
-            (python3 -m pip install --user openapi-spec-validator)";
-        assert!(
-            std::env::var_os("STOREFRONT_REQUIRE_TOOLS").is_none(),
-            "{message}"
-        );
-        eprintln!("\n!!!!!!!!\n!!! SKIPPED the OpenAPI validation: {message}\n!!!!!!!!\n");
+    if python::require_module("openapi_spec_validator", "the OpenAPI validation").is_none() {
         return;
     }
-    let mut validator = Command::new("python3")
-        .args(["-c", check])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let json = serde_json::to_vec(&document).unwrap();
-    validator.stdin.take().unwrap().write_all(&json).unwrap();
-    let outcome = validator.wait_with_output().unwrap();
+    let outcome = python::run(check, &serde_json::to_vec(&document).unwrap());
     assert!(
         outcome.status.success(),
         "openapi-spec-validator refused the document:\n{}",

@@ -310,38 +310,19 @@ async fn orders_are_listed_by_customer_in_pages<B: Backend>(backend: B) {
     assert_eq!(numbers, [2, 3]);
 }
 
-/// Runs every check above on one backend, each on a fresh store.
-macro_rules! backend {
-    ($module:ident, $make:expr) => {
-        mod $module {
-            use super::*;
-
-            macro_rules! check {
-                ($name:ident) => {
-                    #[tokio::test]
-                    async fn $name() {
-                        if let Some(backend) = $make {
-                            super::$name(backend).await;
-                        }
-                    }
-                };
-            }
-
-            check!(orders_are_numbered_from_zero_without_gaps_under_concurrency);
-            check!(aborted_attempts_use_no_number_and_numbering_survives_reopening);
-            check!(an_attempt_confirms_at_most_once);
-            check!(the_sweep_sees_only_attempts_older_than_asked);
-            check!(a_closed_owners_attempts_are_recoverable_at_once_a_live_owners_when_stuck);
-            check!(an_attempt_marked_aborting_can_no_longer_confirm);
-            check!(an_attempt_that_confirmed_or_ended_is_not_marked_aborting);
-            check!(an_idempotency_key_yields_one_order);
-            check!(orders_are_listed_by_customer_in_pages);
-        }
-    };
+storefront_service_kit::for_each_backend! {
+    sqlite => Some(Sqlite(tempfile::tempdir().unwrap())),
+    postgres => fresh_database().map(Postgres);
+    orders_are_numbered_from_zero_without_gaps_under_concurrency,
+    aborted_attempts_use_no_number_and_numbering_survives_reopening,
+    an_attempt_confirms_at_most_once,
+    the_sweep_sees_only_attempts_older_than_asked,
+    a_closed_owners_attempts_are_recoverable_at_once_a_live_owners_when_stuck,
+    an_attempt_marked_aborting_can_no_longer_confirm,
+    an_attempt_that_confirmed_or_ended_is_not_marked_aborting,
+    an_idempotency_key_yields_one_order,
+    orders_are_listed_by_customer_in_pages,
 }
-
-backend!(sqlite, Some(Sqlite(tempfile::tempdir().unwrap())));
-backend!(postgres, fresh_database().map(Postgres));
 
 #[tokio::test]
 async fn a_second_process_cannot_open_the_same_order_log() {

@@ -8,45 +8,12 @@
 
 use std::fs;
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::Value;
 use storefront_report::jtl::{JtlWriter, Sample};
 use storefront_report::{RunInfo, build_report};
-
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::split_paths(&std::env::var_os("PATH")?)
-                .map(|dir| dir.join(name))
-                .find(|path| path.is_file())
-        })
-}
-
-/// The DOM Chromium built from the page, serialized.
-fn rendered_dom(browser: &Path, page: &Path) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let output = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+use storefront_service_kit::test_support::Chromium;
 
 fn unescape(text: &str) -> String {
     text.replace("&lt;", "<")
@@ -132,7 +99,7 @@ fn write_awkward_jtl(path: &Path) {
     writer.flush().unwrap();
 }
 
-fn check_page(browser: &Path, jtl: &Path) {
+fn check_page(browser: &Chromium, jtl: &Path) {
     let out = tempfile::tempdir().unwrap();
     let info = RunInfo {
         scenario: "browser <check> & friends".into(),
@@ -143,7 +110,8 @@ fn check_page(browser: &Path, jtl: &Path) {
     build_report(jtl, out.path(), &info).unwrap();
     let summary: Value =
         serde_json::from_slice(&fs::read(out.path().join("summary.json")).unwrap()).unwrap();
-    let dom = rendered_dom(browser, &out.path().join("report.html"));
+    let page = out.path().join("report.html");
+    let dom = browser.dump_dom(&format!("file://{}", page.display()), &[]);
 
     // The run details render as text, markup in them escaped.
     assert!(
@@ -224,24 +192,9 @@ fn bar_values(svg: &str) -> impl Iterator<Item = f64> + '_ {
         .map(|rest| rest[..rest.find('"').unwrap()].parse::<f64>().unwrap())
 }
 
-fn browser_or_skip() -> Option<PathBuf> {
-    let browser = chromium();
-    if browser.is_none() {
-        assert!(
-            std::env::var_os("STOREFRONT_REQUIRE_TOOLS").is_none(),
-            "STOREFRONT_REQUIRE_TOOLS is set but Chromium is not installed (apt-get install chromium)"
-        );
-        eprintln!(
-            "\n!!! SKIPPED: Chromium is not installed, report.html was NOT checked in a browser \
-             (apt-get install chromium; set STOREFRONT_REQUIRE_TOOLS=1 to make this a failure) !!!\n"
-        );
-    }
-    browser
-}
-
 #[test]
 fn the_report_renders_in_chromium_with_the_figures_of_summary_json() {
-    let Some(browser) = browser_or_skip() else {
+    let Some(browser) = Chromium::find("report.html in a browser") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -252,7 +205,7 @@ fn the_report_renders_in_chromium_with_the_figures_of_summary_json() {
 
 #[test]
 fn the_report_of_a_real_jmeter_log_renders_in_chromium_with_its_figures() {
-    let Some(browser) = browser_or_skip() else {
+    let Some(browser) = Chromium::find("report.html in a browser") else {
         return;
     };
     let log = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -12,6 +12,8 @@
 //! - [`database`], [`sqlite`], [`postgres`], [`schema`]: where a service's
 //!   data lives, how each backend is opened, and embedded migrations;
 //!   [`transient`]: which database failures deserve a 503 and a retry.
+//! - `test_support` (feature `test-support`): what the crates' test suites
+//!   share: [`for_each_backend!`], Chromium, the Python checkers.
 
 pub mod database;
 pub mod error;
@@ -26,6 +28,8 @@ pub mod server;
 pub mod shutdown;
 pub mod sqlite;
 pub mod telemetry;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod transient;
 
 pub use database::DatabaseLocation;

@@ -1,18 +1,16 @@
 //! `storefront up`: every role as its own process, one that dies is
 //! restarted with its data intact, and SIGTERM stops them all.
 
-mod support;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::{EXE, PATIENCE};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::{EXE, PATIENCE};
 
 /// Role → (address, pid), read from `up`'s banner.
 /// `storefront up` in `dir` with the gateway on `gateway` and the other roles on free ports.
@@ -108,7 +106,7 @@ async fn up_runs_each_role_as_a_process_restarts_the_dead_and_stops_on_sigterm()
         .send_with_headers(
             http::Method::POST,
             "/products",
-            support::json_body(kite),
+            crate::support::json_body(kite),
             Some("application/json"),
             &[("authorization", &bearer)],
         )
@@ -162,10 +160,10 @@ fn up_refuses_a_taken_gateway_port_and_leaves_nothing_running() {
 
 #[tokio::test]
 async fn with_a_database_url_every_service_lives_in_its_own_postgres_schema() {
-    let Some(database) = support::Backend::named("postgres") else {
+    let Some(database) = crate::support::Backend::postgres() else {
         return;
     };
-    let support::Backend::Postgres(database) = database else {
+    let crate::support::Backend::Postgres(database) = database else {
         unreachable!()
     };
     let dir = tempfile::tempdir().unwrap();

@@ -1,12 +1,10 @@
 //! SIGTERM: a role stops accepting, lets requests in flight finish, exits 0.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::Store;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use support::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

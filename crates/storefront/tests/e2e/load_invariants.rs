@@ -4,19 +4,16 @@
 //! that violation and exits 1; the same fake without a fault passes. And
 //! Ctrl-C stops a real run cleanly, with its results written (exit 130).
 
-mod load_support;
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::load_support::{Run, command, load};
+use crate::support::{PATIENCE, Store};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use load_support::{Run, command, load};
 use serde_json::{Value, json};
-use support::{PATIENCE, Store};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Fault {
@@ -178,7 +175,7 @@ async fn each_broken_invariant_is_reported_and_fails_the_run() {
 
 #[test]
 fn ctrl_c_stops_the_run_and_still_writes_its_results() {
-    let store = Store::start_with_seed(load_support::SCARCE_SEED);
+    let store = Store::start_with_seed(crate::load_support::SCARCE_SEED);
     let dir = tempfile::tempdir().unwrap();
     let mut child = command(
         &[

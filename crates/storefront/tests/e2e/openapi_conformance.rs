@@ -5,13 +5,9 @@
 //! documented schema (checked with Python's `jsonschema`, which
 //! openapi-spec-validator brings along).
 
-mod support;
-
-use std::io::Write;
-use std::process::{Command, Stdio};
-
+use crate::support::{ADMIN_TOKEN, Api, Reply, Store};
 use serde_json::{Value, json};
-use support::{ADMIN_TOKEN, Api, Reply, Store};
+use storefront_service_kit::test_support::python;
 
 const SEED: &str = r#"[
     {"name": "Tux", "price": 15.99, "quantity": 10},
@@ -302,32 +298,11 @@ print("\n".join(failures), file=sys.stderr)
 print(len(given["cases"]))
 sys.exit(1 if failures else 0)
 "#;
-    let available = Command::new("python3")
-        .args(["-c", "import jsonschema"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        let message = "python3 with jsonschema is missing \
-            (python3 -m pip install --user openapi-spec-validator)";
-        assert!(
-            std::env::var_os("STOREFRONT_REQUIRE_TOOLS").is_none(),
-            "{message}"
-        );
-        eprintln!("\n!!!!!!!!\n!!! SKIPPED the response schema checks: {message}\n!!!!!!!!\n");
+    if python::require_module("jsonschema", "the response schema checks").is_none() {
         return;
     }
     let input = json!({"components": document["components"], "cases": cases});
-    let mut python = Command::new("python3")
-        .args(["-c", CHECK])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let bytes = serde_json::to_vec(&input).unwrap();
-    python.stdin.take().unwrap().write_all(&bytes).unwrap();
-    let outcome = python.wait_with_output().unwrap();
+    let outcome = python::run(CHECK, &serde_json::to_vec(&input).unwrap());
     assert!(
         outcome.status.success(),
         "replies that do not match the document:\n{}",

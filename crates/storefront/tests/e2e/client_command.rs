@@ -1,14 +1,12 @@
 //! `storefront client`: the lab client against a real store, and against a
 //! fake store that lies about its orders (the client must notice).
 
-mod support;
-
 use std::process::Command;
 
+use crate::support::{EXE, Store};
 use axum::Router;
 use axum::routing::{get, post};
 use serde_json::json;
-use support::{EXE, Store};
 
 fn client(target: &str, args: &[&str]) -> (bool, String) {
     let output = Command::new(EXE)

@@ -1,15 +1,13 @@
 //! The gateway's optional product cache (`gateway.product_cache = true`) and
 //! the catalog's `/product-changes` long poll that keeps it current.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::{Backend, PATIENCE, Role, Store};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::{Backend, PATIENCE, Role, Store};
 
 const CACHE_ON: &str = "[gateway]\nproduct_cache = true\n";
 
@@ -178,15 +176,15 @@ async fn product_changes_answers_at_once_when_behind_and_waits_when_current() {
 /// poll would run out its wait and return the old version.)
 #[tokio::test]
 async fn on_postgres_a_change_through_one_catalog_replica_ends_a_long_poll_at_another() {
-    let Some(Backend::Postgres(db)) = Backend::named("postgres") else {
+    let Some(Backend::Postgres(db)) = Backend::postgres() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let config = format!("database_url = {:?}\n", db.url());
     std::fs::write(dir.path().join("storefront.toml"), config).unwrap();
     let any = "127.0.0.1:0".parse().unwrap();
-    let first = support::spawn(dir.path(), Role::Catalog, any, &[]);
-    let second = support::spawn(dir.path(), Role::Catalog, any, &[]);
+    let first = crate::support::spawn(dir.path(), Role::Catalog, any, &[]);
+    let second = crate::support::spawn(dir.path(), Role::Catalog, any, &[]);
 
     let mut at_first = KeepAliveConnection::connect(&first.address.to_string())
         .await

@@ -1,14 +1,12 @@
 //! Every kind of bad input gets a clear 4xx error object; nothing changes,
 //! nothing panics, nothing hangs, never a 500.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{PATIENCE, Store};
 use bytes::Bytes;
 use http::Method;
 use serde_json::{Value, json};
-use support::{PATIENCE, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -2,10 +2,8 @@
 //! idempotency keys, carts and checkout) against the real binary, every role
 //! its own process, on SQLite and on PostgreSQL.
 
-mod support;
-
+use crate::support::{Api, Backend, Store, products_by_name};
 use serde_json::{Value, json};
-use support::{Api, Backend, Store, products_by_name};
 
 const SEED: &str = r#"[
     {"name": "Tux", "price": 15.99, "quantity": 10},
@@ -429,29 +427,13 @@ async fn concurrent_checkouts_of_overlapping_carts_never_oversell(backend: Backe
     assert_eq!(active, 9);
 }
 
-/// Runs every check above on one backend, each against a fresh store.
-macro_rules! backend {
-    ($module:ident) => {
-        mod $module {
-            macro_rules! check {
-                ($name:ident) => {
-                    #[tokio::test]
-                    async fn $name() {
-                        if let Some(backend) = super::Backend::named(stringify!($module)) {
-                            super::$name(backend).await;
-                        }
-                    }
-                };
-            }
-            check!(administration_needs_the_token_and_keeps_names_unique);
-            check!(product_lists_are_paginated);
-            check!(multi_item_orders_record_customer_lines_and_prices_paid);
-            check!(a_retried_order_with_the_same_key_is_placed_once);
-            check!(a_cart_is_filled_priced_and_checked_out);
-            check!(concurrent_checkouts_of_overlapping_carts_never_oversell);
-        }
-    };
+storefront_service_kit::for_each_backend! {
+    sqlite => Backend::sqlite(),
+    postgres => Backend::postgres();
+    administration_needs_the_token_and_keeps_names_unique,
+    product_lists_are_paginated,
+    multi_item_orders_record_customer_lines_and_prices_paid,
+    a_retried_order_with_the_same_key_is_placed_once,
+    a_cart_is_filled_priced_and_checked_out,
+    concurrent_checkouts_of_overlapping_carts_never_oversell,
 }
-
-backend!(sqlite);
-backend!(postgres);

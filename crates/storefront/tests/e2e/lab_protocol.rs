@@ -1,10 +1,8 @@
 //! The lab protocol at the gateway, response by response, against the real
 //! binary with each role in its own process.
 
-mod support;
-
+use crate::support::{Role, Store};
 use serde_json::{Value, json};
-use support::{Role, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]

@@ -2,16 +2,14 @@
 //! acknowledged order is present and unchanged, order numbers have no gaps,
 //! and for every product initial stock = current stock + Σ ordered.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::support::{Backend, Role, Store};
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::{Backend, Role, Store};
 
 const SEED: &str = r#"[
   {"name":"Tux","price":15.99,"quantity":1000},
@@ -167,7 +165,7 @@ async fn killing_each_process_in_turn_keeps_every_invariant() {
 /// guarded updates in the catalog's schema, recovery after `kill -9`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_killing_each_process_in_turn_keeps_every_invariant() {
-    if let Some(backend) = Backend::named("postgres") {
+    if let Some(backend) = Backend::postgres() {
         kill_mid_stream_on(backend, &[Role::Orders, Role::Catalog, Role::Gateway], 1).await;
     }
 }

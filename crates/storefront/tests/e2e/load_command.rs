@@ -2,13 +2,10 @@
 //! role its own process) under the closed and the open model with every
 //! workload, and what it wrote is read back and counted.
 
-mod load_support;
-mod support;
+use crate::load_support::{SCARCE_SEED, load};
+use crate::support::Store;
 
-use load_support::{SCARCE_SEED, load};
-use support::Store;
-
-fn successes(run: &load_support::Run, label: &str, codes: &[&str]) -> usize {
+fn successes(run: &crate::load_support::Run, label: &str, codes: &[&str]) -> usize {
     run.samples()
         .iter()
         .filter(|s| s.label == label && codes.contains(&s.response_code.as_str()))

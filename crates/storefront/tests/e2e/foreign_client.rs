@@ -1,11 +1,9 @@
 //! The lab protocol as a client we did not write sees it: Python's
 //! standard-library `http.client`, on one keep-alive connection.
 
-mod support;
-
 use std::process::Command;
 
-use support::Store;
+use crate::support::Store;
 
 #[test]
 fn a_python_standard_library_client_speaks_the_lab_protocol() {

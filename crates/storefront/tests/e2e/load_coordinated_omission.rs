@@ -4,14 +4,11 @@
 //! queueing shows in the figures, and the arrivals that had to wait are
 //! counted late.
 
-mod load_support;
-mod support;
-
 use std::time::Duration;
 
+use crate::load_support::load;
 use axum::Router;
 use axum::routing::get;
-use load_support::load;
 
 const SERVICE_TIME: Duration = Duration::from_millis(100);
 

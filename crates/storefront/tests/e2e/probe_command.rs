@@ -1,12 +1,10 @@
 //! `storefront probe <role>`, the container health check: exit 0 only when
 //! that role answers on its configured address, 1 otherwise.
 
-mod support;
-
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Command, Output};
 
-use support::{EXE, Role, spawn};
+use crate::support::{EXE, Role, spawn};
 
 /// Runs `storefront probe <role>` with `env` as its whole STOREFRONT_* environment.
 fn probe(role: &str, env: &[(&str, String)]) -> Output {

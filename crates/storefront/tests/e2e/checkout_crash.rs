@@ -4,16 +4,14 @@
 //! without its Ordered cart; and initial stock = current stock + Σ ordered.
 //! Run on SQLite and on PostgreSQL.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::support::{Api, Backend, Role, Store, products_by_name, settled_carts};
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::{Api, Backend, Role, Store, products_by_name, settled_carts};
 
 const SEED: &str = r#"[
   {"name":"Tux","price":15.99,"quantity":500},
@@ -177,32 +175,28 @@ async fn a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(
     );
 }
 
-/// Every victim on one backend.
-macro_rules! backend {
-    ($module:ident) => {
-        mod $module {
-            use super::*;
-
-            macro_rules! victim {
-                ($name:ident, $role:expr) => {
-                    #[tokio::test]
-                    async fn $name() {
-                        if let Some(backend) = Backend::named(stringify!($module)) {
-                            a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(
-                                backend, $role,
-                            )
-                            .await;
-                        }
-                    }
-                };
-            }
-            victim!(killing_carts, Role::Carts);
-            victim!(killing_orders, Role::Orders);
-            victim!(killing_catalog, Role::Catalog);
-            victim!(killing_the_gateway, Role::Gateway);
-        }
-    };
+// Each process in turn is the victim, on each backend.
+async fn killing_carts(backend: Backend) {
+    a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(backend, Role::Carts).await;
 }
 
-backend!(sqlite);
-backend!(postgres);
+async fn killing_orders(backend: Backend) {
+    a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(backend, Role::Orders).await;
+}
+
+async fn killing_catalog(backend: Backend) {
+    a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(backend, Role::Catalog).await;
+}
+
+async fn killing_the_gateway(backend: Backend) {
+    a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(backend, Role::Gateway).await;
+}
+
+storefront_service_kit::for_each_backend! {
+    sqlite => Backend::sqlite(),
+    postgres => Backend::postgres();
+    killing_carts,
+    killing_orders,
+    killing_catalog,
+    killing_the_gateway,
+}

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
+use storefront_service_kit::test_support::Chromium;
 
 fn storefront() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_storefront"));
@@ -149,36 +150,10 @@ fn the_lab2_preset_runs_every_cell_against_fresh_stores_and_summarises_them() {
 /// label of `summary.json`. Skipped loudly without Chromium, unless
 /// `STOREFRONT_REQUIRE_TOOLS` is set (the README's test command sets it).
 fn page_renders_in_chromium(page: &Path, summary: &Value) {
-    let browser = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::split_paths(&std::env::var_os("PATH")?)
-                .map(|dir| dir.join(name))
-                .find(|path| path.is_file())
-        });
-    let Some(browser) = browser else {
-        assert!(
-            std::env::var_os("STOREFRONT_REQUIRE_TOOLS").is_none(),
-            "Chromium is required (STOREFRONT_REQUIRE_TOOLS) but not installed"
-        );
-        eprintln!("SKIPPED: experiment.html in a browser (no chromium on PATH)");
+    let Some(browser) = Chromium::find("experiment.html in a browser") else {
         return;
     };
-    let profile = tempfile::tempdir().unwrap();
-    let output = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
-    let dom = String::from_utf8(output.stdout).unwrap();
+    let dom = browser.dump_dom(&format!("file://{}", page.display()), &[]);
     assert_eq!(dom.matches("<svg").count(), 3, "three charts");
     let rows: usize = summary["analysis"]["combinations"]
         .as_array()

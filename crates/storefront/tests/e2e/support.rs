@@ -1,12 +1,10 @@
 //! Starts the real `storefront` binary, one process per role, on free ports
 //! with a fresh data folder, and talks HTTP to it.
 
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -33,8 +31,6 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Catalog, Role::Orders, Role::Carts, Role::Gateway];
-
     pub fn name(self) -> &'static str {
         match self {
             Role::Catalog => "catalog",
@@ -54,15 +50,16 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The backend named by a test module: SQLite always; PostgreSQL only
-    /// when a server is configured (`None`: the test returns early, unless
-    /// `STOREFRONT_REQUIRE_POSTGRES=1`, which makes a missing server fail).
-    pub fn named(name: &str) -> Option<Backend> {
-        match name {
-            "sqlite" => Some(Backend::Sqlite),
-            "postgres" => fresh_database().map(Backend::Postgres),
-            other => panic!("unknown backend {other}"),
-        }
+    /// SQLite, which can always run (an `Option` to match [`Self::postgres`]).
+    pub fn sqlite() -> Option<Backend> {
+        Some(Backend::Sqlite)
+    }
+
+    /// A fresh PostgreSQL database, when a server is configured (`None`: the
+    /// test returns early, unless `STOREFRONT_REQUIRE_POSTGRES=1`, which
+    /// makes a missing server fail).
+    pub fn postgres() -> Option<Backend> {
+        fresh_database().map(Backend::Postgres)
     }
 
     fn database_url(&self) -> Option<&str> {
@@ -120,7 +117,8 @@ pub struct Store {
     pub carts: Service,
     pub gateway: Service,
     pub dir: TempDir,
-    pub backend: Backend,
+    /// Held for its drop: a PostgreSQL store's database goes with it.
+    _backend: Backend,
 }
 
 impl Store {
@@ -188,7 +186,7 @@ impl Store {
             carts,
             gateway,
             dir,
-            backend,
+            _backend: backend,
         }
     }
 
@@ -354,11 +352,6 @@ pub fn read_announcement(child: &mut Child, role: &str) -> SocketAddr {
 /// A JSON body as bytes.
 pub fn json_body(value: Value) -> bytes::Bytes {
     bytes::Bytes::from(value.to_string())
-}
-
-/// The path of a file in the store's folder.
-pub fn path_in(store: &Store, name: &str) -> PathBuf {
-    store.dir.path().join(name)
 }
 
 /// A JSON client for the shop API: one keep-alive connection, optional

@@ -1,7 +1,5 @@
 //! Runs `storefront load` (the real binary) and reads what it wrote.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

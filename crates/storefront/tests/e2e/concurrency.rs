@@ -1,11 +1,9 @@
 //! Races for the last units: however many buyers arrive at once, stock is
 //! never oversold and never negative.
 
-mod support;
-
+use crate::support::{Backend, Store};
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::{Backend, Store};
 
 /// `buyers` clients, each on its own connection, try one buy at the same moment.
 /// Returns the order numbers of the buys that succeeded, and every status.
@@ -60,7 +58,7 @@ async fn thirty_buyers_for_the_last_five_units_sell_exactly_five() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_thirty_buyers_for_the_last_five_units_sell_exactly_five() {
-    if let Some(backend) = Backend::named("postgres") {
+    if let Some(backend) = Backend::postgres() {
         last_five_units(backend).await;
     }
 }

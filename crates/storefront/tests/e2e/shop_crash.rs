@@ -16,16 +16,14 @@
 //!
 //! Run on SQLite and on PostgreSQL.
 
-mod support;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::support::{Api, Backend, Role, Store, json_body, products_by_name, settled_carts};
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
-use support::{Api, Backend, Role, Store, json_body, products_by_name, settled_carts};
 
 const SEED: &str = r#"[
   {"name":"Tux","price":15.99,"quantity":100000},
@@ -276,29 +274,28 @@ async fn a_crash_mid_shopping_loses_no_acknowledged_edit(backend: Backend, victi
     }
 }
 
-/// Every victim on one backend.
-macro_rules! backend {
-    ($module:ident) => {
-        mod $module {
-            use super::*;
-
-            macro_rules! victim {
-                ($name:ident, $role:expr) => {
-                    #[tokio::test]
-                    async fn $name() {
-                        if let Some(backend) = Backend::named(stringify!($module)) {
-                            a_crash_mid_shopping_loses_no_acknowledged_edit(backend, $role).await;
-                        }
-                    }
-                };
-            }
-            victim!(killing_carts, Role::Carts);
-            victim!(killing_orders, Role::Orders);
-            victim!(killing_catalog, Role::Catalog);
-            victim!(killing_the_gateway, Role::Gateway);
-        }
-    };
+// Each process in turn is the victim, on each backend.
+async fn killing_carts(backend: Backend) {
+    a_crash_mid_shopping_loses_no_acknowledged_edit(backend, Role::Carts).await;
 }
 
-backend!(sqlite);
-backend!(postgres);
+async fn killing_orders(backend: Backend) {
+    a_crash_mid_shopping_loses_no_acknowledged_edit(backend, Role::Orders).await;
+}
+
+async fn killing_catalog(backend: Backend) {
+    a_crash_mid_shopping_loses_no_acknowledged_edit(backend, Role::Catalog).await;
+}
+
+async fn killing_the_gateway(backend: Backend) {
+    a_crash_mid_shopping_loses_no_acknowledged_edit(backend, Role::Gateway).await;
+}
+
+storefront_service_kit::for_each_backend! {
+    sqlite => Backend::sqlite(),
+    postgres => Backend::postgres();
+    killing_carts,
+    killing_orders,
+    killing_catalog,
+    killing_the_gateway,
+}

@@ -1,0 +1,37 @@
+//! The end-to-end suite: the real `storefront` binary, every role its own
+//! process on free ports, driven over HTTP (and by the command-line tools).
+//!
+//! One test binary, one module per subject, so the shared harness
+//! ([`support`], [`load_support`]) compiles once and a helper no module uses
+//! is a warning. `cargo test -p storefront --test e2e shop::` runs one
+//! module; `cargo test -p storefront --test e2e postgres::` every check on
+//! PostgreSQL.
+
+mod load_support;
+mod support;
+
+// The store's behaviour, on both backends where storage matters.
+mod bad_input;
+mod concurrency;
+mod lab_protocol;
+mod openapi_conformance;
+mod product_cache;
+mod shop;
+mod shutdown;
+
+// Failures: kill -9 of each process in turn.
+mod checkout_crash;
+mod crash_recovery;
+mod shop_crash;
+
+// The command-line tools.
+mod client_command;
+mod compare_command;
+mod experiment_command;
+mod foreign_client;
+mod load_command;
+mod load_coordinated_omission;
+mod load_invariants;
+mod probe_command;
+mod report_command;
+mod up_command;
