@@ -7,11 +7,8 @@
 //! cart, so retries and the background [`resolver`] can never make a second
 //! one (see [`checkout`] for the crash-safety argument).
 //!
-//! Start-up, for the binary:
-//! ```ignore
-//! let carts = Carts::open(&location, catalog, orders, resolve_every, shutdown.clone()).await?;
-//! storefront_carts::run(listener, carts, limits, shutdown).await?;
-//! ```
+//! Start-up, as every service: [`start`] opens the store and starts the
+//! resolver, then `Service::run` serves.
 
 pub mod checkout;
 mod editing;
@@ -24,9 +21,8 @@ pub mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
-use storefront_service_kit::{DatabaseLocation, HttpLimits, finish_router, serve};
+use storefront_service_kit::{DatabaseLocation, HttpLimits, Service, finish_router};
 use storefront_wire::{CatalogClient, OrdersClient};
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use error::CartsError;
@@ -82,12 +78,36 @@ pub fn router(carts: Arc<Carts>, limits: &HttpLimits) -> axum::Router {
     finish_router(routes::routes(carts), limits.body_limits())
 }
 
-/// Serves the carts API on `listener` until `shutdown` fires.
-pub async fn run(
-    listener: TcpListener,
-    carts: Arc<Carts>,
-    limits: HttpLimits,
+/// What the carts service is started with besides where its data lives.
+#[derive(Debug, Clone)]
+pub struct CartsSettings {
+    /// Where the catalog (prices, stock) and the orders service (checkout)
+    /// are, and how long a call to either may take.
+    pub catalog_url: String,
+    pub orders_url: String,
+    pub peer_timeout: Duration,
+    /// How often the resolver looks for unsettled checkouts.
+    pub resolve_every: Duration,
+}
+
+/// Opens (creating and migrating) the carts at `location`, starts the
+/// resolver (see [`Carts::open`]) and returns the service ready to serve.
+pub async fn start(
+    settings: CartsSettings,
+    location: &DatabaseLocation,
     shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    serve(listener, router(carts, &limits), limits, shutdown).await
+) -> Result<Service, StoreError> {
+    let catalog = CatalogClient::new(&settings.catalog_url, settings.peer_timeout);
+    let orders = OrdersClient::new(&settings.orders_url, settings.peer_timeout);
+    let carts = Carts::open(
+        location,
+        catalog,
+        orders,
+        settings.resolve_every,
+        shutdown.clone(),
+    )
+    .await?;
+    Ok(Service::new("carts", shutdown, move |limits| {
+        router(carts, limits)
+    }))
 }

@@ -12,8 +12,8 @@ pub mod store;
 
 use std::sync::Arc;
 
-use storefront_service_kit::{HttpLimits, finish_router, serve};
-use tokio::net::TcpListener;
+use storefront_service_kit::database::DatabaseLocation;
+use storefront_service_kit::{HttpLimits, Service, finish_router};
 use tokio_util::sync::CancellationToken;
 
 pub use error::CatalogError;
@@ -23,6 +23,43 @@ pub use store::{
     sqlite::SqliteCatalogStore,
 };
 
+use crate::seed::SeedProduct;
+
+/// What the catalog is started with besides where its data lives.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogSettings {
+    /// The products a new, empty catalog is filled with (never re-applied
+    /// to a catalog that already has data).
+    pub seed: Vec<SeedProduct>,
+}
+
+/// Opens (creating and migrating) the catalog at `location` and returns it
+/// ready to serve; long polls end when `shutdown` fires.
+pub async fn start(
+    settings: CatalogSettings,
+    location: &DatabaseLocation,
+    shutdown: CancellationToken,
+) -> Result<Service, StoreError> {
+    Ok(match location {
+        DatabaseLocation::Sqlite(path) => {
+            let store = SqliteCatalogStore::open(path, &settings.seed).await?;
+            service(Arc::new(store), shutdown)
+        }
+        DatabaseLocation::Postgres { url, schema } => {
+            let store = PostgresCatalogStore::open(url, schema, &settings.seed).await?;
+            service(Arc::new(store), shutdown)
+        }
+    })
+}
+
+/// The catalog over an open store (tests start one on a store they hold).
+pub fn service<S: CatalogStore>(store: Arc<S>, shutdown: CancellationToken) -> Service {
+    let routes_shutdown = shutdown.clone();
+    Service::new("catalog", shutdown, move |limits| {
+        router(store, limits, routes_shutdown)
+    })
+}
+
 /// The catalog's HTTP API over a store; long polls end when `shutdown` fires.
 pub fn router<S: CatalogStore>(
     store: Arc<S>,
@@ -30,15 +67,4 @@ pub fn router<S: CatalogStore>(
     shutdown: CancellationToken,
 ) -> axum::Router {
     finish_router(routes::routes(store, shutdown), limits.body_limits())
-}
-
-/// Serves the catalog on `listener` until `shutdown` fires.
-pub async fn run<S: CatalogStore>(
-    listener: TcpListener,
-    store: Arc<S>,
-    limits: HttpLimits,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    let router = router(store, &limits, shutdown.clone());
-    serve(listener, router, limits, shutdown).await
 }

@@ -14,9 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use storefront_service_kit::request_id::assign_request_id;
-use storefront_service_kit::{HttpLimits, finish_router, serve};
+use storefront_service_kit::{HttpLimits, Service, finish_router};
 use storefront_wire::{CatalogClient, OrdersClient, ServiceClient};
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use error::GatewayError;
@@ -66,12 +65,32 @@ pub fn router(gateway: Arc<Gateway>, limits: &HttpLimits) -> axum::Router {
         .layer(axum::middleware::from_fn(assign_request_id))
 }
 
-/// Serves the public API on `listener` until `shutdown` fires.
-pub async fn run(
-    listener: TcpListener,
-    gateway: Arc<Gateway>,
-    limits: HttpLimits,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
-    serve(listener, router(gateway, &limits), limits, shutdown).await
+/// What a gateway is started with: it keeps no data, so this is all.
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
+    pub catalog_url: String,
+    pub orders_url: String,
+    pub carts_url: String,
+    /// How long a call to a peer may take before the client gets a 503.
+    pub peer_timeout: Duration,
+    /// The bearer token administration routes require; `None` refuses them.
+    pub admin_token: Option<String>,
+    /// Keep a copy of the product list (see [`product_cache`]).
+    pub product_cache: bool,
+}
+
+/// A gateway ready to serve; its product cache subscription, if any, runs
+/// until `shutdown` fires. It opens no store, so it cannot fail.
+pub fn start(settings: GatewaySettings, shutdown: CancellationToken) -> Service {
+    let peers = Peers {
+        catalog: &settings.catalog_url,
+        orders: &settings.orders_url,
+        carts: &settings.carts_url,
+    };
+    let mut gateway = Gateway::new(peers, settings.peer_timeout, settings.admin_token);
+    if settings.product_cache {
+        gateway = gateway.with_product_cache(&settings.catalog_url, shutdown.clone());
+    }
+    let gateway = Arc::new(gateway);
+    Service::new("gateway", shutdown, move |limits| router(gateway, limits))
 }

@@ -2,15 +2,15 @@
 //! socket): abandoning an attempt gives its stock back, except when the
 //! attempt confirmed first — then the stock belongs to an order and stays.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use storefront_catalog::SqliteCatalogStore;
+use storefront_catalog::CatalogSettings;
 use storefront_catalog::seed::SeedProduct;
 use storefront_orders::reconciler::{Abandoned, abandon};
 use storefront_orders::store::{OrderRequest, PendingOrder};
 use storefront_orders::{OrdersStore, SqliteOrdersStore};
 use storefront_service_kit::HttpLimits;
+use storefront_service_kit::database::DatabaseLocation;
 use storefront_wire::internal::ReserveStock;
 use storefront_wire::shop::{OrderLine, ProductRef};
 use storefront_wire::{CatalogClient, Money, ProductName, Quantity};
@@ -26,24 +26,22 @@ struct Catalog {
 impl Catalog {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let seed = [SeedProduct {
-            name: ProductName::parse("Tux").unwrap(),
-            price: Money::from_cents(1599),
-            quantity: 10,
-            description: None,
-        }];
-        let store = SqliteCatalogStore::open(&dir.path().join("catalog.db"), &seed)
+        let settings = CatalogSettings {
+            seed: vec![SeedProduct {
+                name: ProductName::parse("Tux").unwrap(),
+                price: Money::from_cents(1599),
+                quantity: 10,
+                description: None,
+            }],
+        };
+        let location = DatabaseLocation::Sqlite(dir.path().join("catalog.db"));
+        let shutdown = CancellationToken::new();
+        let catalog = storefront_catalog::start(settings, &location, shutdown.clone())
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let shutdown = CancellationToken::new();
-        tokio::spawn(storefront_catalog::run(
-            listener,
-            Arc::new(store),
-            HttpLimits::default(),
-            shutdown.clone(),
-        ));
+        tokio::spawn(catalog.run(listener, HttpLimits::default()));
         Self {
             client: CatalogClient::new(&url, Duration::from_secs(10)),
             shutdown,

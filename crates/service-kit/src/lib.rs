@@ -2,7 +2,8 @@
 //! its own routes, domain logic and storage.
 //!
 //! - [`server`]: the accept loop with connection limits, slow-client
-//!   timeouts and graceful drain on shutdown.
+//!   timeouts and graceful drain on shutdown; [`service`]: the one shape
+//!   every service starts in (`start(…) → Service`, then `Service::run`).
 //! - [`error`]: the `{"error":{"code","message"}}` envelope, the one place
 //!   an error becomes an HTTP response.
 //! - [`json`], [`path`], [`query`]: extractors whose every rejection is a
@@ -25,6 +26,7 @@ pub mod request_id;
 pub mod routing;
 pub mod schema;
 pub mod server;
+pub mod service;
 pub mod shutdown;
 pub mod sqlite;
 pub mod telemetry;
@@ -40,4 +42,5 @@ pub use query::{Paged, QueryParams};
 pub use request_id::RequestId;
 pub use routing::{created, data, finish_router};
 pub use server::{HttpLimits, serve};
+pub use service::Service;
 pub use transient::is_transient;

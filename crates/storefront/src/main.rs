@@ -1,24 +1,15 @@
 //! `storefront`: one binary for every role and tool. This file only parses
 //! flags, builds the configuration and dispatches.
 
-mod cli;
-mod compare;
-mod config;
-mod experiment;
-mod load;
-mod probe;
-mod report;
-mod serve;
-mod up;
-
 use std::collections::HashMap;
 use std::process::ExitCode;
 
 use clap::Parser;
 use storefront_service_kit::telemetry;
 
-use cli::{Cli, Command};
-use config::{Config, check_url};
+use storefront::cli::{self, Cli, Command};
+use storefront::config::{Config, check_url};
+use storefront::{compare, experiment, load, probe, report, serve, up};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

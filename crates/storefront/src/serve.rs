@@ -1,17 +1,16 @@
-//! `storefront serve <role>`: open the role's store, bind, announce, serve.
+//! `storefront serve <role>`: start the role's service, bind, announce,
+//! serve until a signal.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use storefront_catalog::{CatalogStore, PostgresCatalogStore, SqliteCatalogStore};
-use storefront_gateway::{Gateway, Peers};
-use storefront_orders::reconciler::{Reconciler, STUCK_AFTER};
-use storefront_orders::{OrderDesk, OrdersStore, PostgresOrdersStore, SqliteOrdersStore};
+use storefront_carts::CartsSettings;
+use storefront_catalog::CatalogSettings;
+use storefront_gateway::GatewaySettings;
+use storefront_orders::OrdersSettings;
 use storefront_service_kit::database::DatabaseLocation;
-use storefront_service_kit::{HttpLimits, shutdown};
-use storefront_wire::{CatalogClient, OrdersClient};
+use storefront_service_kit::{Service, shutdown};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -30,41 +29,74 @@ pub async fn serve(role: Role, config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
-    let shutdown = shutdown::on_signal();
-    let served = Served {
-        role,
-        listener,
-        address,
-        limits: config.http,
-        shutdown,
-    };
-    match role {
-        Role::Catalog => serve_catalog(served, &config).await?,
-        Role::Orders => serve_orders(served, &config).await?,
-        Role::Carts => serve_carts(served, &config).await?,
-        Role::Gateway => serve_gateway(served, &config).await?,
-    }
+    let service = start(role, &config, shutdown::on_signal()).await?;
+    announce(role, address);
+    service.run(listener, config.http).await?;
     tracing::info!(role = role.name(), "stopped");
     Ok(())
 }
 
-/// A bound role, ready to announce itself and serve.
-struct Served {
+/// The role's service, started from the configuration: its store opened and
+/// its background work running until `shutdown` fires. This is the one
+/// place a [`Config`] becomes each service crate's settings.
+pub async fn start(
     role: Role,
-    listener: TcpListener,
-    address: SocketAddr,
-    limits: HttpLimits,
+    config: &Config,
     shutdown: CancellationToken,
+) -> anyhow::Result<Service> {
+    let peer_timeout = Duration::from_millis(config.gateway.peer_timeout_ms);
+    let service = match role {
+        Role::Catalog => {
+            let seed = storefront_catalog::seed::load(config.catalog.seed_file.as_deref())
+                .map_err(anyhow::Error::msg)?;
+            let location = location(config, role, config.catalog_db())?;
+            storefront_catalog::start(CatalogSettings { seed }, &location, shutdown)
+                .await
+                .with_context(|| format!("cannot open the catalog at {location}"))?
+        }
+        Role::Orders => {
+            let settings = OrdersSettings {
+                catalog_url: config.catalog.url.clone(),
+                catalog_timeout: Duration::from_millis(config.orders.catalog_timeout_ms),
+            };
+            let location = location(config, role, config.orders_db())?;
+            storefront_orders::start(settings, &location, shutdown)
+                .await
+                .with_context(|| format!("cannot open the orders store at {location}"))?
+        }
+        Role::Carts => {
+            let settings = CartsSettings {
+                catalog_url: config.catalog.url.clone(),
+                orders_url: config.orders.url.clone(),
+                peer_timeout,
+                resolve_every: Duration::from_millis(config.carts.checkout_retry_ms),
+            };
+            let location = location(config, role, config.carts_db())?;
+            storefront_carts::start(settings, &location, shutdown)
+                .await
+                .with_context(|| format!("cannot open the carts store at {location}"))?
+        }
+        Role::Gateway => storefront_gateway::start(
+            GatewaySettings {
+                catalog_url: config.catalog.url.clone(),
+                orders_url: config.orders.url.clone(),
+                carts_url: config.carts.url.clone(),
+                peer_timeout,
+                admin_token: config.gateway.admin_token.clone(),
+                product_cache: config.gateway.product_cache,
+            },
+            shutdown,
+        ),
+    };
+    Ok(service)
 }
 
-impl Served {
-    fn announce(&self) {
-        use std::io::Write;
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{}", announcement(self.role, self.address));
-        let _ = stdout.flush();
-        tracing::info!(role = self.role.name(), address = %self.address, "listening");
-    }
+fn announce(role: Role, address: SocketAddr) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", announcement(role, address));
+    let _ = stdout.flush();
+    tracing::info!(role = role.name(), %address, "listening");
 }
 
 /// The role's database: its schema on the PostgreSQL server when a URL is
@@ -77,121 +109,4 @@ fn location(
     let location = DatabaseLocation::choose(config.database_url.as_deref(), role.name(), sqlite)?;
     tracing::info!(role = role.name(), %location, "opening store");
     Ok(location)
-}
-
-async fn serve_catalog(served: Served, config: &Config) -> anyhow::Result<()> {
-    let seed = storefront_catalog::seed::load(config.catalog.seed_file.as_deref())
-        .map_err(anyhow::Error::msg)?;
-    match location(config, Role::Catalog, config.catalog_db())? {
-        DatabaseLocation::Sqlite(path) => {
-            let store = SqliteCatalogStore::open(&path, &seed)
-                .await
-                .with_context(|| format!("cannot open {}", path.display()))?;
-            run_catalog(served, store).await
-        }
-        DatabaseLocation::Postgres { url, schema } => {
-            let store = PostgresCatalogStore::open(&url, &schema, &seed)
-                .await
-                .with_context(|| format!("cannot open the catalog in schema {schema}"))?;
-            run_catalog(served, store).await
-        }
-    }
-}
-
-async fn run_catalog<S: CatalogStore>(served: Served, store: S) -> anyhow::Result<()> {
-    served.announce();
-    storefront_catalog::run(
-        served.listener,
-        Arc::new(store),
-        served.limits,
-        served.shutdown,
-    )
-    .await?;
-    Ok(())
-}
-
-async fn serve_orders(served: Served, config: &Config) -> anyhow::Result<()> {
-    match location(config, Role::Orders, config.orders_db())? {
-        DatabaseLocation::Sqlite(path) => {
-            let store = SqliteOrdersStore::open(&path)
-                .await
-                .with_context(|| format!("cannot open {}", path.display()))?;
-            run_orders(served, config, store).await
-        }
-        DatabaseLocation::Postgres { url, schema } => {
-            let store = PostgresOrdersStore::open(&url, &schema)
-                .await
-                .context("cannot open the orders store")?;
-            run_orders(served, config, store).await
-        }
-    }
-}
-
-async fn run_orders<S: OrdersStore>(
-    served: Served,
-    config: &Config,
-    store: S,
-) -> anyhow::Result<()> {
-    let store = Arc::new(store);
-    let catalog = CatalogClient::new(
-        &config.catalog.url,
-        Duration::from_millis(config.orders.catalog_timeout_ms),
-    );
-    // Every attempt whose owner is gone (this file's previous process; a
-    // dead replica on PostgreSQL), but not what live replicas are doing.
-    let pending = store.pending_keys(STUCK_AFTER).await?;
-    let reconciler = Reconciler::spawn(
-        Arc::clone(&store),
-        catalog.clone(),
-        pending,
-        served.shutdown.clone(),
-    );
-    let desk = Arc::new(OrderDesk::new(store, catalog, reconciler));
-    served.announce();
-    storefront_orders::run(served.listener, desk, served.limits, served.shutdown).await?;
-    Ok(())
-}
-
-async fn serve_carts(served: Served, config: &Config) -> anyhow::Result<()> {
-    let peer_timeout = Duration::from_millis(config.gateway.peer_timeout_ms);
-    let catalog = CatalogClient::new(&config.catalog.url, peer_timeout);
-    let orders = OrdersClient::new(&config.orders.url, peer_timeout);
-    let location = location(config, Role::Carts, config.carts_db())?;
-    let carts = storefront_carts::Carts::open(
-        &location,
-        catalog,
-        orders,
-        Duration::from_millis(config.carts.checkout_retry_ms),
-        served.shutdown.clone(),
-    )
-    .await
-    .context("cannot open the carts store")?;
-    served.announce();
-    storefront_carts::run(served.listener, carts, served.limits, served.shutdown).await?;
-    Ok(())
-}
-
-async fn serve_gateway(served: Served, config: &Config) -> anyhow::Result<()> {
-    let peers = Peers {
-        catalog: &config.catalog.url,
-        orders: &config.orders.url,
-        carts: &config.carts.url,
-    };
-    let mut gateway = Gateway::new(
-        peers,
-        Duration::from_millis(config.gateway.peer_timeout_ms),
-        config.gateway.admin_token.clone(),
-    );
-    if config.gateway.product_cache {
-        gateway = gateway.with_product_cache(&config.catalog.url, served.shutdown.clone());
-    }
-    served.announce();
-    storefront_gateway::run(
-        served.listener,
-        Arc::new(gateway),
-        served.limits,
-        served.shutdown,
-    )
-    .await?;
-    Ok(())
 }

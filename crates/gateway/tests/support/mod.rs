@@ -4,13 +4,12 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener as StdListener;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use http::Method;
 use serde_json::Value;
-use storefront_gateway::{Gateway, Peers};
+use storefront_gateway::GatewaySettings;
 use storefront_service_kit::HttpLimits;
 use storefront_wire::{KeepAliveConnection, RawResponse};
 use tokio::net::TcpListener;
@@ -37,22 +36,19 @@ impl RunningGateway {
             let probe = StdListener::bind("127.0.0.1:0").unwrap();
             format!("http://{}", probe.local_addr().unwrap())
         };
-        let peers = Peers {
-            catalog: &absent,
-            orders: &absent,
-            carts: &absent,
+        let settings = GatewaySettings {
+            catalog_url: absent.clone(),
+            orders_url: absent.clone(),
+            carts_url: absent,
+            peer_timeout: Duration::from_secs(5),
+            admin_token: Some(ADMIN_TOKEN.into()),
+            product_cache: false,
         };
-        let gateway = Gateway::new(peers, Duration::from_secs(5), Some(ADMIN_TOKEN.into()));
+        let shutdown = CancellationToken::new();
+        let gateway = storefront_gateway::start(settings, shutdown.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let target = format!("http://{}", listener.local_addr().unwrap());
-        let shutdown = CancellationToken::new();
-        let limits = HttpLimits::default();
-        tokio::spawn(storefront_gateway::run(
-            listener,
-            Arc::new(gateway),
-            limits,
-            shutdown.clone(),
-        ));
+        tokio::spawn(gateway.run(listener, HttpLimits::default()));
         Self { target, shutdown }
     }
 

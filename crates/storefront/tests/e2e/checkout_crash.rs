@@ -36,7 +36,7 @@ async fn a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(
     victim: Role,
 ) {
     let config = "[carts]\ncheckout_retry_ms = 200\n";
-    let mut store = Store::start_on(backend, Some(SEED), config);
+    let mut store = Store::processes_on(backend, Some(SEED), config);
     let mut api = Api::to(&store).await;
     let before = products_by_name(&mut api).await;
     for customer in 0..CUSTOMERS {

@@ -121,7 +121,7 @@ async fn kill_mid_stream(victims: &[Role], cycles: usize) {
 }
 
 async fn kill_mid_stream_on(backend: Backend, victims: &[Role], cycles: usize) {
-    let mut store = Store::start_on(backend, Some(SEED), "");
+    let mut store = Store::processes_on(backend, Some(SEED), "");
     let stop = Arc::new(AtomicBool::new(false));
     let buyers = start_buyers(&store, 6, stop.clone());
     for _ in 0..cycles {

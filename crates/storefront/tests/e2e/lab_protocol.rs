@@ -1,5 +1,5 @@
-//! The lab protocol at the gateway, response by response, against the real
-//! binary with each role in its own process.
+//! The lab protocol at the gateway, response by response, against a whole
+//! store (the restart checks against the real binary, a process per role).
 
 use crate::support::{Role, Store};
 use serde_json::{Value, json};
@@ -165,7 +165,7 @@ async fn a_client_queries_and_buys_on_one_keep_alive_connection() {
 
 #[tokio::test]
 async fn order_numbers_and_stock_continue_across_restarts_of_every_process() {
-    let mut store = Store::start();
+    let mut store = Store::processes();
     {
         let mut c = store.connect().await;
         for _ in 0..3 {
@@ -207,7 +207,7 @@ async fn a_replaced_seed_file_sets_the_initial_catalog() {
 
 #[tokio::test]
 async fn a_stopped_peer_gives_503_with_an_error_object_and_recovers() {
-    let mut store = Store::start();
+    let mut store = Store::processes();
     store.kill(Role::Catalog);
     let mut c = store.connect().await;
     for request in ["query", "buy"] {

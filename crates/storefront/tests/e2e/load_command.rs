@@ -1,6 +1,6 @@
-//! `storefront load` end to end: the real binary drives a real store (each
-//! role its own process) under the closed and the open model with every
-//! workload, and what it wrote is read back and counted.
+//! `storefront load` end to end: the real binary drives a real store (on
+//! real sockets) under the closed and the open model with every workload,
+//! and what it wrote is read back and counted.
 
 use crate::load_support::{SCARCE_SEED, load};
 use crate::support::Store;

@@ -1,5 +1,8 @@
-//! The end-to-end suite: the real `storefront` binary, every role its own
-//! process on free ports, driven over HTTP (and by the command-line tools).
+//! The end-to-end suite: a whole store on free ports, driven over HTTP and
+//! by the command-line tools (the real binary). Most modules start the store
+//! in this process ([`support::Store::start`]: the binary's own start path,
+//! without a process per role); the crash, restart and signal checks run the
+//! real binary, a process per role ([`support::Store::processes`]).
 //!
 //! One test binary, one module per subject, so the shared harness
 //! ([`support`], [`load_support`]) compiles once and a helper no module uses

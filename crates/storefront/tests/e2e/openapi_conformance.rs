@@ -1,5 +1,5 @@
-//! The gateway's OpenAPI document against real traffic: the real binary
-//! (every role its own process, SQLite) answers a scripted session that
+//! The gateway's OpenAPI document against real traffic: a whole store (on
+//! real sockets, SQLite) answers a scripted session that
 //! touches every documented operation, and each reply must have a status
 //! the document lists for that operation and a body valid against the
 //! documented schema (checked with Python's `jsonschema`, which

@@ -80,7 +80,7 @@ async fn cached_queries_follow_buys_and_keep_the_lab_shape() {
 
 #[tokio::test]
 async fn a_frozen_catalog_does_not_stop_cached_queries() {
-    let store = Store::start_with(None, CACHE_ON);
+    let store = Store::processes_on(Backend::Sqlite, None, CACHE_ON);
     wait_for_cache_hit(&store).await;
     let catalog = Pid::from_raw(store.catalog.pid() as i32);
     kill(catalog, Signal::SIGSTOP).unwrap();
@@ -96,7 +96,7 @@ async fn a_frozen_catalog_does_not_stop_cached_queries() {
 
 #[tokio::test]
 async fn the_cache_is_dropped_while_the_catalog_is_down_and_refilled_after() {
-    let mut store = Store::start_with(None, CACHE_ON);
+    let mut store = Store::processes_on(Backend::Sqlite, None, CACHE_ON);
     wait_for_tux(&store, |s, _| s == 200).await;
     store.kill(Role::Catalog);
     let v = wait_for_tux(&store, |s, _| s == 503).await;

@@ -1,6 +1,6 @@
 //! The shop API end to end (product administration, multi-item orders,
-//! idempotency keys, carts and checkout) against the real binary, every role
-//! its own process, on SQLite and on PostgreSQL.
+//! idempotency keys, carts and checkout) against a whole store on real
+//! sockets, on SQLite and on PostgreSQL.
 
 use crate::support::{Api, Backend, Store, products_by_name};
 use serde_json::{Value, json};

@@ -146,7 +146,7 @@ fn units(lines: &Value) -> HashMap<String, u64> {
 
 async fn a_crash_mid_shopping_loses_no_acknowledged_edit(backend: Backend, victim: Role) {
     let config = "[carts]\ncheckout_retry_ms = 200\n";
-    let mut store = Store::start_on(backend, Some(SEED), config);
+    let mut store = Store::processes_on(backend, Some(SEED), config);
     let mut api = Api::to(&store).await;
     let before = products_by_name(&mut api).await;
     let ids: HashMap<String, i64> = before.iter().map(|(n, (id, _))| (n.clone(), *id)).collect();

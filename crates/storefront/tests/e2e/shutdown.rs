@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 
 #[tokio::test]
 async fn sigterm_lets_a_buy_in_flight_finish_then_exits_cleanly() {
-    let mut store = Store::start();
+    let mut store = Store::processes();
     let body = br#"{"name":"Tux","quantity":1}"#;
     let mut socket = TcpStream::connect(store.gateway.address).await.unwrap();
     let head = format!(

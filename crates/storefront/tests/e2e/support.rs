@@ -1,5 +1,12 @@
-//! Starts the real `storefront` binary, one process per role, on free ports
-//! with a fresh data folder, and talks HTTP to it.
+//! Starts a whole store on free ports with a fresh data folder, and talks
+//! HTTP to it.
+//!
+//! [`Store::start`] and its variants run every role in this test process,
+//! through the same `serve::start` and `Service::run` as the binary, on a
+//! runtime of the store's own (so a test may block on a child process while
+//! the store serves it). [`Store::processes`] runs the real binary, one
+//! process per role, for what only processes have: `kill -9`, signals,
+//! restarts on the same port, stdout and logs.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -7,12 +14,16 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use storefront::config::Config;
 use storefront_service_kit::postgres::test_database::{TestDatabase, fresh_database};
 use storefront_wire::KeepAliveConnection;
 use tempfile::TempDir;
+use tokio::runtime::Runtime;
+use tokio_util::sync::CancellationToken;
 
 pub const EXE: &str = env!("CARGO_BIN_EXE_storefront");
 
@@ -22,24 +33,8 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 /// The admin token every test store is started with.
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Catalog,
-    Orders,
-    Carts,
-    Gateway,
-}
-
-impl Role {
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Catalog => "catalog",
-            Role::Orders => "orders",
-            Role::Carts => "carts",
-            Role::Gateway => "gateway",
-        }
-    }
-}
+/// The binary's own roles.
+pub use storefront::cli::Role;
 
 /// Where a test store keeps its data.
 pub enum Backend {
@@ -70,21 +65,51 @@ impl Backend {
     }
 }
 
-/// One role's process.
+/// One role of a store.
 pub struct Service {
     role: Role,
-    child: Option<Child>,
+    running: Option<Running>,
     pub address: SocketAddr,
 }
 
+/// How a role runs.
+enum Running {
+    /// A `storefront serve` process.
+    Process(Child),
+    /// A task on the store's runtime: `shutdown` stops it, `done` says it
+    /// has drained and returned.
+    InProcess {
+        shutdown: CancellationToken,
+        done: mpsc::Receiver<()>,
+    },
+}
+
 impl Service {
+    fn child(&mut self) -> Option<Child> {
+        match self.running.take() {
+            Some(Running::Process(child)) => Some(child),
+            Some(Running::InProcess { .. }) => panic!(
+                "{} runs in-process: start the store with Store::processes to kill or signal it",
+                self.role.name()
+            ),
+            None => None,
+        }
+    }
+
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().expect("service is running").id()
+        match &self.running {
+            Some(Running::Process(child)) => child.id(),
+            Some(Running::InProcess { .. }) => panic!(
+                "{} runs in-process: start the store with Store::processes to signal it",
+                self.role.name()
+            ),
+            None => panic!("{} is not running", self.role.name()),
+        }
     }
 
     /// Waits for the process to exit by itself and returns its status.
     pub fn wait_for_exit(&mut self) -> std::process::ExitStatus {
-        let mut child = self.child.take().expect("service is running");
+        let mut child = self.child().expect("service is running");
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -102,20 +127,29 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        match self.running.take() {
+            Some(Running::Process(mut child)) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Some(Running::InProcess { shutdown, done }) => {
+                shutdown.cancel();
+                let _ = done.recv_timeout(PATIENCE);
+            }
+            None => {}
         }
     }
 }
 
-/// A whole store: catalog, orders, carts and gateway, each its own process.
-/// Fields drop in order: the processes stop before the database goes.
+/// A whole store: catalog, orders, carts and gateway. Fields drop in order:
+/// the services stop before their runtime and the database go.
 pub struct Store {
     pub catalog: Service,
     pub orders: Service,
     pub carts: Service,
     pub gateway: Service,
+    /// The runtime of in-process services (empty for processes).
+    _runtime: StoreRuntime,
     pub dir: TempDir,
     /// Held for its drop: a PostgreSQL store's database goes with it.
     _backend: Backend,
@@ -137,19 +171,57 @@ impl Store {
         Self::start_on(Backend::Sqlite, seed, config)
     }
 
-    /// A store on `backend`, seeded with `seed` (or the built-in toys).
+    /// A store on `backend`, seeded with `seed` (or the built-in toys),
+    /// every role in this process.
     pub fn start_on(backend: Backend, seed: Option<&str>, config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = config.to_owned();
-        if let Some(seed) = seed {
-            let seed_path = dir.path().join("seed.json");
-            std::fs::write(&seed_path, seed).unwrap();
-            config = format!("[catalog]\nseed_file = {:?}\n{config}", seed_path);
+        let dir = store_folder(&backend, seed, config);
+        let mut config = Config::load(
+            Some(&dir.path().join("storefront.toml")),
+            &HashMap::from([("STOREFRONT_ADMIN_TOKEN".into(), ADMIN_TOKEN.into())]),
+        )
+        .unwrap();
+        config.data_dir = dir.path().join("data");
+        std::fs::create_dir_all(&config.data_dir).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        // `block_on` cannot run inside the test's own runtime: start the
+        // roles from a plain thread, in the order each one's peers need.
+        let starting: JoinHandle<(Runtime, Vec<Service>)> = std::thread::spawn(move || {
+            let services = runtime.block_on(async move {
+                let mut services = Vec::new();
+                for role in Role::ALL {
+                    services.push(start_in_process(role, &mut config).await);
+                }
+                services
+            });
+            (runtime, services)
+        });
+        let (runtime, services) = starting.join().expect("the store starts");
+        let [catalog, orders, carts, gateway]: [Service; 4] =
+            services.try_into().ok().expect("four roles");
+        Self {
+            catalog,
+            orders,
+            carts,
+            gateway,
+            _runtime: StoreRuntime(Some(runtime)),
+            dir,
+            _backend: backend,
         }
-        if let Some(url) = backend.database_url() {
-            config = format!("database_url = {url:?}\n{config}");
-        }
-        std::fs::write(dir.path().join("storefront.toml"), config).unwrap();
+    }
+
+    /// The real binary, one process per role, with the built-in seed.
+    pub fn processes() -> Self {
+        Self::processes_on(Backend::Sqlite, None, "")
+    }
+
+    /// The real binary, one process per role, on `backend`, seeded with
+    /// `seed` (or the built-in toys).
+    pub fn processes_on(backend: Backend, seed: Option<&str>, config: &str) -> Self {
+        let dir = store_folder(&backend, seed, config);
         let any = "127.0.0.1:0".parse().unwrap();
         let catalog = spawn(dir.path(), Role::Catalog, any, &[]);
         let catalog_url = format!("http://{}", catalog.address);
@@ -185,6 +257,7 @@ impl Store {
             orders,
             carts,
             gateway,
+            _runtime: StoreRuntime(None),
             dir,
             _backend: backend,
         }
@@ -206,7 +279,7 @@ impl Store {
     /// `kill -9`: no shutdown code runs.
     pub fn kill(&mut self, role: Role) {
         let service = self.service(role);
-        if let Some(mut child) = service.child.take() {
+        if let Some(mut child) = service.child() {
             child.kill().unwrap();
             child.wait().unwrap();
         }
@@ -297,6 +370,58 @@ impl Store {
     }
 }
 
+/// The runtime in-process services run on. A test drops its store inside
+/// its own runtime, where a runtime may not be dropped (that would block),
+/// so it is let go in the background; by then every service has drained.
+struct StoreRuntime(Option<Runtime>);
+
+impl Drop for StoreRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// A fresh folder holding the store's config file (and seed file).
+fn store_folder(backend: &Backend, seed: Option<&str>, config: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config.to_owned();
+    if let Some(seed) = seed {
+        let seed_path = dir.path().join("seed.json");
+        std::fs::write(&seed_path, seed).unwrap();
+        config = format!("[catalog]\nseed_file = {:?}\n{config}", seed_path);
+    }
+    if let Some(url) = backend.database_url() {
+        config = format!("database_url = {url:?}\n{config}");
+    }
+    std::fs::write(dir.path().join("storefront.toml"), config).unwrap();
+    dir
+}
+
+/// Starts `role` on the current runtime, on a free port that the roles
+/// started after it are told to reach it by.
+async fn start_in_process(role: Role, config: &mut Config) -> Service {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    config.set_listen(role, address, true);
+    let shutdown = CancellationToken::new();
+    let service = storefront::serve::start(role, config, shutdown.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{} did not start: {e:#}", role.name()));
+    let limits = config.http;
+    let (finished, done) = mpsc::channel();
+    tokio::spawn(async move {
+        let _ = service.run(listener, limits).await;
+        let _ = finished.send(());
+    });
+    Service {
+        role,
+        running: Some(Running::InProcess { shutdown, done }),
+        address,
+    }
+}
+
 /// Starts one role and waits for its "listening on" line.
 pub fn spawn(dir: &Path, role: Role, listen: SocketAddr, extra: &[&str]) -> Service {
     let log = std::fs::OpenOptions::new()
@@ -323,7 +448,7 @@ pub fn spawn(dir: &Path, role: Role, listen: SocketAddr, extra: &[&str]) -> Serv
     let address = read_announcement(&mut child, role.name());
     Service {
         role,
-        child: Some(child),
+        running: Some(Running::Process(child)),
         address,
     }
 }
