@@ -26,7 +26,7 @@ use storefront_wire::internal::{
     CatalogProduct, Deleted, Health, ProductChanges, Released, ReserveStock,
 };
 use storefront_wire::shop::{MAX_ORDER_LINES, Page, ProductDraft, ProductRef};
-use storefront_wire::{NumericKey, ProductName};
+use storefront_wire::{NumericKey, ProductKey};
 use tokio_util::sync::CancellationToken;
 
 use crate::store::AdminOutcome;
@@ -73,13 +73,10 @@ async fn product<S: CatalogStore>(
     State(store): State<Arc<S>>,
     PathParam(key): PathParam<String>,
 ) -> Result<Response, CatalogError> {
-    let product = match NumericKey::parse(&key) {
-        NumericKey::Number(id) => store.product_by_id(id).await?,
-        NumericKey::OutOfRange => None,
-        NumericKey::NotDigits => {
-            let name = ProductName::parse(key).map_err(CatalogError::InvalidName)?;
-            store.product_by_name(name.as_str()).await?
-        }
+    let product = match ProductKey::parse(key).map_err(CatalogError::InvalidName)? {
+        ProductKey::Id(id) => store.product_by_id(id).await?,
+        ProductKey::UnknownId => None,
+        ProductKey::Name(name) => store.product_by_name(name.as_str()).await?,
     };
     let product = product.ok_or(CatalogError::ProductNotFound)?;
     Ok(data(CatalogProduct::from(product)))

@@ -28,7 +28,7 @@ pub use customer_id::CustomerId;
 pub use envelope::{Data, ErrorBody, ErrorDetail};
 pub use money::Money;
 pub use orders_client::OrdersClient;
-pub use path_key::NumericKey;
+pub use path_key::{NumericKey, ProductKey};
 pub use product_name::ProductName;
 pub use quantity::Quantity;
 pub use service_client::{ClientError, ServiceClient};

@@ -8,8 +8,11 @@
 //! differs by route (a product name, or a 400), and so does a number too
 //! large for its type (nothing can have that id: 404, or a 400), so
 //! [`NumericKey`] reports the three cases and each route maps them.
+//! [`ProductKey`] is the name-or-id of the product routes.
 
 use std::str::FromStr;
+
+use crate::ProductName;
 
 /// What a path segment is, read as a number of type `T`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +47,44 @@ impl<T: FromStr> NumericKey<T> {
     }
 }
 
+/// `/products/{name_or_id}`: an all-digit key is an id (a product name
+/// always holds a non-digit), anything else must be a valid name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductKey {
+    Id(i64),
+    /// Digits beyond any id: names no product (404, not 400).
+    UnknownId,
+    Name(ProductName),
+}
+
+impl ProductKey {
+    /// The key, or why it is not a valid product name.
+    pub fn parse(text: String) -> Result<Self, String> {
+        match NumericKey::parse(&text) {
+            NumericKey::Number(id) => Ok(Self::Id(id)),
+            NumericKey::OutOfRange => Ok(Self::UnknownId),
+            NumericKey::NotDigits => ProductName::parse(text).map(Self::Name),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_product_key_is_an_id_or_a_name() {
+        assert_eq!(ProductKey::parse("42".into()), Ok(ProductKey::Id(42)));
+        assert_eq!(
+            ProductKey::parse("99999999999999999999".into()),
+            Ok(ProductKey::UnknownId)
+        );
+        assert_eq!(
+            ProductKey::parse("Tux 2".into()),
+            Ok(ProductKey::Name(ProductName::parse("Tux 2").unwrap()))
+        );
+        assert!(ProductKey::parse(String::new()).is_err());
+    }
 
     #[test]
     fn only_plain_digits_are_numbers() {

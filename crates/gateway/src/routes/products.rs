@@ -11,7 +11,7 @@ use storefront_service_kit::{JsonBody, Paged, PathParam, RequestId, created, dat
 use storefront_wire::api::{ProductListing, ProductQuote};
 use storefront_wire::internal::CatalogProduct;
 use storefront_wire::shop::{PageQuery, ProductDraft, ProductRecord};
-use storefront_wire::{Data, ErrorBody, Money, NumericKey, ProductName};
+use storefront_wire::{Data, ErrorBody, Money, NumericKey, ProductKey};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{AdditionalProperties, OneOfBuilder, Ref, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -144,16 +144,14 @@ pub async fn one(
     id: RequestId,
     PathParam(key): PathParam<String>,
 ) -> Result<Response, GatewayError> {
-    // An all-digit key is a product id (names always contain a non-digit).
-    match NumericKey::parse(&key) {
-        NumericKey::Number(product_id) => {
+    let name = match ProductKey::parse(key).map_err(GatewayError::InvalidName)? {
+        ProductKey::Id(product_id) => {
             let product = gw.catalog.product_by_id(product_id, id.as_deref()).await?;
             return Ok(data(ProductByKey::Record(record(product))));
         }
-        NumericKey::OutOfRange => return Err(GatewayError::ProductNotFound),
-        NumericKey::NotDigits => {}
-    }
-    let name = ProductName::parse(key).map_err(GatewayError::InvalidName)?;
+        ProductKey::UnknownId => return Err(GatewayError::ProductNotFound),
+        ProductKey::Name(name) => name,
+    };
     let cached = gw
         .product_cache
         .as_ref()
