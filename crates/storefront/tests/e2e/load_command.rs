@@ -2,7 +2,7 @@
 //! real sockets) under the closed and the open model with every workload,
 //! and what it wrote is read back and counted.
 
-use crate::load_support::{SCARCE_SEED, load};
+use crate::load_support::{SCARCE_SEED, load, load_on};
 use crate::support::Store;
 
 fn successes(run: &crate::load_support::Run, label: &str, codes: &[&str]) -> usize {
@@ -15,20 +15,10 @@ fn successes(run: &crate::load_support::Run, label: &str, codes: &[&str]) -> usi
 #[test]
 fn a_closed_lab_run_does_every_iteration_and_its_orders_balance_the_stock() {
     let store = Store::start_with_seed(SCARCE_SEED);
-    let run = load(&[
-        "--target",
-        &store.gateway_url(),
-        "--workload",
-        "lab",
-        "--p",
-        "0.7",
-        "--users",
-        "4",
-        "--iterations",
-        "40",
-        "--seed",
-        "7",
-    ]);
+    let run = load_on(
+        &store,
+        "--workload lab --p 0.7 --users 4 --iterations 40 --seed 7",
+    );
     run.assert_success();
     let counts = run.counts();
     assert_eq!(counts["query"], 4 * 40, "{counts:?}");
@@ -56,20 +46,10 @@ fn a_closed_lab_run_does_every_iteration_and_its_orders_balance_the_stock() {
 #[test]
 fn an_open_lab_run_starts_every_scheduled_arrival_or_counts_it() {
     let store = Store::start_with_seed(SCARCE_SEED);
-    let run = load(&[
-        "--target",
-        &store.gateway_url(),
-        "--workload",
-        "lab",
-        "--p",
-        "0.5",
-        "--rate",
-        "40",
-        "--hold",
-        "2s",
-        "--max-in-flight",
-        "8",
-    ]);
+    let run = load_on(
+        &store,
+        "--workload lab --p 0.5 --rate 40 --hold 2s --max-in-flight 8",
+    );
     run.assert_success();
     let open = &run.extra()["open_model"];
     assert_eq!(open["scheduled"], 80, "{open}");
@@ -83,20 +63,10 @@ fn an_open_lab_run_starts_every_scheduled_arrival_or_counts_it() {
 #[test]
 fn a_closed_shop_run_checks_out_carts_that_read_back_as_filled() {
     let store = Store::start_with_seed(SCARCE_SEED);
-    let run = load(&[
-        "--target",
-        &store.gateway_url(),
-        "--workload",
-        "shop",
-        "--p-change",
-        "0.5",
-        "--users",
-        "3",
-        "--iterations",
-        "6",
-        "--seed",
-        "11",
-    ]);
+    let run = load_on(
+        &store,
+        "--workload shop --p-change 0.5 --users 3 --iterations 6 --seed 11",
+    );
     run.assert_success();
     let counts = run.counts();
     assert_eq!(
@@ -115,18 +85,10 @@ fn a_closed_shop_run_checks_out_carts_that_read_back_as_filled() {
 #[test]
 fn an_open_shop_run_makes_one_trip_per_started_arrival() {
     let store = Store::start_with_seed(SCARCE_SEED);
-    let run = load(&[
-        "--target",
-        &store.gateway_url(),
-        "--workload",
-        "shop",
-        "--rate",
-        "10",
-        "--hold",
-        "2s",
-        "--max-in-flight",
-        "4",
-    ]);
+    let run = load_on(
+        &store,
+        "--workload shop --rate 10 --hold 2s --max-in-flight 4",
+    );
     run.assert_success();
     let open = &run.extra()["open_model"];
     assert_eq!(open["scheduled"], 20, "{open}");

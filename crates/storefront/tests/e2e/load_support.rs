@@ -8,7 +8,7 @@ use serde_json::Value;
 use storefront_report::jtl::{Sample, read_jtl};
 use tempfile::TempDir;
 
-use crate::support::EXE;
+use crate::support::{EXE, Store};
 
 /// A finished run: its exit status, output and results folder.
 pub struct Run {
@@ -76,6 +76,15 @@ pub fn load(args: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let output = command(args, dir.path()).output().unwrap();
     Run { output, dir }
+}
+
+/// `storefront load --target <the store's gateway>` with `flags`, written
+/// as on a command line (split on whitespace).
+pub fn load_on(store: &Store, flags: &str) -> Run {
+    let target = store.gateway_url();
+    let mut args = vec!["--target", target.as_str()];
+    args.extend(flags.split_whitespace());
+    load(&args)
 }
 
 pub fn command(args: &[&str], dir: &Path) -> Command {
