@@ -107,7 +107,5 @@ pub async fn start(
         shutdown.clone(),
     )
     .await?;
-    Ok(Service::new("carts", shutdown, move |limits| {
-        router(carts, limits)
-    }))
+    Ok(Service::new(shutdown, move |limits| router(carts, limits)))
 }

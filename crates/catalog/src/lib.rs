@@ -52,10 +52,9 @@ pub async fn start(
     })
 }
 
-/// The catalog over an open store (tests start one on a store they hold).
-pub fn service<S: CatalogStore>(store: Arc<S>, shutdown: CancellationToken) -> Service {
+fn service<S: CatalogStore>(store: Arc<S>, shutdown: CancellationToken) -> Service {
     let routes_shutdown = shutdown.clone();
-    Service::new("catalog", shutdown, move |limits| {
+    Service::new(shutdown, move |limits| {
         router(store, limits, routes_shutdown)
     })
 }

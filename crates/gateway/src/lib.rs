@@ -92,5 +92,5 @@ pub fn start(settings: GatewaySettings, shutdown: CancellationToken) -> Service 
         gateway = gateway.with_product_cache(&settings.catalog_url, shutdown.clone());
     }
     let gateway = Arc::new(gateway);
-    Service::new("gateway", shutdown, move |limits| router(gateway, limits))
+    Service::new(shutdown, move |limits| router(gateway, limits))
 }

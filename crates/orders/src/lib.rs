@@ -76,9 +76,7 @@ async fn service<S: OrdersStore>(
         shutdown.clone(),
     );
     let desk = Arc::new(OrderDesk::new(store, catalog, reconciler));
-    Ok(Service::new("orders", shutdown, move |limits| {
-        router(desk, limits)
-    }))
+    Ok(Service::new(shutdown, move |limits| router(desk, limits)))
 }
 
 /// The orders service's HTTP API.

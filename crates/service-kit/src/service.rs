@@ -18,7 +18,6 @@ type BuildRouter = Box<dyn FnOnce(&HttpLimits) -> Router + Send>;
 
 /// A started service, ready to serve.
 pub struct Service {
-    name: &'static str,
     router: BuildRouter,
     shutdown: CancellationToken,
 }
@@ -27,25 +26,13 @@ impl Service {
     /// `router` builds the service's routes under the limits it is run with
     /// (the JSON body size and read deadline are part of the router).
     pub fn new(
-        name: &'static str,
         shutdown: CancellationToken,
         router: impl FnOnce(&HttpLimits) -> Router + Send + 'static,
     ) -> Self {
         Self {
-            name,
             router: Box::new(router),
             shutdown,
         }
-    }
-
-    /// The role's name (`catalog`, `orders`, `carts`, `gateway`).
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// The router itself, for calling the service without a socket.
-    pub fn into_router(self, limits: &HttpLimits) -> Router {
-        (self.router)(limits)
     }
 
     /// Serves on `listener` until the service's `shutdown` fires, then
