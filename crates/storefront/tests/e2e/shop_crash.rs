@@ -275,27 +275,11 @@ async fn a_crash_mid_shopping_loses_no_acknowledged_edit(backend: Backend, victi
 }
 
 // Each process in turn is the victim, on each backend.
-async fn killing_carts(backend: Backend) {
-    a_crash_mid_shopping_loses_no_acknowledged_edit(backend, Role::Carts).await;
-}
-
-async fn killing_orders(backend: Backend) {
-    a_crash_mid_shopping_loses_no_acknowledged_edit(backend, Role::Orders).await;
-}
-
-async fn killing_catalog(backend: Backend) {
-    a_crash_mid_shopping_loses_no_acknowledged_edit(backend, Role::Catalog).await;
-}
-
-async fn killing_the_gateway(backend: Backend) {
-    a_crash_mid_shopping_loses_no_acknowledged_edit(backend, Role::Gateway).await;
-}
-
 storefront_service_kit::for_each_backend! {
     sqlite => Backend::sqlite(),
     postgres => Backend::postgres();
-    killing_carts,
-    killing_orders,
-    killing_catalog,
-    killing_the_gateway,
+    killing_carts = a_crash_mid_shopping_loses_no_acknowledged_edit(Role::Carts),
+    killing_orders = a_crash_mid_shopping_loses_no_acknowledged_edit(Role::Orders),
+    killing_catalog = a_crash_mid_shopping_loses_no_acknowledged_edit(Role::Catalog),
+    killing_the_gateway = a_crash_mid_shopping_loses_no_acknowledged_edit(Role::Gateway),
 }
