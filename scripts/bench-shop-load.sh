@@ -26,44 +26,14 @@ hold="${BENCH_HOLD:-20s}"
 ramp_up="${BENCH_RAMP_UP:-2s}"
 rounds="${BENCH_ROUNDS:-1}"
 backends="${BENCH_BACKENDS:-sqlite postgres}"
-target_dir="${CARGO_TARGET_DIR:-$repo/target}"
-bins="${BENCH_BINS:-$target_dir/release/storefront}"
 results="${BENCH_RESULTS:-$repo/bench/results/shop-load-latest.md}"
-tmp_root="${BENCH_TMPDIR:-$target_dir}"
 
-log() { printf 'bench-shop-load: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
+bench_name=bench-shop-load
+# shellcheck source=scripts/bench-common.sh
+source "$repo/scripts/bench-common.sh"
+bins="${BENCH_BINS:-$target_dir/release/storefront}"
 # shellcheck source=scripts/stack-helpers.sh
 source "$repo/scripts/stack-helpers.sh"
-
-pids=()
-work=""
-pg_database=""
-cleanup() {
-    local status=$?
-    set +e
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    sleep 1
-    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-    if [[ -n "$pg_database" ]]; then
-        psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $pg_database" 2>/dev/null
-    fi
-    [[ -n "$work" ]] && rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-
-command -v wrk >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-if [[ " $backends " == *" postgres "* ]]; then
-    # shellcheck source=scripts/postgres.sh
-    source "$repo/scripts/postgres.sh"
-    ensure_postgres
-fi
-[[ "${BENCH_SKIP_BUILD:-0}" == 1 ]] || cargo build --release -p storefront -p storefront-baseline-server
-baseline_bin="$target_dir/release/storefront-baseline-server"
-mkdir -p "$tmp_root" "$(dirname "$results")"
-work="$(mktemp -d "$tmp_root/bench-shop-load.XXXXXX")"
 
 baseline_port="$(free_port)"
 "$baseline_bin" "127.0.0.1:$baseline_port" >"$work/baseline.out" 2>&1 &

@@ -31,42 +31,13 @@ warmup="${BENCH_WARMUP:-3s}"
 connections="${BENCH_CONNECTIONS:-1 10 50}"
 backends="${BENCH_BACKENDS:-sqlite postgres}"
 results="${BENCH_RESULTS:-$repo/bench/results/shop-latest.md}"
-target_dir="${CARGO_TARGET_DIR:-$repo/target}"
-tmp_root="${BENCH_TMPDIR:-$target_dir}"
 token="bench-admin-token"
 port=18180
 
-log() { printf 'bench-shop: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-pids=()
-work=""
-pg_database=""
-cleanup() {
-    local status=$?
-    set +e
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    sleep 1
-    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-    if [[ -n "$pg_database" ]]; then
-        psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $pg_database" 2>/dev/null
-    fi
-    [[ -n "$work" ]] && rm -rf "$work"
-    exit "$status"
-}
-trap cleanup EXIT
-
-command -v wrk >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-if [[ " $backends " == *" postgres "* ]]; then
-    # shellcheck source=scripts/postgres.sh
-    source "$repo/scripts/postgres.sh"
-    ensure_postgres
-fi
-[[ "${BENCH_SKIP_BUILD:-0}" == 1 ]] || cargo build --release -p storefront -p storefront-baseline-server
+bench_name=bench-shop
+# shellcheck source=scripts/bench-common.sh
+source "$repo/scripts/bench-common.sh"
 bin="${BENCH_BIN:-$target_dir/release/storefront}"
-baseline_bin="$target_dir/release/storefront-baseline-server"
-mkdir -p "$tmp_root" "$(dirname "$results")"
-work="$(mktemp -d "$tmp_root/bench-shop.XXXXXX")"
 
 wait_for() { # URL PID NAME
     for _ in $(seq 300); do

@@ -1,0 +1,41 @@
+# Shared by the shop benchmarks (bench-shop.sh, bench-shop-load.sh). Source
+# it after setting `repo` (the checkout), `results` (the report file),
+# `backends` and `bench_name` (the prefix of log lines and scratch folders).
+# It defines log/die, stops every process in `pids` and drops
+# `pg_database` on exit, installs wrk, starts PostgreSQL when a run needs
+# it, builds the release binaries unless BENCH_SKIP_BUILD=1, and makes the
+# scratch folder `work` under BENCH_TMPDIR (default target/, a real disk).
+
+target_dir="${CARGO_TARGET_DIR:-$repo/target}"
+tmp_root="${BENCH_TMPDIR:-$target_dir}"
+baseline_bin="$target_dir/release/storefront-baseline-server"
+
+log() { printf '%s: %s\n' "$bench_name" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+pids=()
+work=""
+pg_database=""
+bench_cleanup() {
+    local status=$?
+    set +e
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    sleep 1
+    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+    if [[ -n "$pg_database" ]]; then
+        psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $pg_database" 2>/dev/null
+    fi
+    [[ -n "$work" ]] && rm -rf "$work"
+    exit "$status"
+}
+trap bench_cleanup EXIT
+
+command -v wrk >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+if [[ " $backends " == *" postgres "* ]]; then
+    # shellcheck source=scripts/postgres.sh
+    source "$repo/scripts/postgres.sh"
+    ensure_postgres
+fi
+[[ "${BENCH_SKIP_BUILD:-0}" == 1 ]] || cargo build --release -p storefront -p storefront-baseline-server
+mkdir -p "$tmp_root" "$(dirname "$results")"
+work="$(mktemp -d "$tmp_root/$bench_name.XXXXXX")"
