@@ -43,14 +43,7 @@ impl<S: OrdersStore> OrderDesk<S> {
         if order.items.is_empty() || order.items.len() > MAX_ORDER_LINES {
             return Err(OrdersError::BadLineCount);
         }
-        // A time-ordered key (UUIDv7: milliseconds, then random bits), so
-        // each new attempt's rows go at the right edge of the key indexes of
-        // `pending_orders` here and `reservations`/`reservation_items` in the
-        // catalog. A random v4 key put each insert on a random leaf page: a
-        // commit of N buys wrote ~N pages per index to the WAL and the
-        // checkpoint read and wrote them back, which cost 15-30 % of durable
-        // buys/s on SQLite (docs/BENCHMARKS.md, "Attempt keys").
-        let key = uuid::Uuid::now_v7().simple().to_string();
+        let key = attempt_key();
         let request = OrderRequest {
             customer_id: order.customer_id,
             items: order.items,
@@ -134,5 +127,28 @@ impl<S: OrdersStore> OrderDesk<S> {
         page: Page,
     ) -> Result<Vec<OrderDetail>, OrdersError> {
         Ok(self.store.orders(customer, page).await?)
+    }
+}
+
+/// A new attempt's key: unique, and time-ordered (UUIDv7: milliseconds, then
+/// random bits; ordered by creation within a process), so each new
+/// attempt's rows go at the right edge of the key indexes of
+/// `pending_orders` here and `reservations`/`reservation_items` in the
+/// catalog. A random v4 key put each insert on a random leaf page: a commit
+/// of N buys wrote ~N pages per index to the WAL and the checkpoint read
+/// and wrote them back, which cost 15-30 % of durable buys/s on SQLite
+/// (docs/BENCHMARKS.md, "Attempt keys").
+fn attempt_key() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempt_keys_are_unique_and_sort_by_creation() {
+        let keys: Vec<String> = (0..10_000).map(|_| attempt_key()).collect();
+        assert!(keys.windows(2).all(|pair| pair[0] < pair[1]));
     }
 }
