@@ -1,5 +1,6 @@
 //! An optional copy of the catalog's products inside the gateway
-//! (`gateway.product_cache = true`), so a query needs no second hop.
+//! (`gateway.product_cache = true`), so a query (by name or by id) or the
+//! product list needs no second hop.
 //!
 //! A subscriber long-polls the catalog's `/product-changes`: the catalog
 //! answers as soon as a commit changed stock, so the copy trails the catalog
@@ -26,6 +27,7 @@ const LAST_RETRY: Duration = Duration::from_secs(2);
 struct Copy {
     products: Vec<CatalogProduct>,
     by_name: HashMap<String, usize>,
+    by_id: HashMap<i64, usize>,
 }
 
 /// The gateway's copy; `None` while it cannot be trusted.
@@ -51,6 +53,13 @@ impl ProductCache {
         Some(copy.by_name.get(name).map(|&i| copy.products[i].clone()))
     }
 
+    /// The same, by id.
+    pub fn product_by_id(&self, id: i64) -> Option<Option<CatalogProduct>> {
+        let copy = self.copy.read().unwrap_or_else(|e| e.into_inner());
+        let copy = copy.as_ref()?;
+        Some(copy.by_id.get(&id).map(|&i| copy.products[i].clone()))
+    }
+
     /// Every product, or `None` if the copy cannot answer now.
     pub fn products(&self) -> Option<Vec<CatalogProduct>> {
         let copy = self.copy.read().unwrap_or_else(|e| e.into_inner());
@@ -64,9 +73,16 @@ impl ProductCache {
             .enumerate()
             .map(|(i, p)| (p.name.clone(), i))
             .collect();
+        let by_id = changes
+            .products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
         let copy = Copy {
             products: changes.products,
             by_name,
+            by_id,
         };
         *self.copy.write().unwrap_or_else(|e| e.into_inner()) = Some(copy);
     }

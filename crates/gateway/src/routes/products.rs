@@ -146,8 +146,17 @@ pub async fn one(
 ) -> Result<Response, GatewayError> {
     let name = match ProductKey::parse(key).map_err(GatewayError::InvalidName)? {
         ProductKey::Id(product_id) => {
-            let product = gw.catalog.product_by_id(product_id, id.as_deref()).await?;
-            return Ok(data(ProductByKey::Record(record(product))));
+            let cached = gw
+                .product_cache
+                .as_ref()
+                .and_then(|c| c.product_by_id(product_id));
+            let status = cache_status(&gw, cached.is_some());
+            let product = match cached {
+                Some(hit) => hit.ok_or(GatewayError::ProductNotFound)?,
+                None => gw.catalog.product_by_id(product_id, id.as_deref()).await?,
+            };
+            let body = data(ProductByKey::Record(record(product)));
+            return Ok((status, body).into_response());
         }
         ProductKey::UnknownId => return Err(GatewayError::ProductNotFound),
         ProductKey::Name(name) => name,

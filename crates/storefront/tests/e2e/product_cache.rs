@@ -76,6 +76,31 @@ async fn cached_queries_follow_buys_and_keep_the_lab_shape() {
     wait_for_tux(&store, |s, v| s == 200 && v["data"]["quantity"] == 95).await;
     let v: Value = c.get("/products").await.unwrap().json().unwrap();
     assert_eq!(v["data"][0]["quantity"], 95);
+
+    // By id too: the full record, from the copy once it has the buy.
+    let id = v["data"][0]["id"].as_i64().unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let record = loop {
+        let r = c.get(&format!("/products/{id}")).await.unwrap();
+        let hit = r
+            .headers
+            .get("cache-status")
+            .is_some_and(|v| v == "storefront; hit");
+        let v: Value = r.json().unwrap();
+        if hit && v["data"]["quantity"] == 95 {
+            break v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "by id never answered from the copy: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(record["data"]["id"], id);
+    assert_eq!(record["data"]["name"], "Tux");
+    assert_eq!(record["data"]["price"], 15.99);
+    let unknown = c.get("/products/999999").await.unwrap();
+    assert_eq!(unknown.status, 404, "an id no product has, from the copy");
 }
 
 #[tokio::test]
