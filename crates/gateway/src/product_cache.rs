@@ -48,16 +48,18 @@ impl ProductCache {
 
     /// `None` if the copy cannot answer now; `Some(None)` for no such product.
     pub fn product(&self, name: &str) -> Option<Option<CatalogProduct>> {
-        let copy = self.copy.read().unwrap_or_else(|e| e.into_inner());
-        let copy = copy.as_ref()?;
-        Some(copy.by_name.get(name).map(|&i| copy.products[i].clone()))
+        self.find(|copy| copy.by_name.get(name).copied())
     }
 
     /// The same, by id.
     pub fn product_by_id(&self, id: i64) -> Option<Option<CatalogProduct>> {
+        self.find(|copy| copy.by_id.get(&id).copied())
+    }
+
+    fn find(&self, index: impl Fn(&Copy) -> Option<usize>) -> Option<Option<CatalogProduct>> {
         let copy = self.copy.read().unwrap_or_else(|e| e.into_inner());
         let copy = copy.as_ref()?;
-        Some(copy.by_id.get(&id).map(|&i| copy.products[i].clone()))
+        Some(index(copy).map(|i| copy.products[i].clone()))
     }
 
     /// Every product, or `None` if the copy cannot answer now.
@@ -67,18 +69,12 @@ impl ProductCache {
     }
 
     fn install(&self, changes: ProductChanges) {
-        let by_name = changes
-            .products
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.name.clone(), i))
-            .collect();
-        let by_id = changes
-            .products
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id, i))
-            .collect();
+        let mut by_name = HashMap::with_capacity(changes.products.len());
+        let mut by_id = HashMap::with_capacity(changes.products.len());
+        for (i, p) in changes.products.iter().enumerate() {
+            by_name.insert(p.name.clone(), i);
+            by_id.insert(p.id, i);
+        }
         let copy = Copy {
             products: changes.products,
             by_name,
