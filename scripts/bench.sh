@@ -10,10 +10,13 @@
 #      so buys never run out);
 #   4. runs wrk --latency, after a short warm-up per series, for
 #        baseline  GET /                (the ceiling: fixed JSON, no work)
-#        query     GET /products/Tux    (gateway -> catalog)
-#        query-cached  the same on a second gateway with gateway.product_cache
-#                  on (answers from its copy of the product list; opt-in)
-#        buy       POST /orders         (gateway -> orders -> catalog -> orders, durable)
+#        query     GET /products/Tux    on a second gateway with the product
+#                  cache off (gateway -> catalog)
+#        query-cached  the same on the shipped configuration: the gateway of
+#                  `up`, product cache on (answers from its copy)
+#        buy       POST /orders         (gateway -> orders -> catalog -> orders,
+#                  durable; through the shipped gateway, so the cache's
+#                  read-your-writes catch-up fetches are paid for here)
 #      at 1, 10 and 50 connections each;
 #   5. reports req/s, p50, p99, the ratio to the baseline at the same
 #      connection count, non-2xx responses, socket errors, the stock actually
@@ -30,7 +33,7 @@
 #   BENCH_THREADS       wrk threads (capped at the connections)  (default 2)
 #   BENCH_SERIES        which series to run       (default "baseline query query-cached buy")
 #   BENCH_GATEWAY_PORT / BENCH_CATALOG_PORT / BENCH_ORDERS_PORT  (default 18080/18081/18082)
-#   BENCH_CACHED_GATEWAY_PORT  the gateway with the product cache   (default 18083)
+#   BENCH_UNCACHED_GATEWAY_PORT  the gateway with the product cache off (default 18083)
 #   BENCH_RESULTS       report file                    (default bench/results/latest.md)
 #   BENCH_TMPDIR        where the fresh data dir goes  (default target/; must be a real
 #                       disk, not tmpfs, or fsync costs nothing and buys look too fast)
@@ -51,7 +54,7 @@ series_wanted="${BENCH_SERIES:-baseline query query-cached buy}"
 gateway_port="${BENCH_GATEWAY_PORT:-18080}"
 catalog_port="${BENCH_CATALOG_PORT:-18081}"
 orders_port="${BENCH_ORDERS_PORT:-18082}"
-cached_port="${BENCH_CACHED_GATEWAY_PORT:-18083}"
+uncached_port="${BENCH_UNCACHED_GATEWAY_PORT:-18083}"
 results="${BENCH_RESULTS:-$repo/bench/results/latest.md}"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 tmp_root="${BENCH_TMPDIR:-$target_dir}"
@@ -126,7 +129,7 @@ baseline_bin="$target_dir/release/storefront-baseline-server"
 [[ -x "$storefront_bin" ]] || die "missing $storefront_bin"
 [[ -x "$baseline_bin" ]] || die "missing $baseline_bin"
 
-for port in "$gateway_port" "$catalog_port" "$orders_port" "$cached_port"; do
+for port in "$gateway_port" "$catalog_port" "$orders_port" "$uncached_port"; do
     if [[ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]]; then
         die "port $port is already in use (set BENCH_*_PORT)"
     fi
@@ -163,7 +166,9 @@ done
 wait_for "$baseline_url/" "$baseline_pid" baseline
 
 gateway_url="http://127.0.0.1:$gateway_port"
-"$storefront_bin" --data-dir "$work/data" up \
+# The cache setting is explicit on both gateways, so a build from before it
+# was on by default (BENCH_BIN) is measured in the same configuration.
+STOREFRONT_PRODUCT_CACHE=true "$storefront_bin" --data-dir "$work/data" up \
     --gateway-listen "127.0.0.1:$gateway_port" \
     --catalog-listen "127.0.0.1:$catalog_port" \
     --orders-listen "127.0.0.1:$orders_port" \
@@ -184,14 +189,14 @@ for role in gateway catalog orders; do
 done
 pid_of[baseline]="$baseline_pid"
 
-# A second gateway on the same catalog and orders, with the product cache on.
-cached_url="http://127.0.0.1:$cached_port"
-STOREFRONT_PRODUCT_CACHE=true "$storefront_bin" serve gateway --listen "127.0.0.1:$cached_port" \
+# A second gateway on the same catalog and orders, with the product cache off.
+uncached_url="http://127.0.0.1:$uncached_port"
+STOREFRONT_PRODUCT_CACHE=false "$storefront_bin" serve gateway --listen "127.0.0.1:$uncached_port" \
     --catalog-url "http://127.0.0.1:$catalog_port" --orders-url "http://127.0.0.1:$orders_port" \
-    >"$work/cached-gateway.out" 2>"$work/cached-gateway.err" &
-pid_of[cached]=$!
-role_pids+=("${pid_of[cached]}")
-wait_for "$cached_url/products/$product" "${pid_of[cached]}" "cached gateway"
+    >"$work/uncached-gateway.out" 2>"$work/uncached-gateway.err" &
+pid_of[uncached]=$!
+role_pids+=("${pid_of[uncached]}")
+wait_for "$uncached_url/products/$product" "${pid_of[uncached]}" "uncached gateway"
 log "baseline $baseline_url (pid $baseline_pid); gateway $gateway_url (pids: gateway ${pid_of[gateway]}, catalog ${pid_of[catalog]}, orders ${pid_of[orders]})"
 
 # ------------------------------------------------------------ measurement --
@@ -249,7 +254,7 @@ run_wrk() {
     # The "gateway" column is whichever gateway this series talks to.
     declare -A pid_for=()
     for name in "${watched[@]}"; do pid_for[$name]="${pid_of[$name]}"; done
-    [[ "$series" == query-cached ]] && pid_for[gateway]="${pid_of[cached]}"
+    [[ "$series" == query ]] && pid_for[gateway]="${pid_of[uncached]}"
     declare -A before=()
     for name in "${watched[@]}"; do before[$name]="$(cpu_ticks "${pid_for[$name]}")"; done
     local m_before m_after start end
@@ -310,8 +315,8 @@ run_series() {
 
 wants() { [[ " $series_wanted " == *" $1 "* ]]; }
 wants baseline && run_series baseline "$baseline_url/"
-wants query && run_series query "$gateway_url/products/$product"
-wants query-cached && run_series query-cached "$cached_url/products/$product"
+wants query && run_series query "$uncached_url/products/$product"
+wants query-cached && run_series query-cached "$gateway_url/products/$product"
 wants buy && run_series buy "$gateway_url/orders" "$buy_script"
 
 # ----------------------------------------------------------------- report --
@@ -339,8 +344,8 @@ ratio() {
 describe() {
     case "$1" in
     baseline) echo "baseline \`GET /\`" ;;
-    query) echo "query \`GET /products/$product\`" ;;
-    query-cached) echo "query, product cache on" ;;
+    query) echo "query \`GET /products/$product\`, product cache off" ;;
+    query-cached) echo "query, product cache on (shipped)" ;;
     buy) echo "buy \`POST /orders\`" ;;
     esac
 }
@@ -403,13 +408,13 @@ report() {
         local pct verdict
         pct="$(awk -v g="${rps[query/$top_c]}" -v b="${rps[baseline/$top_c]}" 'BEGIN {printf "%.1f", g / b * 100}')"
         verdict="$(awk -v p="$pct" 'BEGIN {print (p >= 45 ? "**met**" : "**missed**")}')"
-        echo "- Query throughput ≥ 45 % of the baseline's at $top_c connections: $pct % → $verdict"
+        echo "- Query throughput, product cache off, ≥ 45 % of the baseline's at $top_c connections: $pct % → $verdict"
     fi
     if wants query-cached && wants baseline; then
         local pct verdict
         pct="$(awk -v g="${rps[query-cached/$top_c]}" -v b="${rps[baseline/$top_c]}" 'BEGIN {printf "%.1f", g / b * 100}')"
-        verdict="$(awk -v p="$pct" 'BEGIN {print (p >= 45 ? "**met**" : "**missed**")}')"
-        echo "- The same with the gateway's product cache on (opt-in): $pct % → $verdict"
+        verdict="$(awk -v p="$pct" 'BEGIN {print (p >= 85 ? "**met**" : "**missed**")}')"
+        echo "- Query throughput as shipped (product cache on) ≥ 85 %: $pct % → $verdict"
     fi
     if wants buy; then
         local verdict

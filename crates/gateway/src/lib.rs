@@ -19,7 +19,7 @@ use storefront_wire::{CatalogClient, OrdersClient, ServiceClient};
 use tokio_util::sync::CancellationToken;
 
 pub use error::GatewayError;
-pub use product_cache::ProductCache;
+pub use product_cache::{ProductCache, Touched};
 
 /// Where the gateway finds its peers, and its product cache if enabled.
 #[derive(Clone)]
@@ -56,6 +56,21 @@ impl Gateway {
     pub fn with_product_cache(mut self, catalog_url: &str, shutdown: CancellationToken) -> Self {
         self.product_cache = Some(ProductCache::spawn(catalog_url, shutdown));
         self
+    }
+
+    /// A write touching `products` was just answered: the product cache
+    /// holds them back until it has caught up (read-your-writes).
+    pub fn wrote<'a>(&self, products: impl IntoIterator<Item = Touched<'a>>) {
+        if let Some(cache) = &self.product_cache {
+            cache.wrote(products);
+        }
+    }
+
+    /// The same for a write that may have touched any product.
+    pub fn wrote_anything(&self) {
+        if let Some(cache) = &self.product_cache {
+            cache.wrote_anything();
+        }
     }
 }
 

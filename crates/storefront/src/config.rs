@@ -39,7 +39,9 @@ pub struct GatewayConfig {
     /// the catalog and orders.
     pub peer_timeout_ms: u64,
     /// Answer queries from a copy of the product list that the catalog keeps
-    /// current (stock shown may trail by one change notification).
+    /// current: a client sees its own writes through this gateway at once,
+    /// others' after one change notification. Off sends every query to the
+    /// catalog.
     pub product_cache: bool,
     /// Bearer token for administration routes; unset refuses them (`up`
     /// makes one and prints it).
@@ -108,7 +110,7 @@ impl Default for GatewayConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             peer_timeout_ms: 5_000,
-            product_cache: false,
+            product_cache: true,
             admin_token: None,
         }
     }

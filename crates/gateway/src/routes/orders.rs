@@ -15,7 +15,7 @@ use storefront_wire::{Data, ErrorBody, IDEMPOTENCY_KEY_HEADER, NumericKey};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::openapi::JsonBodyRejections;
-use crate::{Gateway, GatewayError};
+use crate::{Gateway, GatewayError, Touched};
 
 /// The `Idempotency-Key` header, as the document describes it.
 #[derive(IntoParams)]
@@ -100,8 +100,9 @@ pub async fn place(
         items,
         idempotency_key: idempotency_key(&headers)?.map(|k| format!("client:{k}")),
     };
-    let placed = gw.orders.place(&order, id.as_deref()).await?;
-    Ok(data(placed))
+    let placed = gw.orders.place(&order, id.as_deref()).await;
+    gw.wrote(order.items.iter().map(|line| Touched::line(&line.product)));
+    Ok(data(placed?))
 }
 
 /// What `GET /orders/{number}` answers.

@@ -18,7 +18,8 @@ use utoipa::{PartialSchema, ToSchema};
 
 use crate::admin::Admin;
 use crate::openapi::JsonBodyRejections;
-use crate::{Gateway, GatewayError};
+use crate::product_cache::Lookup;
+use crate::{Gateway, GatewayError, ProductCache, Touched};
 
 /// A page of products, by id.
 #[utoipa::path(
@@ -38,8 +39,7 @@ pub async fn list(
     id: RequestId,
     Paged(page): Paged,
 ) -> Result<Response, GatewayError> {
-    let cached = gw.product_cache.as_ref().and_then(|c| c.products());
-    let status = cache_status(&gw, cached.is_some());
+    let (cached, status) = cached(&gw, ProductCache::products);
     let products = match cached {
         Some(all) => all
             .into_iter()
@@ -60,18 +60,28 @@ pub async fn list(
     Ok((status, data(listing)).into_response())
 }
 
-/// RFC 9211's `Cache-Status` when the gateway keeps a product copy: `hit`
-/// when the copy answered, `fwd=miss` when the catalog did (the copy is not
-/// filled yet, or was dropped while the catalog is unreachable). Tells an
+/// Asks the product cache, if the gateway keeps one; also returns RFC
+/// 9211's `Cache-Status` for the reply: `hit` when the copy answered,
+/// `fwd=stale` when a write through this gateway touched the product and the
+/// copy has not caught up yet, `fwd=miss` when there is no copy now (not
+/// filled yet, or dropped while the catalog is unreachable). Tells an
 /// operator (and the tests) which path served a query.
-fn cache_status(gw: &Gateway, hit: bool) -> AppendHeaders<Option<(&'static str, &'static str)>> {
-    let value = if hit {
-        "storefront; hit"
-    } else {
-        "storefront; fwd=miss"
+fn cached<T>(
+    gw: &Gateway,
+    lookup: impl FnOnce(&ProductCache) -> Lookup<T>,
+) -> (Option<T>, CacheStatus) {
+    let Some(cache) = &gw.product_cache else {
+        return (None, AppendHeaders(None));
     };
-    AppendHeaders(gw.product_cache.as_ref().map(|_| ("cache-status", value)))
+    let (hit, status) = match lookup(cache) {
+        Lookup::Hit(hit) => (Some(hit), "storefront; hit"),
+        Lookup::Stale => (None, "storefront; fwd=stale"),
+        Lookup::Miss => (None, "storefront; fwd=miss"),
+    };
+    (hit, AppendHeaders(Some(("cache-status", status))))
 }
+
+type CacheStatus = AppendHeaders<Option<(&'static str, &'static str)>>;
 
 /// What `GET /products/{name_or_id}` answers: the lab protocol's quote for a
 /// name, the full record for an id.
@@ -146,11 +156,7 @@ pub async fn one(
 ) -> Result<Response, GatewayError> {
     let name = match ProductKey::parse(key).map_err(GatewayError::InvalidName)? {
         ProductKey::Id(product_id) => {
-            let cached = gw
-                .product_cache
-                .as_ref()
-                .and_then(|c| c.product_by_id(product_id));
-            let status = cache_status(&gw, cached.is_some());
+            let (cached, status) = cached(&gw, |c| c.product_by_id(product_id));
             let product = match cached {
                 Some(hit) => hit.ok_or(GatewayError::ProductNotFound)?,
                 None => gw.catalog.product_by_id(product_id, id.as_deref()).await?,
@@ -161,11 +167,7 @@ pub async fn one(
         ProductKey::UnknownId => return Err(GatewayError::ProductNotFound),
         ProductKey::Name(name) => name,
     };
-    let cached = gw
-        .product_cache
-        .as_ref()
-        .and_then(|c| c.product(name.as_str()));
-    let status = cache_status(&gw, cached.is_some());
+    let (cached, status) = cached(&gw, |c| c.product(name.as_str()));
     let p = match cached {
         Some(hit) => hit.ok_or(GatewayError::ProductNotFound)?,
         None => {
@@ -211,8 +213,9 @@ pub async fn create(
     JsonBody(draft): JsonBody<ProductDraft>,
 ) -> Result<Response, GatewayError> {
     draft.validate().map_err(GatewayError::InvalidProduct)?;
-    let product = gw.catalog.create_product(&draft, id.as_deref()).await?;
-    Ok(created(record(product)))
+    let product = gw.catalog.create_product(&draft, id.as_deref()).await;
+    gw.wrote([Touched::Name(draft.name.as_str())]);
+    Ok(created(record(product?)))
 }
 
 /// Replaces a product's record (admin).
@@ -247,8 +250,10 @@ pub async fn update(
     let product = gw
         .catalog
         .update_product(product_id, &draft, id.as_deref())
-        .await?;
-    Ok(data(record(product)))
+        .await;
+    // Under its id, and under its new name (the old name leads to the id).
+    gw.wrote([Touched::Id(product_id), Touched::Name(draft.name.as_str())]);
+    Ok(data(record(product?)))
 }
 
 /// Deletes a product (admin). Ids are never reused.
@@ -274,6 +279,8 @@ pub async fn delete(
     PathParam(key): PathParam<String>,
 ) -> Result<Response, GatewayError> {
     let product_id = product_id(&key)?;
-    gw.catalog.delete_product(product_id, id.as_deref()).await?;
+    let deleted = gw.catalog.delete_product(product_id, id.as_deref()).await;
+    gw.wrote([Touched::Id(product_id)]);
+    deleted?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -19,6 +19,7 @@ mod concurrency;
 mod lab_protocol;
 mod openapi_conformance;
 mod product_cache;
+mod read_your_writes;
 mod shop;
 mod shutdown;
 
