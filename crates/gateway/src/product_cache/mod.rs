@@ -107,12 +107,20 @@ impl ProductCache {
         }
     }
 
-    /// Every product.
-    pub fn products(&self) -> Lookup<Vec<CatalogProduct>> {
+    /// A page of the product list, in id order: `limit` products after the
+    /// first `offset` (only the page is copied out).
+    pub fn page(&self, offset: usize, limit: usize) -> Lookup<Vec<CatalogProduct>> {
         let state = self.read();
         match &state.copy {
             None => Lookup::Miss,
-            Some(copy) if state.fences.allow_all(copy.asked) => Lookup::Hit(copy.products.clone()),
+            Some(copy) if state.fences.allow_all(copy.asked) => Lookup::Hit(
+                copy.products
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .cloned()
+                    .collect(),
+            ),
             Some(_) => Lookup::Stale,
         }
     }

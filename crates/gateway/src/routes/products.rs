@@ -39,13 +39,10 @@ pub async fn list(
     id: RequestId,
     Paged(page): Paged,
 ) -> Result<Response, GatewayError> {
-    let (cached, status) = cached(&gw, ProductCache::products);
+    let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
+    let (cached, status) = cached(&gw, |c| c.page(offset, page.limit as usize));
     let products = match cached {
-        Some(all) => all
-            .into_iter()
-            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-            .take(page.limit as usize)
-            .collect(),
+        Some(products) => products,
         None => gw.catalog.products(page, id.as_deref()).await?,
     };
     let listing: Vec<ProductListing> = products
