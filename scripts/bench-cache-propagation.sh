@@ -9,7 +9,8 @@
 # Tux through A, reads Tux through A (read-your-writes: this shows the buy,
 # stock s), then polls Tux through B on a keep-alive connection until B's
 # copy shows stock <= s. The delay is from the buy's acknowledgement to the
-# first such reply from B's copy (`Cache-Status: hit`): the commit happened
+# first such reply from B's copy (`Cache-Status: hit`), so it includes the
+# read through A (a fraction of a millisecond): the commit happened
 # before the acknowledgement, so commit-to-visible is at least this and at
 # most this plus the buy's own latency (also reported). Stock only falls
 # here (buys only), so "<= s" means B holds the prober's buy.

@@ -1,10 +1,13 @@
-# Shared by the shop benchmarks (bench-shop.sh, bench-shop-load.sh). Source
-# it after setting `repo` (the checkout), `results` (the report file),
-# `backends` and `bench_name` (the prefix of log lines and scratch folders).
+# Shared by the benchmarks bench-shop.sh, bench-shop-load.sh and
+# bench-cache-propagation.sh. Source it after setting `repo` (the checkout),
+# `results` (the report file), `backends` and `bench_name` (the prefix of
+# log lines and scratch folders).
 # It defines log/die, stops every process in `pids` and drops
 # `pg_database` on exit, installs wrk, starts PostgreSQL when a run needs
 # it, builds the release binaries unless BENCH_SKIP_BUILD=1, and makes the
 # scratch folder `work` under BENCH_TMPDIR (default target/, a real disk).
+# It sets `bin` (BENCH_BIN, default the release build) and defines
+# `wait_for URL PID NAME`.
 
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 tmp_root="${BENCH_TMPDIR:-$target_dir}"
@@ -39,3 +42,13 @@ fi
 [[ "${BENCH_SKIP_BUILD:-0}" == 1 ]] || cargo build --release -p storefront -p storefront-baseline-server
 mkdir -p "$tmp_root" "$(dirname "$results")"
 work="$(mktemp -d "$tmp_root/$bench_name.XXXXXX")"
+bin="${BENCH_BIN:-$target_dir/release/storefront}"
+
+wait_for() { # URL PID NAME
+    for _ in $(seq 300); do
+        curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || die "$3 exited; see $work"
+        sleep 0.1
+    done
+    die "$3 did not answer $1"
+}

@@ -37,17 +37,6 @@ port=18180
 bench_name=bench-shop
 # shellcheck source=scripts/bench-common.sh
 source "$repo/scripts/bench-common.sh"
-bin="${BENCH_BIN:-$target_dir/release/storefront}"
-
-wait_for() { # URL PID NAME
-    for _ in $(seq 300); do
-        curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-        kill -0 "$2" 2>/dev/null || die "$3 exited; see $work"
-        sleep 0.1
-    done
-    die "$3 did not answer $1"
-}
-
 "$baseline_bin" 127.0.0.1:0 >"$work/baseline.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
