@@ -13,7 +13,8 @@
 # when absent), at 1, 10 and 50 connections. Checkouts/s is completed
 # checkouts: Ordered carts counted through the admin API after each run.
 #
-# Environment: BENCH_DURATION (10s), BENCH_WARMUP (3s), BENCH_CONNECTIONS
+# Environment: BENCH_DURATION (10s), BENCH_WARMUP (3s), BENCH_THREADS (wrk
+# threads for the plain GETs, 2), BENCH_CONNECTIONS
 # ("1 10 50"), BENCH_BACKENDS ("sqlite postgres"), BENCH_TMPDIR (target/),
 # BENCH_RESULTS (bench/results/shop-latest.md), BENCH_SKIP_BUILD=1, BENCH_BIN (the
 # storefront binary, default target/release/storefront: another revision's build
@@ -54,7 +55,7 @@ to_ms() {
 rows=()
 # measure LABEL BACKEND URL CONNS [LUA] -> appends a report row
 measure() {
-    local label="$1" backend="$2" url="$3" c="$4" lua="${5:-}" out threads=2
+    local label="$1" backend="$2" url="$3" c="$4" lua="${5:-}" out threads="${BENCH_THREADS:-2}"
     out="$work/$label-$backend-$c.txt"
     [[ -n "$lua" ]] && threads="$c"
     ((threads > c)) && threads="$c"

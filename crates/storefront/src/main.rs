@@ -11,6 +11,12 @@ use storefront::cli::{self, Cli, Command};
 use storefront::config::{Config, check_url};
 use storefront::{compare, experiment, load, probe, report, serve, up};
 
+/// Every role allocates per request (headers, JSON, futures); mimalloc's
+/// per-thread free lists make that cheaper than glibc's malloc (measured in
+/// docs/BENCHMARKS.md, "Allocator").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
