@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use storefront_service_kit::request_id::assign_request_id;
 use storefront_service_kit::{HttpLimits, Service, finish_router};
-use storefront_wire::{CatalogClient, OrdersClient, ServiceClient};
+use storefront_wire::{CatalogClient, ClientError, OrdersClient, ServiceClient};
 use tokio_util::sync::CancellationToken;
 
 pub use error::GatewayError;
@@ -58,17 +58,29 @@ impl Gateway {
         self
     }
 
-    /// A write touching `products` was just answered: the product cache
-    /// holds them back until it has caught up (read-your-writes).
-    pub fn wrote<'a>(&self, products: impl IntoIterator<Item = Touched<'a>>) {
-        if let Some(cache) = &self.product_cache {
+    /// A write touching `products` was just answered with `outcome`: unless
+    /// the service refused it (a 4xx changes nothing), the product cache
+    /// holds them back until it has caught up (read-your-writes). A write
+    /// that failed or timed out may still have changed something, so it
+    /// counts.
+    pub fn wrote<'a, T>(
+        &self,
+        outcome: &Result<T, ClientError>,
+        products: impl IntoIterator<Item = Touched<'a>>,
+    ) {
+        if let Some(cache) = &self.product_cache
+            && !matches!(outcome, Err(ClientError::Rejected { .. }))
+        {
             cache.wrote(products);
         }
     }
 
-    /// The same for a write that may have touched any product.
-    pub fn wrote_anything(&self) {
-        if let Some(cache) = &self.product_cache {
+    /// The same for a write that may have touched any product; `refused`
+    /// when the service answered it with a 4xx.
+    pub fn wrote_anything(&self, refused: bool) {
+        if let Some(cache) = &self.product_cache
+            && !refused
+        {
             cache.wrote_anything();
         }
     }

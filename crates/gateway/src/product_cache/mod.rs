@@ -10,7 +10,7 @@
 //!   admin change relayed here puts a fence on the products it touched
 //!   before its reply leaves ([`ProductCache::wrote`]). Until a copy asked
 //!   for after that instant arrives, queries of those products go to the
-//!   catalog (`Cache-Status: fwd=stale`), and a catch-up fetch asks for one
+//!   catalog (`Cache-Status: fwd=stale`), and the subscription asks for one
 //!   at once. So a client's next query always shows its own write.
 //! - **Never trusted for buys**: buys go through the catalog's guarded stock
 //!   update, so a stale copy can make a client try a buy that is refused,
@@ -26,7 +26,6 @@ use std::time::Instant;
 
 use storefront_wire::internal::{CatalogProduct, ProductChanges};
 use storefront_wire::shop::ProductRef;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use copy::{Copy, Fences};
@@ -59,8 +58,6 @@ pub enum Touched<'a> {
 
 pub struct ProductCache {
     state: RwLock<State>,
-    /// Wakes the catch-up fetch after a write.
-    wrote: Notify,
 }
 
 impl ProductCache {
@@ -68,7 +65,6 @@ impl ProductCache {
     pub fn spawn(catalog_url: &str, shutdown: CancellationToken) -> Arc<Self> {
         let cache = Arc::new(Self {
             state: RwLock::default(),
-            wrote: Notify::new(),
         });
         subscription::start(&cache, catalog_url, shutdown);
         cache
@@ -125,34 +121,33 @@ impl ProductCache {
         }
     }
 
-    /// A write touching `products` was answered (whatever its outcome: a
-    /// failed or timed-out write may still have changed something): hold
-    /// them back until a copy asked for from now on arrives.
+    /// A write touching `products` was answered: hold them back until a
+    /// copy asked for from now on arrives.
     pub fn wrote<'a>(&self, products: impl IntoIterator<Item = Touched<'a>>) {
         let now = Instant::now();
-        {
-            let mut state = self.write();
-            for product in products {
-                match product {
-                    Touched::Name(name) => state.fences.name(name, now),
-                    Touched::Id(id) => state.fences.id(id, now),
-                }
+        let mut state = self.write();
+        for product in products {
+            match product {
+                Touched::Name(name) => state.fences.name(name, now),
+                Touched::Id(id) => state.fences.id(id, now),
             }
         }
-        self.wrote.notify_one();
     }
 
     /// A write that may have touched any product (a checkout: the gateway
     /// relays it without reading the cart) was answered.
     pub fn wrote_anything(&self) {
         self.write().fences.everything(Instant::now());
-        self.wrote.notify_one();
     }
 
-    /// Whether a write answered at or after `asked` still holds something
-    /// back, so the catch-up fetch must ask again.
-    fn behind(&self, asked: Instant) -> bool {
-        !self.read().fences.allow_all(asked)
+    /// Whether a write answered after the copy was asked for still holds
+    /// something back, so the subscription must ask again at once.
+    fn behind(&self) -> bool {
+        let state = self.read();
+        state
+            .copy
+            .as_ref()
+            .is_some_and(|copy| !state.fences.allow_all(copy.asked))
     }
 
     fn install(&self, changes: ProductChanges, asked: Instant) {

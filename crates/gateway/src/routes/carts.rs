@@ -195,7 +195,7 @@ pub async fn checkout(
     customer(customer_id)?;
     let key = idempotency_key(&headers)?;
     let reply = relay(&gw, Method::POST, &uri, Bytes::new(), &id, key.as_deref()).await;
-    gw.wrote_anything();
+    gw.wrote_anything(reply.as_ref().is_ok_and(|r| r.status().is_client_error()));
     reply
 }
 

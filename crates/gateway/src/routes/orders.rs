@@ -101,7 +101,10 @@ pub async fn place(
         idempotency_key: idempotency_key(&headers)?.map(|k| format!("client:{k}")),
     };
     let placed = gw.orders.place(&order, id.as_deref()).await;
-    gw.wrote(order.items.iter().map(|line| Touched::line(&line.product)));
+    gw.wrote(
+        &placed,
+        order.items.iter().map(|line| Touched::line(&line.product)),
+    );
     Ok(data(placed?))
 }
 

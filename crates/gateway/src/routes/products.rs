@@ -211,7 +211,7 @@ pub async fn create(
 ) -> Result<Response, GatewayError> {
     draft.validate().map_err(GatewayError::InvalidProduct)?;
     let product = gw.catalog.create_product(&draft, id.as_deref()).await;
-    gw.wrote([Touched::Name(draft.name.as_str())]);
+    gw.wrote(&product, [Touched::Name(draft.name.as_str())]);
     Ok(created(record(product?)))
 }
 
@@ -249,7 +249,10 @@ pub async fn update(
         .update_product(product_id, &draft, id.as_deref())
         .await;
     // Under its id, and under its new name (the old name leads to the id).
-    gw.wrote([Touched::Id(product_id), Touched::Name(draft.name.as_str())]);
+    gw.wrote(
+        &product,
+        [Touched::Id(product_id), Touched::Name(draft.name.as_str())],
+    );
     Ok(data(record(product?)))
 }
 
@@ -277,7 +280,7 @@ pub async fn delete(
 ) -> Result<Response, GatewayError> {
     let product_id = product_id(&key)?;
     let deleted = gw.catalog.delete_product(product_id, id.as_deref()).await;
-    gw.wrote([Touched::Id(product_id)]);
+    gw.wrote(&deleted, [Touched::Id(product_id)]);
     deleted?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

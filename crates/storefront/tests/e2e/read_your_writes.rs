@@ -180,6 +180,20 @@ async fn a_checkout_shows_in_the_next_query(backend: Backend) {
     }
 }
 
+/// A write the service refuses changed nothing, so it holds nothing back:
+/// the next query still comes from the copy.
+async fn a_refused_buy_holds_nothing_back(backend: Backend) {
+    let store = Store::start_on(backend, None, "");
+    let mut c = store.connect().await;
+    wait_for_cache(&mut c, "Tux").await;
+    let too_many = json!({"name": "Tux", "quantity": 1000});
+    let r = c.post_json("/orders", &too_many).await.unwrap();
+    assert_eq!(r.status, 409, "{}", r.text());
+    let (status, shown, cache) = query(&mut c, "/products/Tux").await;
+    assert_eq!((status, cache.as_str()), (200, "storefront; hit"));
+    assert_eq!(shown["data"]["quantity"], 100);
+}
+
 /// A buy through one gateway reaches a second gateway's copy through the
 /// catalog's long poll (no fence there: it did not see the write).
 async fn another_gateway_converges(backend: Backend) {
@@ -231,5 +245,6 @@ storefront_service_kit::for_each_backend! {
     every_buy_shows_in_the_next_query_on_the_same_connection,
     admin_changes_show_in_the_next_query,
     a_checkout_shows_in_the_next_query,
+    a_refused_buy_holds_nothing_back,
     another_gateway_converges,
 }
