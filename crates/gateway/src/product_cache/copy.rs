@@ -40,8 +40,9 @@ impl Copy {
 
     /// Puts `changes`, asked for at `asked`, over `current`.
     ///
-    /// Replies can arrive out of order (the long poll and a catch-up fetch
-    /// overlap), so an older version never replaces a newer one. The catalog
+    /// An older version never replaces a newer one. (Replies come one at a
+    /// time from one subscription today, so they arrive in order; the rule
+    /// keeps the copy right if another fetcher is ever added.) The catalog
     /// moves its version before it acknowledges a write, so a list of version
     /// V holds every write acknowledged before any request that was answered
     /// with a version up to V: the newer list inherits the later `asked`.

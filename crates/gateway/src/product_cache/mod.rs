@@ -26,6 +26,7 @@ use std::time::Instant;
 
 use storefront_wire::internal::{CatalogProduct, ProductChanges};
 use storefront_wire::shop::ProductRef;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use copy::{Copy, Fences};
@@ -58,6 +59,8 @@ pub enum Touched<'a> {
 
 pub struct ProductCache {
     state: RwLock<State>,
+    /// Wakes the subscription when a write sets a fence.
+    fenced: Notify,
 }
 
 impl ProductCache {
@@ -65,6 +68,7 @@ impl ProductCache {
     pub fn spawn(catalog_url: &str, shutdown: CancellationToken) -> Arc<Self> {
         let cache = Arc::new(Self {
             state: RwLock::default(),
+            fenced: Notify::new(),
         });
         subscription::start(&cache, catalog_url, shutdown);
         cache
@@ -125,19 +129,23 @@ impl ProductCache {
     /// copy asked for from now on arrives.
     pub fn wrote<'a>(&self, products: impl IntoIterator<Item = Touched<'a>>) {
         let now = Instant::now();
-        let mut state = self.write();
-        for product in products {
-            match product {
-                Touched::Name(name) => state.fences.name(name, now),
-                Touched::Id(id) => state.fences.id(id, now),
+        {
+            let mut state = self.write();
+            for product in products {
+                match product {
+                    Touched::Name(name) => state.fences.name(name, now),
+                    Touched::Id(id) => state.fences.id(id, now),
+                }
             }
         }
+        self.fenced.notify_one();
     }
 
     /// A write that may have touched any product (a checkout: the gateway
     /// relays it without reading the cart) was answered.
     pub fn wrote_anything(&self) {
         self.write().fences.everything(Instant::now());
+        self.fenced.notify_one();
     }
 
     /// Whether a write answered after the copy was asked for still holds

@@ -4,11 +4,13 @@
 //! reply later. While a write through this gateway holds a product back (a
 //! fence newer than the copy's request), it asks without `since`, which the
 //! catalog answers at once, until a copy asked for after every fence is in.
-//! A fence needs no wake-up of its own: the write it guards committed before
-//! its reply, so the commit's version change has already ended (or will end)
-//! the poll that was waiting. Under a stream of writes this is one list
-//! fetch per round trip, however many writes there are: the same fetches
-//! the long poll makes anyway while versions move.
+//! Under a stream of writes this is one list fetch per round trip, however
+//! many writes there are: the same fetches the long poll makes anyway while
+//! versions move. In a quiet store, though, a write's commit usually ends
+//! the waiting poll before the write's reply (and fence) reaches the
+//! gateway, and the next poll then waits for a change that already
+//! happened: so a fence also wakes the task, which catches up beside the
+//! waiting poll.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,15 +35,29 @@ async fn follow(cache: Arc<ProductCache>, client: CatalogClient, shutdown: Cance
     let mut retry = FIRST_RETRY;
     loop {
         let asked = Instant::now();
-        let known = since.as_ref().map(|(e, v)| (e.as_str(), *v));
-        let poll = if cache.behind() {
-            client.product_changes(None, Duration::ZERO)
+        let result = if cache.behind() {
+            tokio::select! {
+                result = client.product_changes(None, Duration::ZERO) => result,
+                () = shutdown.cancelled() => return,
+            }
         } else {
-            client.product_changes(known, POLL_WAIT)
-        };
-        let result = tokio::select! {
-            result = poll => result,
-            () = shutdown.cancelled() => return,
+            let known = since.as_ref().map(|(e, v)| (e.as_str(), *v));
+            let poll = client.product_changes(known, POLL_WAIT);
+            tokio::pin!(poll);
+            loop {
+                tokio::select! {
+                    result = &mut poll => break result,
+                    // A fence set while the poll waits (its write's commit
+                    // ended an earlier poll, before the write's reply came
+                    // back): catch up beside the waiting poll, which keeps
+                    // its connection.
+                    () = cache.fenced.notified() => tokio::select! {
+                        () = catch_up(&cache, &client) => {}
+                        () = shutdown.cancelled() => return,
+                    },
+                    () = shutdown.cancelled() => return,
+                }
+            }
         };
         match result {
             Ok(changes) => {
@@ -60,6 +76,19 @@ async fn follow(cache: Arc<ProductCache>, client: CatalogClient, shutdown: Cance
                 }
                 retry = (retry * 2).min(LAST_RETRY);
             }
+        }
+    }
+}
+
+/// Fetches the list at once until no fence is newer than the copy; on a
+/// failure it stops (the long poll notices too, and fenced products go to
+/// the catalog meanwhile, which is correct).
+async fn catch_up(cache: &ProductCache, client: &CatalogClient) {
+    while cache.behind() {
+        let asked = Instant::now();
+        match client.product_changes(None, Duration::ZERO).await {
+            Ok(changes) => cache.install(changes, asked),
+            Err(_) => return,
         }
     }
 }

@@ -180,6 +180,32 @@ async fn a_checkout_shows_in_the_next_query(backend: Backend) {
     }
 }
 
+/// In a quiet store a buy's commit ends the gateway's waiting long poll
+/// before the buy's reply (and its fence) is back, so the next poll waits
+/// for a change that already happened; the fence must wake the gateway to
+/// catch up, or the product would be answered by the catalog until the
+/// poll's 15 s wait ran out. 5 s is a third of that wait: a liveness bound,
+/// not a speed claim.
+async fn after_a_quiet_buy_the_copy_answers_again_soon(backend: Backend) {
+    let store = Store::start_on(backend, None, "");
+    let mut c = store.connect().await;
+    wait_for_cache(&mut c, "Tux").await;
+    for round in 1..=3 {
+        let buy = json!({"name": "Tux", "quantity": 1});
+        assert_eq!(c.post_json("/orders", &buy).await.unwrap().status, 200);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let (_, shown, cache) = query(&mut c, "/products/Tux").await;
+            assert_eq!(shown["data"]["quantity"], 100 - round, "{cache}");
+            if cache == "storefront; hit" {
+                break;
+            }
+            assert!(Instant::now() < deadline, "buy {round}: still {cache}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
 /// A write the service refuses changed nothing, so it holds nothing back:
 /// the next query still comes from the copy.
 async fn a_refused_buy_holds_nothing_back(backend: Backend) {
@@ -246,5 +272,6 @@ storefront_service_kit::for_each_backend! {
     admin_changes_show_in_the_next_query,
     a_checkout_shows_in_the_next_query,
     a_refused_buy_holds_nothing_back,
+    after_a_quiet_buy_the_copy_answers_again_soon,
     another_gateway_converges,
 }
