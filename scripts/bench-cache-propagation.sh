@@ -84,23 +84,10 @@ EOF
 
 rows=()
 for backend in $backends; do
-    data="$work/data-$backend"
-    env_db=()
-    if [[ "$backend" == postgres ]]; then
-        pg_database="bench_propagation_$$"
-        psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "CREATE DATABASE $pg_database"
-        env_db=(STOREFRONT_DATABASE_URL="${STOREFRONT_TEST_POSTGRES_URL%/*}/$pg_database")
-    fi
     a="http://127.0.0.1:$port"
     b="http://127.0.0.1:$((port + 4))"
-    env "${env_db[@]}" STOREFRONT_PRODUCT_CACHE=true "$bin" --data-dir "$data" up \
-        --gateway-listen "127.0.0.1:$port" --catalog-listen "127.0.0.1:$((port + 1))" \
-        --orders-listen "127.0.0.1:$((port + 2))" --carts-listen "127.0.0.1:$((port + 3))" \
-        --seed-file "$repo/bench/seed.json" >"$work/up-$backend.out" 2>"$work/up-$backend.err" &
-    up_pid=$!
-    pids+=("$up_pid")
-    wait_for "$a/products/Tux" "$up_pid" "storefront up ($backend)"
-    env "${env_db[@]}" STOREFRONT_PRODUCT_CACHE=true "$bin" serve gateway --listen "127.0.0.1:$((port + 4))" \
+    start_store "$backend" "$port" STOREFRONT_PRODUCT_CACHE=true
+    STOREFRONT_PRODUCT_CACHE=true "$bin" serve gateway --listen "127.0.0.1:$((port + 4))" \
         --catalog-url "http://127.0.0.1:$((port + 1))" --orders-url "http://127.0.0.1:$((port + 2))" \
         --carts-url "http://127.0.0.1:$((port + 3))" >"$work/b-$backend.out" 2>"$work/b-$backend.err" &
     b_pid=$!
@@ -121,12 +108,9 @@ for backend in $backends; do
     log "$backend under load: p50 $p50 p90 $p90 p99 $p99 max $max ms (buy p50 $buy ms)"
     kill -INT "$load_pid" 2>/dev/null || true
     wait "$load_pid" 2>/dev/null || true
-    kill -TERM "$b_pid" "$up_pid"
-    wait "$up_pid" "$b_pid" 2>/dev/null || true
-    if [[ -n "$pg_database" ]]; then
-        psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "DROP DATABASE $pg_database"
-        pg_database=""
-    fi
+    kill -TERM "$b_pid"
+    wait "$b_pid" 2>/dev/null || true
+    stop_store
     port=$((port + 10))
 done
 

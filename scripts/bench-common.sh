@@ -7,7 +7,7 @@
 # it, builds the release binaries unless BENCH_SKIP_BUILD=1, and makes the
 # scratch folder `work` under BENCH_TMPDIR (default target/, a real disk).
 # It sets `bin` (BENCH_BIN, default the release build) and defines
-# `wait_for URL PID NAME`.
+# `wait_for URL PID NAME`, `start_store` and `stop_store`.
 
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 tmp_root="${BENCH_TMPDIR:-$target_dir}"
@@ -51,4 +51,37 @@ wait_for() { # URL PID NAME
         sleep 0.1
     done
     die "$3 did not answer $1"
+}
+
+# start_store BACKEND PORT [VAR=value…]: `storefront up` on a fresh data
+# folder (sqlite) or a fresh database on the local server (postgres), the
+# gateway on PORT and the catalog, orders and carts on the next three
+# ports, seeded with bench/seed.json; the VAR=value pairs go to its
+# environment. Sets `up_pid` and waits until the gateway answers.
+start_store() {
+    local backend="$1" port="$2"
+    shift 2
+    local env_db=()
+    if [[ "$backend" == postgres ]]; then
+        pg_database="${bench_name//-/_}_$$"
+        psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "CREATE DATABASE $pg_database"
+        env_db=(STOREFRONT_DATABASE_URL="${STOREFRONT_TEST_POSTGRES_URL%/*}/$pg_database")
+    fi
+    env "${env_db[@]}" "$@" "$bin" --data-dir "$work/data-$backend" up \
+        --gateway-listen "127.0.0.1:$port" --catalog-listen "127.0.0.1:$((port + 1))" \
+        --orders-listen "127.0.0.1:$((port + 2))" --carts-listen "127.0.0.1:$((port + 3))" \
+        --seed-file "$repo/bench/seed.json" >"$work/up-$backend.out" 2>"$work/up-$backend.err" &
+    up_pid=$!
+    pids+=("$up_pid")
+    wait_for "http://127.0.0.1:$port/products/1" "$up_pid" "storefront up ($backend)"
+}
+
+# stop_store: stops the store start_store started and drops its database.
+stop_store() {
+    kill -TERM "$up_pid"
+    wait "$up_pid" || true
+    if [[ -n "$pg_database" ]]; then
+        psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "DROP DATABASE $pg_database"
+        pg_database=""
+    fi
 }

@@ -91,31 +91,13 @@ ordered_carts() { # gateway URL -> number of Ordered carts (admin list, by pages
 for c in $connections; do measure baseline - "$baseline_url/" "$c"; done
 
 for backend in $backends; do
-    data="$work/data-$backend"
-    env_db=()
-    if [[ "$backend" == postgres ]]; then
-        pg_database="bench_shop_$$"
-        psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "CREATE DATABASE $pg_database"
-        env_db=(STOREFRONT_DATABASE_URL="${STOREFRONT_TEST_POSTGRES_URL%/*}/$pg_database")
-    fi
     gateway="http://127.0.0.1:$port"
-    env "${env_db[@]}" STOREFRONT_ADMIN_TOKEN="$token" "$bin" --data-dir "$data" up \
-        --gateway-listen "127.0.0.1:$port" --catalog-listen "127.0.0.1:$((port + 1))" \
-        --orders-listen "127.0.0.1:$((port + 2))" --carts-listen "127.0.0.1:$((port + 3))" \
-        --seed-file "$repo/bench/seed.json" >"$work/up-$backend.out" 2>"$work/up-$backend.err" &
-    up_pid=$!
-    pids+=("$up_pid")
-    wait_for "$gateway/products/1" "$up_pid" "storefront up ($backend)"
+    start_store "$backend" "$port" STOREFRONT_ADMIN_TOKEN="$token"
     wrk -t2 -c10 -d"$warmup" "$gateway/products/1" >/dev/null 2>&1
     for c in $connections; do measure by-id "$backend" "$gateway/products/1" "$c"; done
     wrk -t10 -c10 -d"$warmup" -s bench/checkout.lua "$gateway" >/dev/null 2>&1
     for c in $connections; do measure checkout "$backend" "$gateway" "$c" bench/checkout.lua; done
-    kill -TERM "$up_pid"
-    wait "$up_pid" || true
-    if [[ -n "$pg_database" ]]; then
-        psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "DROP DATABASE $pg_database"
-        pg_database=""
-    fi
+    stop_store
     port=$((port + 10))
 done
 
