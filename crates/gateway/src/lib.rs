@@ -13,7 +13,7 @@ pub mod routes;
 use std::sync::Arc;
 use std::time::Duration;
 
-use storefront_service_kit::request_id::assign_request_id;
+use storefront_service_kit::request_id::AssignRequestIdLayer;
 use storefront_service_kit::{HttpLimits, Service, finish_router};
 use storefront_wire::{CatalogClient, ClientError, OrdersClient, ServiceClient};
 use tokio_util::sync::CancellationToken;
@@ -89,7 +89,7 @@ impl Gateway {
 pub fn router(gateway: Arc<Gateway>, limits: &HttpLimits) -> axum::Router {
     // The layer wraps the fallbacks too, so every reply carries the id.
     finish_router(routes::routes(gateway), limits.body_limits())
-        .layer(axum::middleware::from_fn(assign_request_id))
+        .layer(AssignRequestIdLayer)
 }
 
 /// What a gateway is started with: it keeps no data, so this is all.

@@ -2,13 +2,19 @@
 //! the body limits the [`crate::JsonBody`] extractor reads; and a layer for
 //! services whose handlers must not be cut short.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use http::{Method, StatusCode, Uri};
 use serde::Serialize;
 use storefront_wire::Data;
+use tokio::task::JoinHandle;
+use tower::{Layer, Service};
 
 use crate::ApiError;
 use crate::json::BodyLimits;
@@ -24,7 +30,7 @@ pub fn created<T: Serialize>(value: T) -> Response {
 }
 
 /// Adds the JSON 404 and 405 fallbacks and the body limits to a router, and
-/// runs every request that may write to its end ([`run_to_completion`]).
+/// runs every request that may write to its end ([`RunToCompletionLayer`]).
 /// Every service's router is finished here, so that rule holds everywhere
 /// at this one depth.
 pub fn finish_router(router: Router, limits: BodyLimits) -> Router {
@@ -32,7 +38,7 @@ pub fn finish_router(router: Router, limits: BodyLimits) -> Router {
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(limits))
-        .layer(axum::middleware::from_fn(run_to_completion))
+        .layer(RunToCompletionLayer)
 }
 
 async fn unknown_path(uri: Uri) -> ApiError {
@@ -55,16 +61,80 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
 /// still inside a cancelled `BEGIN`, and the next statement on it silently
 /// joins that transaction. Reads run inline: they leave nothing half-done,
 /// and a task per read would cost every query.
-async fn run_to_completion(request: Request, next: Next) -> Response {
-    if matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
-        return next.run(request).await;
+///
+/// A plain tower layer rather than `axum::middleware::from_fn`, which boxes
+/// the inner service and its future on every request, reads included.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunToCompletionLayer;
+
+impl<S> Layer<S> for RunToCompletionLayer {
+    type Service = RunToCompletion<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RunToCompletion { inner }
     }
-    match tokio::spawn(next.run(request)).await {
-        Ok(response) => response,
-        Err(failure) => ApiError::internal(&failure).into_response(),
+}
+
+/// The service [`RunToCompletionLayer`] wraps around a router.
+#[derive(Debug, Clone)]
+pub struct RunToCompletion<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for RunToCompletion<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Completion<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let reads = matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS
+        );
+        let response = self.inner.call(request);
+        if reads {
+            Completion::Inline { response }
+        } else {
+            Completion::Spawned {
+                task: tokio::spawn(response),
+            }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A read's response, polled in place, or a write's task.
+    #[project = CompletionProjection]
+    pub enum Completion<F: Future> {
+        Inline { #[pin] response: F },
+        Spawned { task: JoinHandle<F::Output> },
+    }
+}
+
+impl<F> Future for Completion<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            CompletionProjection::Inline { response } => response.poll(cx),
+            CompletionProjection::Spawned { task } => {
+                Poll::Ready(match std::task::ready!(Pin::new(task).poll(cx)) {
+                    Ok(response) => response,
+                    Err(failure) => Ok(ApiError::internal(&failure).into_response()),
+                })
+            }
+        }
     }
 }
 
@@ -90,7 +160,7 @@ mod tests {
                     flag.store(true, Ordering::SeqCst);
                 }),
             )
-            .layer(axum::middleware::from_fn(run_to_completion));
+            .layer(RunToCompletionLayer);
         let call = tower::ServiceExt::oneshot(
             router,
             Request::builder()
@@ -112,5 +182,32 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         panic!("the handler was cancelled with its caller");
+    }
+
+    fn explode() -> StatusCode {
+        panic!("a bug in a handler")
+    }
+
+    #[tokio::test]
+    async fn a_write_whose_handler_panics_gets_a_json_500() {
+        let router: Router = Router::new()
+            .route("/boom", post(|| async { explode() }))
+            .layer(RunToCompletionLayer);
+        let response = tower::ServiceExt::oneshot(
+            router,
+            Request::builder()
+                .method(Method::POST)
+                .uri("/boom")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], 500, "{body}");
     }
 }
