@@ -22,7 +22,7 @@ use storefront_wire::Data;
 use storefront_wire::api::ProductListing;
 
 use crate::error::LoadError;
-use crate::http::Connection;
+use storefront_wire::http1::Connection;
 use crate::ledger::{Acknowledged, Entries};
 
 /// Violations listed by name at most this many per kind (the count is exact).
@@ -62,7 +62,7 @@ pub async fn read_products(
     loop {
         let path = format!("/products?limit={LIMIT}&offset={}", products.len());
         let reply = connection
-            .exchange(&Method::GET, &path, None, timeout)
+            .exchange(&Method::GET, &path, &[], None, timeout)
             .await
             .map_err(|e| LoadError::Setup(format!("GET {path}: {e}")))?;
         if reply.status != 200 {
@@ -204,7 +204,7 @@ async fn read_back(authority: &str, timeout: Duration, orders: Vec<Acknowledged>
                         continue;
                     };
                     let path = format!("/orders/{}", order.number);
-                    match c.exchange(&Method::GET, &path, None, timeout).await {
+                    match c.exchange(&Method::GET, &path, &[], None, timeout).await {
                         Ok(reply) if reply.status == 200 => {
                             if let Some(problem) = compare(order, &reply.body) {
                                 problems.push(problem);

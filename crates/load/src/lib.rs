@@ -26,8 +26,7 @@ mod progress;
 // What an iteration does (the plan per workload), and the checks after a run.
 pub mod invariants;
 mod workload;
-// One virtual user on its keep-alive connection, and what it records.
-pub mod http;
+// What each virtual user records.
 mod ledger;
 pub mod recorder;
 mod user;

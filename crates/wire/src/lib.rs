@@ -11,6 +11,7 @@ pub mod catalog_client;
 pub mod connection;
 pub mod customer_id;
 pub mod envelope;
+pub mod http1;
 pub mod internal;
 pub mod money;
 #[cfg(feature = "openapi")]

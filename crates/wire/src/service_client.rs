@@ -1,20 +1,16 @@
 //! A pooled keep-alive HTTP/JSON client for calls between services.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, StatusCode, header};
-use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use http::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::connection::authority_of;
+use crate::http1::ConnectionPool;
 use crate::{Data, ErrorBody, REQUEST_ID_HEADER};
-
-/// Replies larger than this are treated as a broken peer, not buffered.
-const MAX_REPLY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Why a call to another service did not produce a `{"data": …}` reply.
 #[derive(Debug, thiserror::Error)]
@@ -48,38 +44,42 @@ impl ClientError {
     }
 }
 
-/// A client for one peer service: base URL, pooled connections, a deadline
-/// per call. Cheap to clone; clones share the pool.
+/// A client for one peer service: base URL, pooled keep-alive connections,
+/// a deadline per call. Cheap to clone; clones share the pool.
+///
+/// Each call runs on a [`crate::http1`] connection in the caller's own
+/// task, not through hyper's pooled client: that one hands every request to
+/// a task per connection and back, which cost the gateway more than a
+/// quarter of its CPU on a cache miss (docs/BENCHMARKS.md).
 #[derive(Clone)]
 pub struct ServiceClient {
     service: &'static str,
     base_url: String,
+    /// What the base URL adds before each path (usually nothing).
+    path_prefix: String,
     timeout: Duration,
-    http: Client<HttpConnector, Full<Bytes>>,
+    pool: Arc<ConnectionPool>,
 }
 
-/// How long an idle pooled connection is kept: shorter than the idle close
-/// of every service (`http.header_timeout_ms`, 10 s by default). With a
-/// longer one (it was 30 s) the pool reused connections the server was
-/// closing that very moment, and the request failed with "incomplete
-/// message": three checkouts in 900,000 requests answered 503 that way in the
-/// bookstore experiment at 100 users.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
-
 impl ServiceClient {
+    /// A client for the service at `base_url` (`http://host:port`, checked
+    /// by the configuration; an unusable one fails every call with
+    /// [`ClientError::Unavailable`], saying why).
     pub fn new(service: &'static str, base_url: &str, timeout: Duration) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(timeout));
-        let http = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .pool_max_idle_per_host(1024)
-            .build(connector);
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let authority = authority_of(&base_url).unwrap_or_default();
+        let path_prefix = base_url
+            .strip_prefix("http://")
+            .unwrap_or(&base_url)
+            .get(authority.len()..)
+            .unwrap_or_default()
+            .to_owned();
         Self {
             service,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            pool: Arc::new(ConnectionPool::new(&authority)),
+            base_url,
+            path_prefix,
             timeout,
-            http,
         }
     }
 
@@ -96,44 +96,17 @@ impl ServiceClient {
         body: Option<&B>,
         request_id: Option<&str>,
     ) -> Result<T, ClientError> {
-        let service = self.service;
-        let mut request = Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base_url));
-        if let Some(id) = request_id {
-            request = request.header(REQUEST_ID_HEADER, id);
-        }
-        let payload = match body {
-            Some(body) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                serde_json::to_vec(body).map_err(|e| ClientError::unavailable(service, e))?
-            }
-            None => Vec::new(),
+        let body = match body {
+            Some(body) => Some(Bytes::from(
+                serde_json::to_vec(body).map_err(|e| ClientError::unavailable(self.service, e))?,
+            )),
+            None => None,
         };
-        let request = request
-            .body(Full::new(Bytes::from(payload)))
-            .map_err(|e| ClientError::unavailable(service, e))?;
-
-        let exchange = async {
-            let response = self.http.request(request).await.map_err(|e| {
-                ClientError::unavailable(
-                    service,
-                    format!("{e}: {:?}", std::error::Error::source(&e)),
-                )
-            })?;
-            let status = response.status();
-            let bytes = Limited::new(response.into_body(), MAX_REPLY_BYTES)
-                .collect()
-                .await
-                .map_err(|e| ClientError::unavailable(service, e))?
-                .to_bytes();
-            Ok::<_, ClientError>((status, bytes))
-        };
-        let (status, bytes) = tokio::time::timeout(self.timeout, exchange)
-            .await
-            .map_err(|_| ClientError::unavailable(service, "timed out"))??;
-
-        decode_reply(service, status, &bytes)
+        let id_header = request_id.map(|id| (REQUEST_ID_HEADER, id));
+        let (status, bytes) = self
+            .exchange(method, path, id_header.as_slice(), body)
+            .await?;
+        decode_reply(self.service, status, &bytes)
     }
 
     /// Passes a request through unchanged and returns the peer's status and
@@ -146,36 +119,33 @@ impl ServiceClient {
         body: Bytes,
         headers: &[(&'static str, &str)],
     ) -> Result<(StatusCode, Bytes), ClientError> {
+        let body = (!body.is_empty()).then_some(body);
+        self.exchange(method, path_and_query, headers, body).await
+    }
+
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Bytes>,
+    ) -> Result<(StatusCode, Bytes), ClientError> {
         let service = self.service;
-        let mut request = Request::builder()
-            .method(method)
-            .uri(format!("{}{path_and_query}", self.base_url));
-        if !body.is_empty() {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let request = request
-            .body(Full::new(body))
-            .map_err(|e| ClientError::unavailable(service, e))?;
-        let exchange = async {
-            let response = self
-                .http
-                .request(request)
-                .await
-                .map_err(|e| ClientError::unavailable(service, e))?;
-            let status = response.status();
-            let bytes = Limited::new(response.into_body(), MAX_REPLY_BYTES)
-                .collect()
-                .await
-                .map_err(|e| ClientError::unavailable(service, e))?
-                .to_bytes();
-            Ok::<_, ClientError>((status, bytes))
+        let prefixed;
+        let path = if self.path_prefix.is_empty() {
+            path
+        } else {
+            prefixed = format!("{}{path}", self.path_prefix);
+            &prefixed
         };
-        tokio::time::timeout(self.timeout, exchange)
+        let reply = self
+            .pool
+            .exchange(&method, path, headers, body, self.timeout)
             .await
-            .map_err(|_| ClientError::unavailable(service, "timed out"))?
+            .map_err(|e| ClientError::unavailable(service, e))?;
+        let status = StatusCode::from_u16(reply.status)
+            .map_err(|_| ClientError::unavailable(service, format!("status {}", reply.status)))?;
+        Ok((status, reply.body))
     }
 }
 

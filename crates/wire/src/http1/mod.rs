@@ -1,14 +1,18 @@
-//! One virtual user's HTTP/1.1 keep-alive connection, timed the way JMeter
-//! reports a sample: time to connect, time to the first byte of the reply
-//! (latency) and to its last byte (elapsed), and the bytes each way.
+//! A lean HTTP/1.1 keep-alive connection, timed the way JMeter reports a
+//! sample: time to connect, time to the first byte of the reply (latency)
+//! and to its last byte (elapsed), and the bytes each way. It is one virtual
+//! user's connection in the load generator, and each pooled connection of a
+//! [`crate::ServiceClient`] between services.
 //!
-//! This is the generator's hot path, so it is lean on purpose: requests are
+//! Both are hot paths, so it is lean on purpose: requests are
 //! written from one reused buffer in one system call, replies are read into
 //! one reused buffer and their head parsed in place with `httparse` (the
 //! parser inside hyper), and everything happens in the user's own task.
 //! Going through hyper's client cost ~7x wrk's user-space time per request
 //! (its request channel, connection task and header maps) and kept the
-//! generator below 90 % of wrk's rate; see docs/BENCHMARKS.md. Owning the
+//! generator below 90 % of wrk's rate; between services, hyper's pooled
+//! client's connection task was over a quarter of the gateway's CPU on a
+//! cache miss; see docs/BENCHMARKS.md. Owning the
 //! bytes also makes the sample's byte counts exact, not rebuilt from
 //! parsed headers.
 //!
@@ -28,6 +32,9 @@ use tokio::net::TcpStream;
 use framing::{Framing, chunk_size_line, parse_head};
 
 mod framing;
+pub mod pool;
+
+pub use pool::ConnectionPool;
 
 /// Largest reply head accepted (status line and headers).
 const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -121,11 +128,13 @@ impl Connection {
         }
     }
 
-    /// Sends one request (a JSON body if given) and reads the whole reply.
+    /// Sends one request (with `headers`, and a JSON body if given) and
+    /// reads the whole reply.
     pub async fn exchange(
         &mut self,
         method: &Method,
         path: &str,
+        headers: &[(&str, &str)],
         body: Option<Bytes>,
         timeout: Duration,
     ) -> Result<Reply, ExchangeError> {
@@ -137,7 +146,15 @@ impl Connection {
                 "invalid request target `{path}`"
             )));
         }
-        self.write_request(method, path, body.as_deref());
+        if let Some((name, _)) = headers
+            .iter()
+            .find(|(name, value)| !is_header_name(name) || !is_header_value(value))
+        {
+            return Err(ExchangeError::Request(format!(
+                "invalid header `{name}`: a token for its name, no line breaks in its value"
+            )));
+        }
+        self.write_request(method, path, headers, body.as_deref());
         let expects_body = *method != Method::HEAD;
         let result = tokio::time::timeout(timeout, self.round_trip(expects_body)).await;
         let result = result.unwrap_or(Err(ExchangeError::TimedOut(timeout)));
@@ -148,7 +165,13 @@ impl Connection {
         result
     }
 
-    fn write_request(&mut self, method: &Method, path: &str, body: Option<&[u8]>) {
+    fn write_request(
+        &mut self,
+        method: &Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) {
         let out = &mut self.outgoing;
         out.clear();
         // Writes to a Vec cannot fail.
@@ -159,6 +182,9 @@ impl Connection {
             path,
             self.authority
         );
+        for (name, value) in headers {
+            let _ = write!(out, "{name}: {value}\r\n");
+        }
         match body {
             Some(body) => {
                 let _ = write!(
@@ -342,6 +368,21 @@ fn method_implies_body(method: &Method) -> bool {
 /// the request line or inject a header.
 fn is_request_text(bytes: &[u8]) -> bool {
     !bytes.is_empty() && bytes.iter().all(|b| (0x21..=0x7e).contains(b))
+}
+
+/// An RFC 9110 token: what a header's name may be.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Visible ASCII, spaces and tabs: nothing that could end the header line.
+fn is_header_value(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..=0x7e).contains(&b))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// Opens a connection to `authority` and sends `GET /` on it.
 async fn get_root(authority: &str) -> (Connection, Result<Reply, ExchangeError>) {
     let mut connection = Connection::open(authority, TIMEOUT).await.unwrap();
-    let result = connection.exchange(&Method::GET, "/", None, TIMEOUT).await;
+    let result = connection.exchange(&Method::GET, "/", &[], None, TIMEOUT).await;
     (connection, result)
 }
 
@@ -71,11 +71,11 @@ async fn requests_are_written_whole_and_exact_bytes_are_counted() {
     let mut connection = Connection::open(&authority, TIMEOUT).await.unwrap();
     let body = Bytes::from_static(br#"{"name":"x","quantity":1}"#);
     let first = connection
-        .exchange(&Method::POST, "/orders", Some(body.clone()), TIMEOUT)
+        .exchange(&Method::POST, "/orders", &[], Some(body.clone()), TIMEOUT)
         .await
         .unwrap();
     let second = connection
-        .exchange(&Method::GET, "/orders/0?x=%20", None, TIMEOUT)
+        .exchange(&Method::GET, "/orders/0?x=%20", &[], None, TIMEOUT)
         .await
         .unwrap();
     drop(connection);
@@ -120,14 +120,14 @@ async fn a_chunked_reply_is_decoded_and_its_framing_counted() {
     .await;
     let mut connection = Connection::open(&authority, TIMEOUT).await.unwrap();
     let first = connection
-        .exchange(&Method::GET, "/a", None, TIMEOUT)
+        .exchange(&Method::GET, "/a", &[], None, TIMEOUT)
         .await
         .unwrap();
     assert_eq!(&first.body[..], b"hello world");
     assert_eq!(first.received_bytes, reply.len() as u64);
     // The connection stays usable: the next reply is read cleanly.
     let second = connection
-        .exchange(&Method::DELETE, "/b", None, TIMEOUT)
+        .exchange(&Method::DELETE, "/b", &[], None, TIMEOUT)
         .await
         .unwrap();
     assert_eq!((second.status, second.body.len()), (204, 0));
@@ -155,7 +155,7 @@ async fn connection_close_is_honoured() {
     let (mut connection, reply) = get_root(&authority).await;
     reply.unwrap();
     assert!(connection.is_closed());
-    let again = connection.exchange(&Method::GET, "/", None, TIMEOUT).await;
+    let again = connection.exchange(&Method::GET, "/", &[], None, TIMEOUT).await;
     assert!(matches!(again, Err(ExchangeError::Closed)), "{again:?}");
     server.await.unwrap();
 }
@@ -214,7 +214,7 @@ async fn a_silent_server_times_out() {
     });
     let mut connection = Connection::open(&authority, TIMEOUT).await.unwrap();
     let short = Duration::from_millis(200);
-    let result = connection.exchange(&Method::GET, "/", None, short).await;
+    let result = connection.exchange(&Method::GET, "/", &[], None, short).await;
     assert!(
         matches!(result, Err(ExchangeError::TimedOut(_))),
         "{result:?}"
@@ -228,7 +228,7 @@ async fn request_targets_that_could_split_the_request_are_refused() {
     let (authority, server) = scripted_server(vec![]).await;
     let mut connection = Connection::open(&authority, TIMEOUT).await.unwrap();
     for bad in ["/a b", "/a\r\nx-injected: 1", "no-slash", ""] {
-        let result = connection.exchange(&Method::GET, bad, None, TIMEOUT).await;
+        let result = connection.exchange(&Method::GET, bad, &[], None, TIMEOUT).await;
         assert!(
             matches!(result, Err(ExchangeError::Request(_))),
             "{bad:?}: {result:?}"
@@ -271,4 +271,40 @@ async fn a_connection_the_server_closed_while_idle_reports_closed() {
     })
     .await;
     assert!(noticed.is_ok(), "the close was never noticed");
+}
+
+#[tokio::test]
+async fn headers_are_written_after_the_host_and_line_breaks_are_refused() {
+    let reply: &[u8] = b"HTTP/1.1 204 No Content\r\n\r\n";
+    let (authority, server) = scripted_server(vec![vec![reply]]).await;
+    let mut connection = Connection::open(&authority, TIMEOUT).await.unwrap();
+    for bad in [("x-id", "a\r\nx-evil: 1"), ("x id", "a"), ("", "a")] {
+        let refused = connection
+            .exchange(&Method::GET, "/", &[bad], None, TIMEOUT)
+            .await;
+        assert!(
+            matches!(refused, Err(ExchangeError::Request(_))),
+            "{bad:?}: {refused:?}"
+        );
+    }
+    let reply = connection
+        .exchange(
+            &Method::GET,
+            "/",
+            &[("x-request-id", "abc 1"), ("authorization", "Bearer t")],
+            None,
+            TIMEOUT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 204);
+    drop(connection);
+    let seen = server.await.unwrap();
+    assert_eq!(
+        String::from_utf8(seen[0].clone()).unwrap(),
+        format!(
+            "GET / HTTP/1.1\r\nhost: {authority}\r\nx-request-id: abc 1\r\n\
+             authorization: Bearer t\r\n\r\n"
+        )
+    );
 }
