@@ -2,6 +2,10 @@
 //!
 //! - `GET /products?limit&offset`, `GET /products/{name|id}`: products with
 //!   prices in cents.
+//! - `GET /public/products?limit&offset`, `GET /public/products/{name|id}`:
+//!   the same in the public API's shapes (a quote for a name, the record for
+//!   an id, listings for a page), which a gateway passes on to its client
+//!   without parsing and rendering them again.
 //! - `POST /products`, `PUT /products/{id}`, `DELETE /products/{id}`:
 //!   administration (the gateway checks the admin token before relaying).
 //! - `POST /reservations`: take stock for every line of an order attempt,
@@ -22,10 +26,11 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use storefront_service_kit::{ApiError, JsonBody, Paged, PathParam, QueryParams, created, data};
+use storefront_wire::api::{ProductListing, ProductQuote};
 use storefront_wire::internal::{
     CatalogProduct, Deleted, Health, ProductChanges, Released, ReserveStock,
 };
-use storefront_wire::shop::{MAX_ORDER_LINES, Page, ProductDraft, ProductRef};
+use storefront_wire::shop::{MAX_ORDER_LINES, Page, ProductDraft, ProductRecord, ProductRef};
 use storefront_wire::{NumericKey, ProductKey};
 use tokio_util::sync::CancellationToken;
 
@@ -44,6 +49,8 @@ pub fn routes<S: CatalogStore>(store: Arc<S>, shutdown: CancellationToken) -> Ro
                 .put(update_product::<S>)
                 .delete(delete_product::<S>),
         )
+        .route("/public/products", get(list_public_products::<S>))
+        .route("/public/products/{key}", get(public_product::<S>))
         .route(
             "/product-changes",
             get(product_changes::<S>).layer(Extension(shutdown)),
@@ -80,6 +87,40 @@ async fn product<S: CatalogStore>(
     };
     let product = product.ok_or(CatalogError::ProductNotFound)?;
     Ok(data(CatalogProduct::from(product)))
+}
+
+async fn list_public_products<S: CatalogStore>(
+    State(store): State<Arc<S>>,
+    Paged(page): Paged,
+) -> Result<Response, CatalogError> {
+    let listings: Vec<ProductListing> = store
+        .products(page)
+        .await?
+        .into_iter()
+        .map(|p| CatalogProduct::from(p).into())
+        .collect();
+    Ok(data(listings))
+}
+
+/// `/public/products/{key}`: what the gateway's `GET /products/{key}`
+/// answers, a quote for a name and the full record for an id.
+async fn public_product<S: CatalogStore>(
+    State(store): State<Arc<S>>,
+    PathParam(key): PathParam<String>,
+) -> Result<Response, CatalogError> {
+    match ProductKey::parse(key).map_err(CatalogError::InvalidName)? {
+        ProductKey::Id(id) => {
+            let product = store.product_by_id(id).await?;
+            let product = product.ok_or(CatalogError::ProductNotFound)?;
+            Ok(data(ProductRecord::from(CatalogProduct::from(product))))
+        }
+        ProductKey::UnknownId => Err(CatalogError::ProductNotFound),
+        ProductKey::Name(name) => {
+            let product = store.product_by_name(name.as_str()).await?;
+            let product = product.ok_or(CatalogError::ProductNotFound)?;
+            Ok(data(ProductQuote::from(CatalogProduct::from(product))))
+        }
+    }
 }
 
 /// Any key that is not an id names no product that can be changed.

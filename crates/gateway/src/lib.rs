@@ -88,8 +88,7 @@ impl Gateway {
 
 pub fn router(gateway: Arc<Gateway>, limits: &HttpLimits) -> axum::Router {
     // The layer wraps the fallbacks too, so every reply carries the id.
-    finish_router(routes::routes(gateway), limits.body_limits())
-        .layer(AssignRequestIdLayer)
+    finish_router(routes::routes(gateway), limits.body_limits()).layer(AssignRequestIdLayer)
 }
 
 /// What a gateway is started with: it keeps no data, so this is all.

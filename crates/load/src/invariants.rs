@@ -22,8 +22,8 @@ use storefront_wire::Data;
 use storefront_wire::api::ProductListing;
 
 use crate::error::LoadError;
-use storefront_wire::http1::Connection;
 use crate::ledger::{Acknowledged, Entries};
+use storefront_wire::http1::Connection;
 
 /// Violations listed by name at most this many per kind (the count is exact).
 const SHOWN: usize = 20;

@@ -11,8 +11,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio_util::sync::CancellationToken;
 
-use storefront_wire::http1::{Connection, Reply};
 use crate::recorder::{Observation, SampleSink};
+use storefront_wire::http1::{Connection, Reply};
 
 /// Which replies count as success for a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +136,10 @@ impl User {
             connect = opening.elapsed();
         }
         let connection = self.connection.as_mut().expect("connected above");
-        match connection.exchange(&method, path, &[], body, self.timeout).await {
+        match connection
+            .exchange(&method, path, &[], body, self.timeout)
+            .await
+        {
             Ok(reply) => {
                 let verdict = expect.judge(reply.status);
                 self.sink.record(Observation {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::Method;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
@@ -31,6 +32,13 @@ pub const PATH_SEGMENT: &AsciiSet = &CONTROLS
 /// Encodes a value for use as one URL path segment.
 pub fn encode_segment(value: &str) -> String {
     utf8_percent_encode(value, PATH_SEGMENT).to_string()
+}
+
+/// Which product [`CatalogClient::public_product`] asks for.
+#[derive(Debug, Clone, Copy)]
+pub enum PublicKey<'a> {
+    Name(&'a str),
+    Id(i64),
 }
 
 #[derive(Clone)]
@@ -66,16 +74,30 @@ impl CatalogClient {
             .await
     }
 
-    /// One page of products, ordered by id.
-    pub async fn products(
+    /// `GET /products/<name or id>` of the public API, rendered by the
+    /// catalog (a quote for a name, the record for an id), for the gateway
+    /// to pass on unparsed: `{"data": …}` as it arrived.
+    pub async fn public_product(
+        &self,
+        key: PublicKey<'_>,
+        request_id: Option<&str>,
+    ) -> Result<Bytes, ClientError> {
+        let path = match key {
+            PublicKey::Name(name) => format!("/public/products/{}", encode_segment(name)),
+            PublicKey::Id(id) => format!("/public/products/{id}"),
+        };
+        self.inner.get_unparsed(&path, request_id).await
+    }
+
+    /// A page of `GET /products` of the public API, rendered by the catalog,
+    /// likewise.
+    pub async fn public_products(
         &self,
         page: Page,
         request_id: Option<&str>,
-    ) -> Result<Vec<CatalogProduct>, ClientError> {
-        let path = format!("/products?{}", page.query());
-        self.inner
-            .call::<(), _>(Method::GET, &path, None, request_id)
-            .await
+    ) -> Result<Bytes, ClientError> {
+        let path = format!("/public/products?{}", page.query());
+        self.inner.get_unparsed(&path, request_id).await
     }
 
     /// Adds a product; a duplicate name is refused with 409.

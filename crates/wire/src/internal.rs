@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::CustomerId;
-use crate::shop::OrderLine;
+use crate::api::{ProductListing, ProductQuote};
+use crate::shop::{OrderLine, ProductRecord};
+use crate::{CustomerId, Money};
 
 /// A product as the catalog reports it; prices travel as integer cents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +15,41 @@ pub struct CatalogProduct {
     pub quantity: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+/// The public API's shapes of a product, made in one place: the gateway
+/// renders them from its cache, the catalog for the gateway to pass through.
+impl From<CatalogProduct> for ProductQuote {
+    fn from(p: CatalogProduct) -> Self {
+        Self {
+            name: p.name,
+            price: Money::from_cents(p.price_cents),
+            quantity: p.quantity,
+        }
+    }
+}
+
+impl From<CatalogProduct> for ProductListing {
+    fn from(p: CatalogProduct) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            price: Money::from_cents(p.price_cents),
+            quantity: p.quantity,
+        }
+    }
+}
+
+impl From<CatalogProduct> for ProductRecord {
+    fn from(p: CatalogProduct) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            price: Money::from_cents(p.price_cents),
+            quantity: p.quantity,
+            description: p.description,
+        }
+    }
 }
 
 /// `POST /reservations` to the catalog: take every line's units for the

@@ -109,6 +109,24 @@ impl ServiceClient {
         decode_reply(self.service, status, &bytes)
     }
 
+    /// `GET path` for a reply the caller passes on as it is: the body of a
+    /// 2xx reply (still `{"data": …}`), unparsed; any other reply becomes
+    /// the same [`ClientError`] as for [`Self::call`].
+    pub async fn get_unparsed(
+        &self,
+        path: &str,
+        request_id: Option<&str>,
+    ) -> Result<Bytes, ClientError> {
+        let id_header = request_id.map(|id| (REQUEST_ID_HEADER, id));
+        let (status, bytes) = self
+            .exchange(Method::GET, path, id_header.as_slice(), None)
+            .await?;
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        Err(refusal(self.service, status, &bytes))
+    }
+
     /// Passes a request through unchanged and returns the peer's status and
     /// body whatever they are: for a gateway route that is the service's own
     /// API. Only a transport failure or timeout is an error.
@@ -160,23 +178,28 @@ fn decode_reply<T: DeserializeOwned>(
             .map(|d| d.data)
             .map_err(|e| ClientError::unavailable(service, format!("malformed reply: {e}")));
     }
+    Err(refusal(service, status, bytes))
+}
+
+/// The [`ClientError`] for a reply that is not a success.
+fn refusal(service: &'static str, status: StatusCode, bytes: &[u8]) -> ClientError {
     if status.is_client_error() {
         let message = serde_json::from_slice::<ErrorBody>(bytes)
             .map(|b| b.error.message)
             .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned());
-        return Err(ClientError::Rejected {
+        return ClientError::Rejected {
             service,
             status,
             message,
-        });
+        };
     }
-    Err(ClientError::Unavailable {
+    ClientError::Unavailable {
         service,
         cause: format!("answered {status}"),
         peer_message: serde_json::from_slice::<ErrorBody>(bytes)
             .ok()
             .map(|b| b.error.message),
-    })
+    }
 }
 
 #[cfg(test)]

@@ -3,15 +3,16 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{AppendHeaders, IntoResponse, Response};
-use http::StatusCode;
+use http::{StatusCode, header};
 use serde::Serialize;
 use storefront_service_kit::{JsonBody, Paged, PathParam, RequestId, created, data};
 use storefront_wire::api::{ProductListing, ProductQuote};
-use storefront_wire::internal::CatalogProduct;
+use storefront_wire::catalog_client::PublicKey;
 use storefront_wire::shop::{PageQuery, ProductDraft, ProductRecord};
-use storefront_wire::{Data, ErrorBody, Money, NumericKey, ProductKey};
+use storefront_wire::{Data, ErrorBody, NumericKey, ProductKey};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{AdditionalProperties, OneOfBuilder, Ref, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -41,20 +42,20 @@ pub async fn list(
 ) -> Result<Response, GatewayError> {
     let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
     let (cached, status) = cached(&gw, |c| c.page(offset, page.limit as usize));
-    let products = match cached {
-        Some(products) => products,
-        None => gw.catalog.products(page, id.as_deref()).await?,
+    let body = match cached {
+        Some(products) => {
+            let listing: Vec<ProductListing> = products.into_iter().map(Into::into).collect();
+            data(listing)
+        }
+        None => json(gw.catalog.public_products(page, id.as_deref()).await?),
     };
-    let listing: Vec<ProductListing> = products
-        .into_iter()
-        .map(|p| ProductListing {
-            id: p.id,
-            name: p.name,
-            price: Money::from_cents(p.price_cents),
-            quantity: p.quantity,
-        })
-        .collect();
-    Ok((status, data(listing)).into_response())
+    Ok((status, body).into_response())
+}
+
+/// A `{"data": …}` body the catalog rendered in the public API's shape,
+/// passed on as it arrived (a cache miss costs no parse and no render here).
+fn json(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Asks the product cache, if the gateway keeps one; also returns RFC
@@ -116,16 +117,6 @@ impl ToSchema for ProductByKey {
     }
 }
 
-fn record(p: CatalogProduct) -> ProductRecord {
-    ProductRecord {
-        id: p.id,
-        name: p.name,
-        price: Money::from_cents(p.price_cents),
-        quantity: p.quantity,
-        description: p.description,
-    }
-}
-
 /// One product, by name (the lab protocol) or by id.
 ///
 /// A segment of digits only is a product id and answers the full record;
@@ -154,31 +145,35 @@ pub async fn one(
     let name = match ProductKey::parse(key).map_err(GatewayError::InvalidName)? {
         ProductKey::Id(product_id) => {
             let (cached, status) = cached(&gw, |c| c.product_by_id(product_id));
-            let product = match cached {
-                Some(hit) => hit.ok_or(GatewayError::ProductNotFound)?,
-                None => gw.catalog.product_by_id(product_id, id.as_deref()).await?,
+            let body = match cached {
+                Some(hit) => {
+                    let product = hit.ok_or(GatewayError::ProductNotFound)?;
+                    data(ProductByKey::Record(product.into()))
+                }
+                None => json(
+                    gw.catalog
+                        .public_product(PublicKey::Id(product_id), id.as_deref())
+                        .await?,
+                ),
             };
-            let body = data(ProductByKey::Record(record(product)));
             return Ok((status, body).into_response());
         }
         ProductKey::UnknownId => return Err(GatewayError::ProductNotFound),
         ProductKey::Name(name) => name,
     };
     let (cached, status) = cached(&gw, |c| c.product(name.as_str()));
-    let p = match cached {
-        Some(hit) => hit.ok_or(GatewayError::ProductNotFound)?,
-        None => {
-            gw.catalog
-                .product_by_name(name.as_str(), id.as_deref())
-                .await?
+    let body = match cached {
+        Some(hit) => {
+            let product = hit.ok_or(GatewayError::ProductNotFound)?;
+            data(ProductByKey::Quote(product.into()))
         }
+        None => json(
+            gw.catalog
+                .public_product(PublicKey::Name(name.as_str()), id.as_deref())
+                .await?,
+        ),
     };
-    let quote = ProductByKey::Quote(ProductQuote {
-        name: p.name,
-        price: Money::from_cents(p.price_cents),
-        quantity: p.quantity,
-    });
-    Ok((status, data(quote)).into_response())
+    Ok((status, body).into_response())
 }
 
 fn product_id(key: &str) -> Result<i64, GatewayError> {
@@ -212,7 +207,7 @@ pub async fn create(
     draft.validate().map_err(GatewayError::InvalidProduct)?;
     let product = gw.catalog.create_product(&draft, id.as_deref()).await;
     gw.wrote(&product, [Touched::Name(draft.name.as_str())]);
-    Ok(created(record(product?)))
+    Ok(created(ProductRecord::from(product?)))
 }
 
 /// Replaces a product's record (admin).
@@ -253,7 +248,7 @@ pub async fn update(
         &product,
         [Touched::Id(product_id), Touched::Name(draft.name.as_str())],
     );
-    Ok(data(record(product?)))
+    Ok(data(ProductRecord::from(product?)))
 }
 
 /// Deletes a product (admin). Ids are never reused.

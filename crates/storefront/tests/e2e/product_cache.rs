@@ -103,6 +103,44 @@ async fn cached_queries_follow_buys_and_keep_the_lab_shape() {
     assert_eq!(unknown.status, 404, "an id no product has, from the copy");
 }
 
+/// A miss passes on what the catalog rendered (`/public/products…`), a hit
+/// renders the copy: a client must not be able to tell them apart.
+#[tokio::test]
+async fn a_miss_passed_through_from_the_catalog_is_byte_for_byte_a_hit() {
+    let cached = Store::start_with(None, CACHE_ON);
+    let uncached = Store::start_with(None, "[gateway]\nproduct_cache = false\n");
+    wait_for_cache_hit(&cached).await;
+    let (mut hit, mut miss) = (cached.connect().await, uncached.connect().await);
+    for path in [
+        "/products/Tux",
+        "/products/Rubber%20Duck",
+        "/products/1",
+        "/products/2",
+        "/products",
+        "/products?limit=2&offset=1",
+        "/products?offset=1000",
+        "/products/Unicorn",
+        "/products/999999",
+        "/products/99999999999999999999999",
+    ] {
+        let from_copy = hit.get(path).await.unwrap();
+        let passed_on = miss.get(path).await.unwrap();
+        if from_copy.status == 200 {
+            assert_eq!(
+                from_copy.headers["cache-status"], "storefront; hit",
+                "{path}"
+            );
+        }
+        assert!(!passed_on.headers.contains_key("cache-status"), "{path}");
+        assert_eq!(from_copy.status, passed_on.status, "{path}");
+        assert_eq!(from_copy.text(), passed_on.text(), "{path}");
+        assert_eq!(
+            passed_on.headers["content-type"], "application/json",
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_frozen_catalog_does_not_stop_cached_queries() {
     let store = Store::processes_on(Backend::Sqlite, None, CACHE_ON);

@@ -10,7 +10,9 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// Opens a connection to `authority` and sends `GET /` on it.
 async fn get_root(authority: &str) -> (Connection, Result<Reply, ExchangeError>) {
     let mut connection = Connection::open(authority, TIMEOUT).await.unwrap();
-    let result = connection.exchange(&Method::GET, "/", &[], None, TIMEOUT).await;
+    let result = connection
+        .exchange(&Method::GET, "/", &[], None, TIMEOUT)
+        .await;
     (connection, result)
 }
 
@@ -155,7 +157,9 @@ async fn connection_close_is_honoured() {
     let (mut connection, reply) = get_root(&authority).await;
     reply.unwrap();
     assert!(connection.is_closed());
-    let again = connection.exchange(&Method::GET, "/", &[], None, TIMEOUT).await;
+    let again = connection
+        .exchange(&Method::GET, "/", &[], None, TIMEOUT)
+        .await;
     assert!(matches!(again, Err(ExchangeError::Closed)), "{again:?}");
     server.await.unwrap();
 }
@@ -214,7 +218,9 @@ async fn a_silent_server_times_out() {
     });
     let mut connection = Connection::open(&authority, TIMEOUT).await.unwrap();
     let short = Duration::from_millis(200);
-    let result = connection.exchange(&Method::GET, "/", &[], None, short).await;
+    let result = connection
+        .exchange(&Method::GET, "/", &[], None, short)
+        .await;
     assert!(
         matches!(result, Err(ExchangeError::TimedOut(_))),
         "{result:?}"
@@ -228,7 +234,9 @@ async fn request_targets_that_could_split_the_request_are_refused() {
     let (authority, server) = scripted_server(vec![]).await;
     let mut connection = Connection::open(&authority, TIMEOUT).await.unwrap();
     for bad in ["/a b", "/a\r\nx-injected: 1", "no-slash", ""] {
-        let result = connection.exchange(&Method::GET, bad, &[], None, TIMEOUT).await;
+        let result = connection
+            .exchange(&Method::GET, bad, &[], None, TIMEOUT)
+            .await;
         assert!(
             matches!(result, Err(ExchangeError::Request(_))),
             "{bad:?}: {result:?}"
