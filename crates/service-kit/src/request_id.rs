@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
@@ -29,11 +30,14 @@ impl RequestId {
 }
 
 /// A new process-unique id (cheap: no randomness on the hot path, a
-/// per-process prefix plus a counter).
+/// per-process prefix plus a counter). The prefix is kept, since
+/// `std::process::id` is a system call each time.
 fn generate() -> String {
+    static PREFIX: OnceLock<String> = OnceLock::new();
     static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| format!("{:x}", std::process::id()));
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    format!("{:x}-{n:x}", std::process::id())
+    format!("{prefix}-{n:x}")
 }
 
 /// The caller's `x-request-id`, if it is one worth keeping: printable,
