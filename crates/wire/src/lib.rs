@@ -1,5 +1,6 @@
-//! Wire types shared by every Storefront service and client, and the typed
-//! HTTP clients the services use to call each other.
+//! Wire types shared by every Storefront service and client, the typed
+//! HTTP clients the services use to call each other, and the lean HTTP/1.1
+//! connection ([`http1`]) those clients and the load generator send on.
 //!
 //! Everything that crosses a socket is defined here once, so the gateway, the
 //! services, the lab client and the tests cannot disagree about a field.
