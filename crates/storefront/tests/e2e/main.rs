@@ -26,6 +26,7 @@ mod shutdown;
 // Failures: kill -9 of each process in turn.
 mod checkout_crash;
 mod crash_recovery;
+mod peer_restart;
 mod shop_crash;
 
 // The command-line tools.
