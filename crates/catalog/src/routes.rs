@@ -80,13 +80,20 @@ async fn product<S: CatalogStore>(
     State(store): State<Arc<S>>,
     PathParam(key): PathParam<String>,
 ) -> Result<Response, CatalogError> {
-    let product = match ProductKey::parse(key).map_err(CatalogError::InvalidName)? {
-        ProductKey::Id(id) => store.product_by_id(id).await?,
-        ProductKey::UnknownId => None,
-        ProductKey::Name(name) => store.product_by_name(name.as_str()).await?,
-    };
-    let product = product.ok_or(CatalogError::ProductNotFound)?;
+    let (product, _) = find(&*store, key).await?;
     Ok(data(CatalogProduct::from(product)))
+}
+
+/// The product a `{key}` names (an all-digit key is an id, anything else a
+/// name; names always contain a non-digit, so the two never collide), and
+/// whether it was named by id.
+async fn find<S: CatalogStore>(store: &S, key: String) -> Result<(Product, bool), CatalogError> {
+    let (product, by_id) = match ProductKey::parse(key).map_err(CatalogError::InvalidName)? {
+        ProductKey::Id(id) => (store.product_by_id(id).await?, true),
+        ProductKey::UnknownId => (None, true),
+        ProductKey::Name(name) => (store.product_by_name(name.as_str()).await?, false),
+    };
+    Ok((product.ok_or(CatalogError::ProductNotFound)?, by_id))
 }
 
 async fn list_public_products<S: CatalogStore>(
@@ -108,19 +115,13 @@ async fn public_product<S: CatalogStore>(
     State(store): State<Arc<S>>,
     PathParam(key): PathParam<String>,
 ) -> Result<Response, CatalogError> {
-    match ProductKey::parse(key).map_err(CatalogError::InvalidName)? {
-        ProductKey::Id(id) => {
-            let product = store.product_by_id(id).await?;
-            let product = product.ok_or(CatalogError::ProductNotFound)?;
-            Ok(data(ProductRecord::from(CatalogProduct::from(product))))
-        }
-        ProductKey::UnknownId => Err(CatalogError::ProductNotFound),
-        ProductKey::Name(name) => {
-            let product = store.product_by_name(name.as_str()).await?;
-            let product = product.ok_or(CatalogError::ProductNotFound)?;
-            Ok(data(ProductQuote::from(CatalogProduct::from(product))))
-        }
-    }
+    let (product, by_id) = find(&*store, key).await?;
+    let product = CatalogProduct::from(product);
+    Ok(if by_id {
+        data(ProductRecord::from(product))
+    } else {
+        data(ProductQuote::from(product))
+    })
 }
 
 /// Any key that is not an id names no product that can be changed.
