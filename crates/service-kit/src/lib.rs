@@ -9,7 +9,8 @@
 //! - [`json`], [`path`], [`query`]: extractors whose every rejection is a
 //!   clear 4xx in the envelope ([`Paged`]: the bounded page of list routes).
 //! - [`routing`]: JSON 404/405 fallbacks and the layers every router gets.
-//! - [`telemetry`], [`shutdown`]: logging and signal handling, set up once.
+//! - [`telemetry`], [`shutdown`]: logging and signal handling, set up once;
+//!   [`metrics`]: the Prometheus recorder and `/metrics`.
 //! - [`database`], [`sqlite`], [`postgres`], [`schema`]: where a service's
 //!   data lives, how each backend is opened, and embedded migrations;
 //!   [`transient`]: which database failures deserve a 503 and a retry.
@@ -19,6 +20,7 @@
 pub mod database;
 pub mod error;
 pub mod json;
+pub mod metrics;
 pub mod path;
 pub mod postgres;
 pub mod query;

@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::{Extension, Json, Router};
 use http::{Method, StatusCode, Uri};
 use serde::Serialize;
@@ -18,6 +19,7 @@ use tower::{Layer, Service};
 
 use crate::ApiError;
 use crate::json::BodyLimits;
+use crate::metrics::HttpMetricsLayer;
 
 /// A `200 {"data": …}` reply.
 pub fn data<T: Serialize>(value: T) -> Response {
@@ -29,16 +31,20 @@ pub fn created<T: Serialize>(value: T) -> Response {
     (http::StatusCode::CREATED, Json(Data::new(value))).into_response()
 }
 
-/// Adds the JSON 404 and 405 fallbacks and the body limits to a router, and
-/// runs every request that may write to its end ([`RunToCompletionLayer`]).
+/// Adds `/metrics`, the JSON 404 and 405 fallbacks and the body limits to a
+/// router, runs every request that may write to its end
+/// ([`RunToCompletionLayer`]) and counts and times every request
+/// ([`HttpMetricsLayer`]).
 /// Every service's router is finished here, so that rule holds everywhere
 /// at this one depth.
 pub fn finish_router(router: Router, limits: BodyLimits) -> Router {
     router
+        .route("/metrics", get(crate::metrics::render))
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(limits))
         .layer(RunToCompletionLayer)
+        .layer(HttpMetricsLayer)
 }
 
 async fn unknown_path(uri: Uri) -> ApiError {

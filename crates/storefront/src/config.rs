@@ -23,6 +23,10 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,
     pub log_format: LogFormat,
+    /// Serve Prometheus metrics at `/metrics` on every service and count
+    /// every request; off leaves `/metrics` answering 404 (the cost of
+    /// keeping them is measured in docs/BENCHMARKS.md).
+    pub metrics: bool,
     pub gateway: GatewayConfig,
     pub catalog: CatalogConfig,
     pub orders: OrdersConfig,
@@ -96,6 +100,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
             log_format: LogFormat::Text,
+            metrics: true,
             gateway: GatewayConfig::default(),
             catalog: CatalogConfig::default(),
             orders: OrdersConfig::default(),
@@ -142,6 +147,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("STOREFRONT_DATABASE_URL", "database_url"),
     ("STOREFRONT_ADMIN_TOKEN", "gateway.admin_token"),
     ("STOREFRONT_LOG_FORMAT", "log_format"),
+    ("STOREFRONT_METRICS", "metrics"),
     ("STOREFRONT_GATEWAY_LISTEN", "gateway.listen"),
     ("STOREFRONT_PRODUCT_CACHE", "gateway.product_cache"),
     ("STOREFRONT_CATALOG_LISTEN", "catalog.listen"),
@@ -211,6 +217,7 @@ impl Config {
                 "carts.listen" => self.carts.listen = value.parse().map_err(|e| bad(&e))?,
                 "carts.url" => self.carts.url = check_url(value).map_err(|e| bad(&e))?,
                 "log_format" => self.log_format = value.parse().map_err(|e: String| bad(&e))?,
+                "metrics" => self.metrics = value.parse().map_err(|e| bad(&e))?,
                 "gateway.listen" => self.gateway.listen = value.parse().map_err(|e| bad(&e))?,
                 "gateway.product_cache" => {
                     self.gateway.product_cache = value.parse().map_err(|e| bad(&e))?

@@ -10,7 +10,7 @@ use storefront_catalog::CatalogSettings;
 use storefront_gateway::GatewaySettings;
 use storefront_orders::OrdersSettings;
 use storefront_service_kit::database::DatabaseLocation;
-use storefront_service_kit::{Service, shutdown};
+use storefront_service_kit::{Service, metrics, shutdown};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +29,9 @@ pub async fn serve(role: Role, config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
+    if config.metrics {
+        metrics::install();
+    }
     let service = start(role, &config, shutdown::on_signal()).await?;
     announce(role, address);
     service.run(listener, config.http).await?;

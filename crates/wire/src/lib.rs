@@ -14,6 +14,7 @@ pub mod customer_id;
 pub mod envelope;
 pub mod http1;
 pub mod internal;
+pub mod metrics;
 pub mod money;
 #[cfg(feature = "openapi")]
 mod openapi;
