@@ -17,8 +17,10 @@
 //! placer (the process that froze it, or took it over once that one died;
 //! only the placer reopens it).
 
+use metrics::counter;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
+use storefront_wire::metrics as names;
 
 use http::StatusCode;
 use storefront_wire::internal::NewOrder;
@@ -42,8 +44,24 @@ pub fn order_key(cart_id: i64) -> String {
 
 impl Carts {
     /// Checks out the customer's cart; with a client key, a retry returns
-    /// the first checkout's order number.
+    /// the first checkout's order number. Each outcome is counted
+    /// (`storefront_checkout_outcomes_total`).
     pub async fn checkout(
+        &self,
+        customer: &CustomerId,
+        client_key: Option<&str>,
+        request_id: Option<&str>,
+    ) -> Result<u64, CartsError> {
+        let checked_out = self.start_checkout(customer, client_key, request_id).await;
+        let outcome = match &checked_out {
+            Ok(_) => "ordered",
+            Err(e) => e.outcome(),
+        };
+        counter!(names::CHECKOUT_OUTCOMES, "outcome" => outcome).increment(1);
+        checked_out
+    }
+
+    async fn start_checkout(
         &self,
         customer: &CustomerId,
         client_key: Option<&str>,

@@ -40,6 +40,24 @@ pub enum CartsError {
     Store(#[from] StoreError),
 }
 
+impl CartsError {
+    /// The `outcome` label of a checkout that ended in this error.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) | Self::LineTooLarge => "bad_request",
+            Self::ProductNotFound | Self::ItemNotFound => "not_found",
+            Self::InsufficientStock { .. } => "insufficient_stock",
+            Self::CheckoutInProgress => "in_progress",
+            Self::EmptyCart => "empty_cart",
+            Self::OrderRefused { .. } => "order_refused",
+            Self::CheckoutPending => "pending",
+            Self::CatalogUnavailable => "catalog_unavailable",
+            Self::Interrupted(_) => "interrupted",
+            Self::Store(_) => "store_error",
+        }
+    }
+}
+
 impl From<CartsError> for ApiError {
     fn from(error: CartsError) -> Self {
         match error {

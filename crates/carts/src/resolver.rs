@@ -13,6 +13,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use metrics::gauge;
+use storefront_wire::metrics as names;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -26,6 +28,7 @@ pub fn spawn(carts: Arc<Carts>, every: Duration, shutdown: CancellationToken) ->
         let mut frozen_before: Option<HashSet<i64>> = None;
         loop {
             let pass = carts.resolve_pending(frozen_before.as_ref()).await;
+            gauge!(names::BACKLOG, "loop" => "resolver").set(pass.frozen.len() as f64);
             frozen_before = Some(pass.frozen);
             tokio::select! {
                 () = shutdown.cancelled() => break,

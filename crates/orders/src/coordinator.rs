@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use http::StatusCode;
+use metrics::counter;
 use storefront_wire::internal::{NewOrder, ReserveStock};
+use storefront_wire::metrics as names;
 use storefront_wire::shop::{MAX_ORDER_LINES, OrderDetail, Page};
 use storefront_wire::{CatalogClient, ClientError, CustomerId};
 
@@ -34,8 +36,23 @@ impl<S: OrdersStore> OrderDesk<S> {
 
     /// Places one order; returns its number once it is durable. With an
     /// idempotency key, a repeat of the same request returns the first
-    /// order's number instead.
+    /// order's number instead. Each buy's outcome is counted
+    /// (`storefront_saga_outcomes_total`).
     pub async fn place(
+        &self,
+        order: NewOrder,
+        request_id: Option<&str>,
+    ) -> Result<u64, OrdersError> {
+        let placed = self.run_saga(order, request_id).await;
+        let outcome = match &placed {
+            Ok(_) => "placed",
+            Err(e) => e.outcome(),
+        };
+        counter!(names::SAGA_OUTCOMES, "outcome" => outcome).increment(1);
+        placed
+    }
+
+    async fn run_saga(
         &self,
         order: NewOrder,
         request_id: Option<&str>,

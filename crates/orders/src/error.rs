@@ -38,6 +38,23 @@ pub enum OrdersError {
     Store(#[from] StoreError),
 }
 
+impl OrdersError {
+    /// The `outcome` label of a buy that ended in this error.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::ProductNotFound(_) => "product_not_found",
+            Self::InsufficientStock(_) => "insufficient_stock",
+            Self::BadLineCount | Self::BadQuery(_) | Self::BadOrderNumber => "bad_request",
+            Self::IdempotencyKeyReused | Self::InProgress => "idempotency_conflict",
+            Self::OrderNotFound => "order_not_found",
+            Self::CatalogRefused(_) => "catalog_refused",
+            Self::CatalogUnavailable => "catalog_unavailable",
+            Self::Interrupted(_) => "interrupted",
+            Self::Store(_) => "store_error",
+        }
+    }
+}
+
 impl From<OrdersError> for ApiError {
     fn from(error: OrdersError) -> Self {
         match error {

@@ -6,10 +6,12 @@
 //! got an order number for such an attempt, so it may retry, and completing
 //! it would then buy twice.
 
+use metrics::gauge;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use storefront_wire::metrics as names;
 
 use storefront_wire::{CatalogClient, ClientError};
 use tokio::sync::mpsc;
@@ -142,6 +144,7 @@ impl<S: OrdersStore> Task<S> {
             self.resolve_all().await;
             self.unresolved
                 .store(self.keys.len() as u64, Ordering::Relaxed);
+            gauge!(names::BACKLOG, "loop" => "reconciler").set(self.keys.len() as f64);
             if self.keys.len() < before {
                 delay = FIRST_RETRY;
             }

@@ -1,15 +1,18 @@
 //! A pooled keep-alive HTTP/JSON client for calls between services.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use metrics::{counter, histogram};
+
 use crate::connection::authority_of;
 use crate::http1::ConnectionPool;
+use crate::metrics as names;
 use crate::{Data, ErrorBody, REQUEST_ID_HEADER};
 
 /// Why a call to another service did not produce a `{"data": …}` reply.
@@ -156,11 +159,23 @@ impl ServiceClient {
             prefixed = format!("{}{path}", self.path_prefix);
             &prefixed
         };
+        let started = Instant::now();
         let reply = self
             .pool
             .exchange(&method, path, headers, body, self.timeout)
-            .await
-            .map_err(|e| ClientError::unavailable(service, e))?;
+            .await;
+        let outcome = match &reply {
+            Ok(reply) if reply.status >= 500 => "server_error",
+            Ok(reply) if reply.status >= 400 => "refused",
+            Ok(_) => "ok",
+            Err(_) => {
+                counter!(names::PEER_CALL_ERRORS, "peer" => service).increment(1);
+                "unreachable"
+            }
+        };
+        histogram!(names::PEER_CALL_DURATION, "peer" => service, "outcome" => outcome)
+            .record(started.elapsed().as_secs_f64());
+        let reply = reply.map_err(|e| ClientError::unavailable(service, e))?;
         let status = StatusCode::from_u16(reply.status)
             .map_err(|_| ClientError::unavailable(service, format!("status {}", reply.status)))?;
         Ok((status, reply.body))

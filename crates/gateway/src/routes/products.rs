@@ -1,7 +1,9 @@
 //! Products: the lab protocol's `GET /products/<name>`, the full record at
 //! `GET /products/<id>`, the paginated list, and administration.
 
+use metrics::counter;
 use std::sync::Arc;
+use storefront_wire::metrics as names;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -69,13 +71,15 @@ fn cached<T>(
     lookup: impl FnOnce(&ProductCache) -> Lookup<T>,
 ) -> (Option<T>, CacheStatus) {
     let Some(cache) = &gw.product_cache else {
+        counter!(names::PRODUCT_CACHE_REQUESTS, "result" => "off").increment(1);
         return (None, AppendHeaders(None));
     };
-    let (hit, status) = match lookup(cache) {
-        Lookup::Hit(hit) => (Some(hit), "storefront; hit"),
-        Lookup::Stale => (None, "storefront; fwd=stale"),
-        Lookup::Miss => (None, "storefront; fwd=miss"),
+    let (hit, result, status) = match lookup(cache) {
+        Lookup::Hit(hit) => (Some(hit), "hit", "storefront; hit"),
+        Lookup::Stale => (None, "stale", "storefront; fwd=stale"),
+        Lookup::Miss => (None, "miss", "storefront; fwd=miss"),
     };
+    counter!(names::PRODUCT_CACHE_REQUESTS, "result" => result).increment(1);
     (hit, AppendHeaders(Some(("cache-status", status))))
 }
 

@@ -11,7 +11,7 @@
 
 mod http_layer;
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
@@ -46,6 +46,23 @@ struct Installed {
 }
 
 static INSTALLED: OnceLock<Installed> = OnceLock::new();
+
+/// Read at each scrape, for figures that are a state rather than events
+/// (a pool's connections in use).
+type ScrapeHook = Box<dyn Fn() + Send + Sync>;
+static SCRAPE_HOOKS: Mutex<Vec<ScrapeHook>> = Mutex::new(Vec::new());
+
+/// Runs `hook` before each render of `/metrics`, if metrics are installed
+/// (otherwise drops it: nothing would read what it sets, and it may hold
+/// a resource, such as a pool, that should close with its owner).
+pub fn on_scrape(hook: impl Fn() + Send + Sync + 'static) {
+    if enabled() {
+        SCRAPE_HOOKS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Box::new(hook));
+    }
+}
 
 /// Installs the process's recorder (a second call is a no-op), so every
 /// `metrics` call from then on is kept and `/metrics` renders it.
@@ -91,6 +108,13 @@ pub(crate) async fn render() -> Response {
         return ApiError::not_found("metrics are switched off (setting `metrics`)").into_response();
     };
     installed.process.collect();
+    for hook in SCRAPE_HOOKS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+    {
+        hook();
+    }
     let body = installed.handle.render();
     (
         StatusCode::OK,
@@ -141,7 +165,7 @@ fn describe() {
     );
     describe_counter!(
         names::PRODUCT_CACHE_REQUESTS,
-        "Product reads at the gateway, by cache result (hit, miss, bypass)."
+        "Product reads at the gateway, by cache result (hit, stale, miss, off)."
     );
     describe_gauge!(
         names::POOL_CONNECTIONS,

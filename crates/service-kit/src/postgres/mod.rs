@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor};
+use storefront_wire::metrics as names;
 
 pub use migrations::migrate;
 pub use owner_lock::OwnerLock;
@@ -44,6 +45,7 @@ fn quoted_schema(schema: &str) -> Result<String, sqlx::Error> {
 /// A pool of up to `max_connections` connections to the server at `url`,
 /// each confined to `schema` (created if absent).
 pub async fn connect(url: &str, schema: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    let name = schema.to_owned();
     let schema = quoted_schema(schema)?;
     let options = PgConnectOptions::from_str(url)?.log_statements(tracing::log::LevelFilter::Trace);
 
@@ -52,7 +54,7 @@ pub async fn connect(url: &str, schema: &str, max_connections: u32) -> Result<Pg
     setup.close().await?;
 
     let set_search_path = format!("SET search_path TO {schema}");
-    PgPoolOptions::new()
+    let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
         .after_connect(move |conn, _meta| {
@@ -60,7 +62,29 @@ pub async fn connect(url: &str, schema: &str, max_connections: u32) -> Result<Pg
             Box::pin(async move { conn.execute(AssertSqlSafe(sql)).await.map(drop) })
         })
         .connect_with(options)
-        .await
+        .await?;
+    report_pool_usage(&pool, name);
+    Ok(pool)
+}
+
+/// `storefront_pool_connections{pool,state}` at each scrape: connections in
+/// use and idle, and the pool's limit (`max`), so saturation shows as
+/// `in_use` reaching `max`.
+fn report_pool_usage(pool: &PgPool, schema: String) {
+    let pool = pool.clone();
+    crate::metrics::on_scrape(move || {
+        let size = pool.size();
+        let idle = u32::try_from(pool.num_idle()).unwrap_or(size);
+        let max = pool.options().get_max_connections();
+        for (state, value) in [
+            ("in_use", size.saturating_sub(idle)),
+            ("idle", idle),
+            ("max", max),
+        ] {
+            ::metrics::gauge!(names::POOL_CONNECTIONS, "pool" => schema.clone(), "state" => state)
+                .set(f64::from(value));
+        }
+    });
 }
 
 async fn create_schema(conn: &mut PgConnection, quoted: &str) -> Result<(), sqlx::Error> {

@@ -19,6 +19,10 @@
 //! write half-way.
 
 use std::path::Path;
+use std::time::Instant;
+
+use metrics::{Histogram, histogram};
+use storefront_wire::metrics as names;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
@@ -136,9 +140,14 @@ impl<S: WriterState> Committer<S> {
             "writer:{}",
             path.file_name().unwrap_or_default().to_string_lossy()
         );
+        let database = path.file_stem().unwrap_or_default().to_string_lossy();
+        let meters = BatchMeters {
+            size: histogram!(names::COMMIT_BATCH_SIZE, "database" => database.to_string()),
+            duration: histogram!(names::COMMIT_DURATION, "database" => database.to_string()),
+        };
         std::thread::Builder::new()
             .name(name)
-            .spawn(move || run_writer(conn, state, receiver))
+            .spawn(move || run_writer(conn, state, receiver, meters))
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         Ok(Self { jobs })
     }
@@ -171,10 +180,18 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// What a writer records of each batch (labelled with its database's file
+/// stem: `catalog`, `orders`, `carts`).
+struct BatchMeters {
+    size: Histogram,
+    duration: Histogram,
+}
+
 fn run_writer<S: WriterState>(
     mut conn: Connection,
     mut state: S,
     mut receiver: mpsc::Receiver<Box<dyn Job<S>>>,
+    meters: BatchMeters,
 ) {
     let mut batch: Vec<Box<dyn Job<S>>> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = receiver.blocking_recv() {
@@ -186,7 +203,11 @@ fn run_writer<S: WriterState>(
             }
         }
         let mut effects = S::Effects::default();
-        match apply_batch(&mut conn, &mut state, &mut batch, &mut effects) {
+        let started = Instant::now();
+        let applied = apply_batch(&mut conn, &mut state, &mut batch, &mut effects);
+        meters.duration.record(started.elapsed().as_secs_f64());
+        meters.size.record(batch.len() as f64);
+        match applied {
             Ok(()) => {
                 state.after_commit(effects);
                 for job in batch.drain(..) {
