@@ -17,6 +17,7 @@ mod support;
 mod bad_input;
 mod concurrency;
 mod lab_protocol;
+mod metrics;
 mod openapi_conformance;
 mod product_cache;
 mod read_your_writes;
