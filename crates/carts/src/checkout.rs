@@ -17,13 +17,13 @@
 //! placer (the process that froze it, or took it over once that one died;
 //! only the placer reopens it).
 
-use metrics::counter;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use storefront_wire::metrics as names;
 
 use http::StatusCode;
+use metrics::counter;
 use storefront_wire::internal::NewOrder;
+use storefront_wire::metrics as names;
 use storefront_wire::shop::{OrderLine, ProductRef};
 use storefront_wire::{ClientError, CustomerId, Quantity};
 

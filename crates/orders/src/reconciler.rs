@@ -6,13 +6,13 @@
 //! got an order number for such an attempt, so it may retry, and completing
 //! it would then buy twice.
 
-use metrics::gauge;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use storefront_wire::metrics as names;
 
+use metrics::gauge;
+use storefront_wire::metrics as names;
 use storefront_wire::{CatalogClient, ClientError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;

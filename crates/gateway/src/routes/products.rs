@@ -1,18 +1,18 @@
 //! Products: the lab protocol's `GET /products/<name>`, the full record at
 //! `GET /products/<id>`, the paginated list, and administration.
 
-use metrics::counter;
 use std::sync::Arc;
-use storefront_wire::metrics as names;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use http::{StatusCode, header};
+use metrics::counter;
 use serde::Serialize;
 use storefront_service_kit::{JsonBody, Paged, PathParam, RequestId, created, data};
 use storefront_wire::api::{ProductListing, ProductQuote};
 use storefront_wire::catalog_client::PublicKey;
+use storefront_wire::metrics as names;
 use storefront_wire::shop::{PageQuery, ProductDraft, ProductRecord};
 use storefront_wire::{Data, ErrorBody, NumericKey, ProductKey};
 use utoipa::openapi::RefOr;
