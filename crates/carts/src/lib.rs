@@ -21,7 +21,7 @@ pub mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
-use storefront_service_kit::{DatabaseLocation, HttpLimits, Service, finish_router};
+use storefront_service_kit::{DatabaseLocation, HttpLimits, Readiness, Service, finish_router};
 use storefront_wire::{CatalogClient, OrdersClient};
 use tokio_util::sync::CancellationToken;
 
@@ -75,7 +75,15 @@ impl Carts {
 /// caller hangs up (`finish_router`): a checkout cancelled between its order
 /// and recording it would leave the cart frozen until the resolver's pass.
 pub fn router(carts: Arc<Carts>, limits: &HttpLimits) -> axum::Router {
-    finish_router(routes::routes(carts), limits.body_limits())
+    let database = Arc::clone(&carts);
+    let readiness = Readiness::new("carts")
+        .check("database", move || {
+            let database = Arc::clone(&database);
+            async move { database.store.ping().await.map_err(|e| e.to_string()) }
+        })
+        .peer(&carts.catalog)
+        .peer(&carts.orders);
+    finish_router(routes::routes(carts), limits.body_limits(), readiness)
 }
 
 /// What the carts service is started with besides where its data lives.

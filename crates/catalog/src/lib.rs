@@ -13,7 +13,7 @@ pub mod store;
 use std::sync::Arc;
 
 use storefront_service_kit::database::DatabaseLocation;
-use storefront_service_kit::{HttpLimits, Service, finish_router};
+use storefront_service_kit::{HttpLimits, Readiness, Service, finish_router};
 use tokio_util::sync::CancellationToken;
 
 pub use error::CatalogError;
@@ -65,5 +65,14 @@ pub fn router<S: CatalogStore>(
     limits: &HttpLimits,
     shutdown: CancellationToken,
 ) -> axum::Router {
-    finish_router(routes::routes(store, shutdown), limits.body_limits())
+    let database = Arc::clone(&store);
+    let readiness = Readiness::new("catalog").check("database", move || {
+        let database = Arc::clone(&database);
+        async move { database.ping().await.map_err(|e| e.to_string()) }
+    });
+    finish_router(
+        routes::routes(store, shutdown),
+        limits.body_limits(),
+        readiness,
+    )
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use storefront_service_kit::request_id::AssignRequestIdLayer;
-use storefront_service_kit::{HttpLimits, Service, finish_router};
+use storefront_service_kit::{HttpLimits, Readiness, Service, finish_router};
 use storefront_wire::{CatalogClient, ClientError, OrdersClient, ServiceClient};
 use tokio_util::sync::CancellationToken;
 
@@ -87,8 +87,14 @@ impl Gateway {
 }
 
 pub fn router(gateway: Arc<Gateway>, limits: &HttpLimits) -> axum::Router {
+    // The gateway keeps no data: it is ready when its peers answer.
+    let readiness = Readiness::new("gateway")
+        .peer(&gateway.catalog)
+        .peer(&gateway.orders)
+        .peer(&gateway.carts);
     // The layer wraps the fallbacks too, so every reply carries the id.
-    finish_router(routes::routes(gateway), limits.body_limits()).layer(AssignRequestIdLayer)
+    finish_router(routes::routes(gateway), limits.body_limits(), readiness)
+        .layer(AssignRequestIdLayer)
 }
 
 /// What a gateway is started with: it keeps no data, so this is all.

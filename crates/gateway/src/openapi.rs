@@ -25,17 +25,62 @@ pub const ADMIN_TOKEN: &str = "admin_token";
             `x-request-id` header (the caller's own, or one the gateway made).",
         license(name = "MIT OR Apache-2.0"),
     ),
+    paths(served_by_every_service::ready, served_by_every_service::metrics),
     modifiers(&AdminTokenScheme),
     components(schemas(ErrorBody)),
     tags(
         (name = "products", description = "Product queries (lab protocol) and records; administration needs the admin token"),
         (name = "orders", description = "Placing and reading orders; `POST /orders` takes an `Idempotency-Key`"),
         (name = "carts", description = "Shopping carts and checkout"),
-        (name = "health", description = "Liveness"),
+        (name = "health", description = "Liveness (`/health`), readiness (`/ready`) and the process's metrics (`/metrics`)"),
         (name = "docs", description = "This document and its interactive page"),
     )
 )]
 struct ApiFrame;
+
+/// Routes every service's router gets from
+/// [`storefront_service_kit::finish_router`], described here because the
+/// gateway serves them too. The functions only carry the descriptions.
+#[allow(dead_code)] // Never called: the routes are service-kit's.
+mod served_by_every_service {
+    use storefront_wire::internal::Ready;
+    use storefront_wire::{Data, ErrorBody};
+
+    /// Ready when every peer (catalog, orders, carts) answers its `/health`,
+    /// each within 2 s. Kubernetes' readiness probe and compose's
+    /// healthcheck ask this; `/health` is liveness only.
+    #[utoipa::path(
+        get,
+        operation_id = "ready",
+        path = "/ready",
+        tag = "health",
+        responses(
+            (status = 200, description = "The gateway can serve", body = Data<Ready>,
+                example = json!({"data": {"role": "gateway", "status": "ready",
+                    "checks": {"carts": "ok", "catalog": "ok", "orders": "ok"}}})),
+            (status = 503, description = "A peer does not answer; the message names each", body = ErrorBody,
+                example = json!({"error": {"code": 503, "message":
+                    "gateway is not ready: orders: orders is unavailable: connection refused"}})),
+        )
+    )]
+    async fn ready() {}
+
+    /// The gateway process's metrics in the Prometheus text format (request
+    /// counts and latencies by route, peer calls, the product cache,
+    /// process CPU and memory). No token: keep it off a public ingress.
+    #[utoipa::path(
+        get,
+        operation_id = "metrics",
+        path = "/metrics",
+        tag = "health",
+        responses(
+            (status = 200, description = "Prometheus text format 0.0.4", body = String,
+                content_type = "text/plain; version=0.0.4"),
+            (status = 404, description = "Metrics are switched off (`metrics = false`)", body = ErrorBody),
+        )
+    )]
+    async fn metrics() {}
+}
 
 /// The document's frame, before the routes add their paths.
 pub fn api_description() -> utoipa::openapi::OpenApi {

@@ -117,7 +117,6 @@ async fn nothing_around_the_documented_paths_is_served() {
     let mut probes: BTreeSet<String> = [
         "/",
         "/admin",
-        "/metrics",
         "/openapi.yaml",
         "/swagger-ui",
         "/api-docs",

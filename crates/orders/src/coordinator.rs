@@ -34,6 +34,14 @@ impl<S: OrdersStore> OrderDesk<S> {
         &self.reconciler
     }
 
+    pub fn store(&self) -> &Arc<S> {
+        &self.store
+    }
+
+    pub fn catalog(&self) -> &CatalogClient {
+        &self.catalog
+    }
+
     /// Places one order; returns its number once it is durable. With an
     /// idempotency key, a repeat of the same request returns the first
     /// order's number instead. Each buy's outcome is counted

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use storefront_service_kit::database::DatabaseLocation;
-use storefront_service_kit::{HttpLimits, Service, finish_router};
+use storefront_service_kit::{HttpLimits, Readiness, Service, finish_router};
 use storefront_wire::CatalogClient;
 use tokio_util::sync::CancellationToken;
 
@@ -81,5 +81,12 @@ async fn service<S: OrdersStore>(
 
 /// The orders service's HTTP API.
 pub fn router<S: OrdersStore>(desk: Arc<OrderDesk<S>>, limits: &HttpLimits) -> axum::Router {
-    finish_router(routes::routes(desk), limits.body_limits())
+    let database = Arc::clone(desk.store());
+    let readiness = Readiness::new("orders")
+        .check("database", move || {
+            let database = Arc::clone(&database);
+            async move { database.ping().await.map_err(|e| e.to_string()) }
+        })
+        .peer(desk.catalog());
+    finish_router(routes::routes(desk), limits.body_limits(), readiness)
 }

@@ -8,7 +8,8 @@
 //!   an error becomes an HTTP response.
 //! - [`json`], [`path`], [`query`]: extractors whose every rejection is a
 //!   clear 4xx in the envelope ([`Paged`]: the bounded page of list routes).
-//! - [`routing`]: JSON 404/405 fallbacks and the layers every router gets.
+//! - [`routing`]: JSON 404/405 fallbacks and the layers every router gets;
+//!   [`readiness`]: `GET /ready`, what each service needs in order to serve.
 //! - [`telemetry`], [`shutdown`]: logging and signal handling, set up once;
 //!   [`metrics`]: the Prometheus recorder and `/metrics`.
 //! - [`database`], [`sqlite`], [`postgres`], [`schema`]: where a service's
@@ -24,6 +25,7 @@ pub mod metrics;
 pub mod path;
 pub mod postgres;
 pub mod query;
+pub mod readiness;
 pub mod request_id;
 pub mod routing;
 pub mod schema;
@@ -41,6 +43,7 @@ pub use error::ApiError;
 pub use json::JsonBody;
 pub use path::PathParam;
 pub use query::{Paged, QueryParams};
+pub use readiness::Readiness;
 pub use request_id::RequestId;
 pub use routing::{created, data, finish_router};
 pub use server::{HttpLimits, serve};

@@ -20,6 +20,7 @@ use tower::{Layer, Service};
 use crate::ApiError;
 use crate::json::BodyLimits;
 use crate::metrics::HttpMetricsLayer;
+use crate::readiness::{Readiness, ready};
 
 /// A `200 {"data": …}` reply.
 pub fn data<T: Serialize>(value: T) -> Response {
@@ -31,15 +32,16 @@ pub fn created<T: Serialize>(value: T) -> Response {
     (http::StatusCode::CREATED, Json(Data::new(value))).into_response()
 }
 
-/// Adds `/metrics`, the JSON 404 and 405 fallbacks and the body limits to a
-/// router, runs every request that may write to its end
+/// Adds `/metrics`, `/ready` (what `readiness` lists), the JSON 404 and
+/// 405 fallbacks and the body limits to a router, runs every request that may write to its end
 /// ([`RunToCompletionLayer`]) and counts and times every request
 /// ([`HttpMetricsLayer`]).
 /// Every service's router is finished here, so that rule holds everywhere
 /// at this one depth.
-pub fn finish_router(router: Router, limits: BodyLimits) -> Router {
+pub fn finish_router(router: Router, limits: BodyLimits, readiness: Readiness) -> Router {
     router
         .route("/metrics", get(crate::metrics::render))
+        .route("/ready", get(ready).with_state(readiness))
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(limits))

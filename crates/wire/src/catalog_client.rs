@@ -46,6 +46,14 @@ pub struct CatalogClient {
     inner: ServiceClient,
 }
 
+/// The plain client underneath, for calls every service answers (such as
+/// `/health`).
+impl AsRef<ServiceClient> for CatalogClient {
+    fn as_ref(&self) -> &ServiceClient {
+        &self.inner
+    }
+}
+
 impl CatalogClient {
     pub fn new(base_url: &str, timeout: Duration) -> Self {
         Self {

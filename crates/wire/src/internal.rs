@@ -123,3 +123,15 @@ pub struct Health {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unresolved_orders: Option<u64>,
 }
+
+/// `GET /ready` of any role, when ready (otherwise a 503 error naming each
+/// failed check).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ready {
+    pub role: String,
+    /// Always `ready`.
+    pub status: String,
+    /// Each dependency checked (`database`, a peer's role), all `ok`.
+    pub checks: std::collections::BTreeMap<String, String>,
+}

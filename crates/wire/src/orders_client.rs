@@ -14,6 +14,14 @@ pub struct OrdersClient {
     inner: ServiceClient,
 }
 
+/// The plain client underneath, for calls every service answers (such as
+/// `/health`).
+impl AsRef<ServiceClient> for OrdersClient {
+    fn as_ref(&self) -> &ServiceClient {
+        &self.inner
+    }
+}
+
 impl OrdersClient {
     pub fn new(base_url: &str, timeout: Duration) -> Self {
         Self {

@@ -64,6 +64,12 @@ pub struct ServiceClient {
     pool: Arc<ConnectionPool>,
 }
 
+impl AsRef<ServiceClient> for ServiceClient {
+    fn as_ref(&self) -> &ServiceClient {
+        self
+    }
+}
+
 impl ServiceClient {
     /// A client for the service at `base_url` (`http://host:port`, checked
     /// by the configuration; an unusable one fails every call with
@@ -88,6 +94,11 @@ impl ServiceClient {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The peer's role (`catalog`, `orders`, `carts`).
+    pub fn service(&self) -> &'static str {
+        self.service
     }
 
     /// Sends `body` (if any) as JSON to `path` and decodes the `data` of a

@@ -105,6 +105,16 @@ impl CartsStore {
             Backend::Postgres(pool) => command.run(pool).await,
         }
     }
+
+    /// Answers once the database can be used now (`/ready`): a read
+    /// through the writer on SQLite, a statement on a pooled connection on
+    /// PostgreSQL.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.writer {
+            Backend::Sqlite(committer) => Ok(committer.ping().await?),
+            Backend::Postgres(pool) => Ok(storefront_service_kit::postgres::ping(pool).await?),
+        }
+    }
 }
 
 fn status_from_db(text: &str) -> Result<CartStatus, StoreError> {

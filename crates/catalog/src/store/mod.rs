@@ -103,4 +103,9 @@ pub trait CatalogStore: Send + Sync + 'static {
     /// Gives an attempt's held stock back and closes the key for good.
     /// Returns whether stock went back.
     fn release(&self, order_key: String) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Answers once the database can be used now (`/ready`): a read
+    /// through the writer on SQLite, a statement on a pooled connection on
+    /// PostgreSQL.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 use storefront_service_kit::is_transient;
-use storefront_service_kit::postgres::{connect, migrate};
+use storefront_service_kit::postgres::{connect, migrate, ping};
 use storefront_service_kit::schema::SchemaStep;
 use storefront_wire::internal::ReserveStock;
 use storefront_wire::shop::{Page, ProductDraft};
@@ -247,6 +247,10 @@ impl CatalogStore for PostgresCatalogStore {
             Ok(true)
         })
         .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        ping(&self.pool).await.map_err(storage)
     }
 }
 

@@ -80,10 +80,14 @@ impl SqliteCatalogStore {
         &self,
         command: C,
     ) -> Result<C::Output, StoreError> {
-        self.writer.submit(command).await.map_err(|e| match e {
-            CommitError::Database(m) => StoreError::Unavailable(m),
-            CommitError::WriterStopped => StoreError::Unavailable("writer stopped".into()),
-        })
+        self.writer.submit(command).await.map_err(writer_failure)
+    }
+}
+
+fn writer_failure(error: CommitError) -> StoreError {
+    match error {
+        CommitError::Database(m) => StoreError::Unavailable(m),
+        CommitError::WriterStopped => StoreError::Unavailable("writer stopped".into()),
     }
 }
 
@@ -126,6 +130,10 @@ impl CatalogStore for SqliteCatalogStore {
 
     async fn release(&self, order_key: String) -> Result<bool, StoreError> {
         self.write(Release { order_key }).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.writer.ping().await.map_err(writer_failure)
     }
 }
 

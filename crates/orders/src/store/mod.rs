@@ -132,4 +132,9 @@ pub trait OrdersStore: Send + Sync + 'static {
         &self,
         min_age: Duration,
     ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
+    /// Answers once the database can be used now (`/ready`): a read
+    /// through the writer on SQLite, a statement on a pooled connection on
+    /// PostgreSQL.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

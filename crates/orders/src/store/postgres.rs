@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool};
 use storefront_service_kit::is_transient;
-use storefront_service_kit::postgres::{OwnerLock, connect, migrate};
+use storefront_service_kit::postgres::{OwnerLock, connect, migrate, ping};
 use storefront_service_kit::schema::SchemaStep;
 use storefront_wire::CustomerId;
 use storefront_wire::internal::ReservedItem;
@@ -296,5 +296,9 @@ impl OrdersStore for PostgresOrdersStore {
             .fetch_all(&self.pool)
             .await
             .map_err(classify)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        ping(&self.pool).await.map_err(classify)
     }
 }

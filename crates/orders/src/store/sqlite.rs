@@ -74,10 +74,7 @@ impl SqliteOrdersStore {
         &self,
         command: C,
     ) -> Result<C::Output, StoreError> {
-        self.writer.submit(command).await.map_err(|e| match e {
-            CommitError::Database(m) => StoreError::Unavailable(m),
-            CommitError::WriterStopped => StoreError::Unavailable("writer stopped".into()),
-        })
+        self.writer.submit(command).await.map_err(writer_failure)
     }
 
     async fn load(&self, which: Which<'_>) -> Result<Vec<OrderDetail>, StoreError> {
@@ -156,5 +153,16 @@ impl OrdersStore for SqliteOrdersStore {
             .filter(|(key, stuck)| *stuck || self.inherited.contains(key))
             .map(|(key, _)| key)
             .collect())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.writer.ping().await.map_err(writer_failure)
+    }
+}
+
+fn writer_failure(error: CommitError) -> StoreError {
+    match error {
+        CommitError::Database(m) => StoreError::Unavailable(m),
+        CommitError::WriterStopped => StoreError::Unavailable("writer stopped".into()),
     }
 }

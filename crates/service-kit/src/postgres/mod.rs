@@ -67,6 +67,12 @@ pub async fn connect(url: &str, schema: &str, max_connections: u32) -> Result<Pg
     Ok(pool)
 }
 
+/// Answers once a pooled connection runs a statement (`/ready`): the
+/// server is up and the pool can hand out a connection.
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await.map(drop)
+}
+
 /// `storefront_pool_connections{pool,state}` at each scrape: connections in
 /// use and idle, and the pool's limit (`max`), so saturation shows as
 /// `in_use` reaching `max`.

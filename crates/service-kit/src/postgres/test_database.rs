@@ -33,6 +33,28 @@ impl TestDatabase {
         &self.url
     }
 
+    /// Makes the database refuse every connection, ending those open now
+    /// (`false`), or accept them again (`true`): the database down and back,
+    /// for one test, while the server keeps serving the others.
+    pub fn set_reachable(&self, reachable: bool) {
+        let allow = format!(
+            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS {reachable}",
+            self.name
+        );
+        let terminate = format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+            self.name
+        );
+        on_own_runtime(|| async {
+            admin_statement(&self.admin_url, allow).await?;
+            if !reachable {
+                admin_statement(&self.admin_url, terminate).await?;
+            }
+            Ok::<_, sqlx::Error>(())
+        })
+        .unwrap_or_else(|e| panic!("cannot change whether {} is reachable: {e}", self.name));
+    }
+
     /// Where a service named `schema` keeps its tables in this database.
     pub fn location(&self, schema: &str) -> DatabaseLocation {
         DatabaseLocation::Postgres {

@@ -21,6 +21,7 @@ mod metrics;
 mod openapi_conformance;
 mod product_cache;
 mod read_your_writes;
+mod readiness;
 mod shop;
 mod shutdown;
 
