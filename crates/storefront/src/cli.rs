@@ -103,6 +103,10 @@ pub struct ProbeArgs {
     /// The role to probe; by default the one this container's main process
     /// (pid 1) serves, at the address its own flags and configuration give.
     pub role: Option<Role>,
+    /// Ask `/ready` (its database and the peers it calls can be used now)
+    /// instead of `/health` (the process answers).
+    #[arg(long)]
+    pub ready: bool,
 }
 
 #[derive(Debug, Args)]

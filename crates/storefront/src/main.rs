@@ -97,7 +97,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 None => probe::served_by_main_process(&env)?,
             };
-            if let Err(e) = probe::probe(target).await {
+            let question = if args.ready {
+                probe::Question::Ready
+            } else {
+                probe::Question::Live
+            };
+            if let Err(e) = probe::probe(target, question).await {
                 eprintln!("storefront probe {}: {e:#}", target.role.name());
                 return Ok(ExitCode::FAILURE);
             }

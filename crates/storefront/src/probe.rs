@@ -1,6 +1,9 @@
-//! `storefront probe [role]`: asks the role running beside it (same
-//! configuration, so the same listen address) for `GET /health` over
-//! loopback. It is the image's `HEALTHCHECK`, so images need no curl.
+//! `storefront probe [role] [--ready]`: asks the role running beside it
+//! (same configuration, so the same listen address) for `GET /health` over
+//! loopback, or with `--ready` for `GET /ready` (its database and peers can
+//! be used now). The plain probe is the image's `HEALTHCHECK`, so images
+//! need no curl; compose's healthchecks use `--ready`, so a service starts
+//! only once the ones it calls can serve.
 //!
 //! One image serves every role, so the health check cannot name the role:
 //! without one, the probe reads the command line of the container's main
@@ -14,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use storefront_wire::internal::Health;
+use storefront_wire::internal::{Health, Ready};
 use storefront_wire::{Data, KeepAliveConnection};
 
 use crate::cli::{Cli, Command, Role};
@@ -25,6 +28,24 @@ use crate::config::Config;
 pub struct ProbeTarget {
     pub role: Role,
     pub listen: SocketAddr,
+}
+
+/// Which question the probe asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    /// `GET /health`: the process answers.
+    Live,
+    /// `GET /ready`: its database and peers can be used now.
+    Ready,
+}
+
+impl Question {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Live => "/health",
+            Self::Ready => "/ready",
+        }
+    }
 }
 
 /// The role `pid 1` serves, with its configuration (its `--config` file and
@@ -72,29 +93,34 @@ pub fn probe_address(listen: SocketAddr) -> SocketAddr {
     SocketAddr::new(ip, listen.port())
 }
 
-/// Ok when `role` answers `GET /health` with 200 and its own role name (a
-/// different service on that port is not this role being healthy).
-pub async fn probe(target: ProbeTarget) -> anyhow::Result<()> {
+/// Ok when `role` answers the question's path with 200 and its own role
+/// name (a different service on that port is not this role being healthy).
+pub async fn probe(target: ProbeTarget, question: Question) -> anyhow::Result<()> {
     let ProbeTarget { role, listen } = target;
     let address = probe_address(listen);
-    let target = format!("http://{address}");
-    let mut connection = KeepAliveConnection::connect_with_timeout(&target, PROBE_TIMEOUT).await?;
-    let reply = connection.get("/health").await?;
+    let base = format!("http://{address}");
+    let mut connection = KeepAliveConnection::connect_with_timeout(&base, PROBE_TIMEOUT).await?;
+    let target = format!("{base}{}", question.path());
+    let reply = connection.get(question.path()).await?;
     if !reply.status.is_success() {
-        anyhow::bail!(
-            "{target}/health answered {}: {}",
-            reply.status,
-            reply.text()
-        );
+        anyhow::bail!("{target} answered {}: {}", reply.status, reply.text());
     }
-    let health: Data<Health> = reply
-        .json()
-        .map_err(|e| anyhow::anyhow!("{target}/health: unexpected body ({e}): {}", reply.text()))?;
-    if health.data.role != role.name() || health.data.status != "ok" {
+    let (answered_role, status) = match question {
+        Question::Live => reply
+            .json::<Data<Health>>()
+            .map(|h| (h.data.role, h.data.status)),
+        Question::Ready => reply
+            .json::<Data<Ready>>()
+            .map(|r| (r.data.role, r.data.status)),
+    }
+    .map_err(|e| anyhow::anyhow!("{target}: unexpected body ({e}): {}", reply.text()))?;
+    let expected = match question {
+        Question::Live => "ok",
+        Question::Ready => "ready",
+    };
+    if answered_role != role.name() || status != expected {
         anyhow::bail!(
-            "{target}/health is role {:?} status {:?}, expected {:?} ok",
-            health.data.role,
-            health.data.status,
+            "{target} is role {answered_role:?} status {status:?}, expected {:?} {expected}",
             role.name()
         );
     }

@@ -1,5 +1,6 @@
-//! `storefront probe <role>`, the container health check: exit 0 only when
-//! that role answers on its configured address, 1 otherwise.
+//! `storefront probe <role> [--ready]`, the container health check: exit 0
+//! only when that role answers on its configured address (and, with
+//! `--ready`, can use its database and peers), 1 otherwise.
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Command, Output};
@@ -8,8 +9,12 @@ use crate::support::{EXE, Role, spawn};
 
 /// Runs `storefront probe <role>` with `env` as its whole STOREFRONT_* environment.
 fn probe(role: &str, env: &[(&str, String)]) -> Output {
+    probe_with(&[role], env)
+}
+
+fn probe_with(args: &[&str], env: &[(&str, String)]) -> Output {
     let mut command = Command::new(EXE);
-    command.args(["probe", role]);
+    command.arg("probe").args(args);
     for (key, _) in std::env::vars() {
         if key.starts_with("STOREFRONT_") {
             command.env_remove(key);
@@ -35,6 +40,26 @@ fn a_running_role_probes_healthy_on_its_configured_address() {
     let wildcard = format!("0.0.0.0:{}", catalog.address.port());
     let output = probe("catalog", &[("STOREFRONT_CATALOG_LISTEN", wildcard)]);
     assert!(output.status.success(), "{output:?}");
+}
+
+#[test]
+fn a_role_whose_peer_is_unreachable_is_live_but_not_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("storefront.toml"), "").unwrap();
+    let nobody = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let orders = spawn(
+        dir.path(),
+        Role::Orders,
+        "127.0.0.1:0".parse().unwrap(),
+        &["--catalog-url", &format!("http://{nobody}")],
+    );
+    let env = [("STOREFRONT_ORDERS_LISTEN", orders.address.to_string())];
+    let live = probe_with(&["orders"], &env);
+    assert!(live.status.success(), "{live:?}");
+    let ready = probe_with(&["orders", "--ready"], &env);
+    assert_eq!(ready.status.code(), Some(1), "{ready:?}");
+    let stderr = String::from_utf8_lossy(&ready.stderr);
+    assert!(stderr.contains("/ready answered 503") && stderr.contains("catalog"), "{stderr}");
 }
 
 #[test]
