@@ -24,6 +24,7 @@ pub mod product_name;
 pub mod quantity;
 pub mod service_client;
 pub mod shop;
+pub mod trace_context;
 
 pub use catalog_client::CatalogClient;
 pub use connection::{ConnectionError, KeepAliveConnection, RawResponse};

@@ -13,6 +13,7 @@ use metrics::{counter, histogram};
 use crate::connection::authority_of;
 use crate::http1::ConnectionPool;
 use crate::metrics as names;
+use crate::trace_context::{TRACEPARENT_HEADER, TraceContext};
 use crate::{Data, ErrorBody, REQUEST_ID_HEADER};
 
 /// Why a call to another service did not produce a `{"data": …}` reply.
@@ -169,6 +170,16 @@ impl ServiceClient {
         } else {
             prefixed = format!("{}{path}", self.path_prefix);
             &prefixed
+        };
+        // The request being served passes its trace on (see trace_context).
+        let traceparent = TraceContext::current().map(|context| context.header());
+        let with_trace;
+        let headers = match &traceparent {
+            Some(value) => {
+                with_trace = [headers, &[(TRACEPARENT_HEADER, value.as_str())]].concat();
+                &with_trace[..]
+            }
+            None => headers,
         };
         let started = Instant::now();
         let reply = self

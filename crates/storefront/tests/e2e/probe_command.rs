@@ -46,7 +46,10 @@ fn a_running_role_probes_healthy_on_its_configured_address() {
 fn a_role_whose_peer_is_unreachable_is_live_but_not_ready() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("storefront.toml"), "").unwrap();
-    let nobody = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let nobody = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let orders = spawn(
         dir.path(),
         Role::Orders,
@@ -59,7 +62,10 @@ fn a_role_whose_peer_is_unreachable_is_live_but_not_ready() {
     let ready = probe_with(&["orders", "--ready"], &env);
     assert_eq!(ready.status.code(), Some(1), "{ready:?}");
     let stderr = String::from_utf8_lossy(&ready.stderr);
-    assert!(stderr.contains("/ready answered 503") && stderr.contains("catalog"), "{stderr}");
+    assert!(
+        stderr.contains("/ready answered 503") && stderr.contains("catalog"),
+        "{stderr}"
+    );
 }
 
 #[test]

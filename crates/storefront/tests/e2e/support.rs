@@ -422,8 +422,20 @@ async fn start_in_process(role: Role, config: &mut Config) -> Service {
     }
 }
 
-/// Starts one role and waits for its "listening on" line.
+/// Starts one role and waits for its "listening on" line; it logs at
+/// `info` to `<dir>/<role>.log`.
 pub fn spawn(dir: &Path, role: Role, listen: SocketAddr, extra: &[&str]) -> Service {
+    spawn_logging(dir, role, listen, extra, "info")
+}
+
+/// [`spawn`], logging what `rust_log` (a `RUST_LOG` filter) lets through.
+pub fn spawn_logging(
+    dir: &Path,
+    role: Role,
+    listen: SocketAddr,
+    extra: &[&str],
+    rust_log: &str,
+) -> Service {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -436,7 +448,7 @@ pub fn spawn(dir: &Path, role: Role, listen: SocketAddr, extra: &[&str]) -> Serv
         .arg(dir.join("data"))
         .args(["serve", role.name(), "--listen", &listen.to_string()])
         .args(extra)
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", rust_log)
         .env("STOREFRONT_ADMIN_TOKEN", ADMIN_TOKEN)
         .env_remove("STOREFRONT_CONFIG")
         .env_remove("STOREFRONT_DATABASE_URL")

@@ -1,0 +1,118 @@
+//! Every request runs in a span carrying its `x-request-id` and W3C trace
+//! id, in every service it reaches: one buy sent to the gateway with a
+//! `traceparent` shows, in the JSON logs of the gateway, the orders service
+//! and the catalog, an access line with the same request id and trace id.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use storefront_wire::KeepAliveConnection;
+
+use crate::support::{Role, spawn_logging};
+
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+/// The access lines (`served`) of a role's JSON log.
+fn access_lines(dir: &std::path::Path, role: &str) -> Vec<Value> {
+    let log = std::fs::read_to_string(dir.join(format!("{role}.log"))).unwrap_or_default();
+    log.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "served")
+        .collect()
+}
+
+#[tokio::test]
+async fn one_buy_is_traced_through_gateway_orders_and_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("storefront.toml"),
+        "log_format = \"json\"\n",
+    )
+    .unwrap();
+    let any = "127.0.0.1:0".parse().unwrap();
+    let debug = "info,storefront_service_kit::request_span=debug";
+    let catalog = spawn_logging(dir.path(), Role::Catalog, any, &[], debug);
+    let catalog_url = format!("http://{}", catalog.address);
+    let orders = spawn_logging(
+        dir.path(),
+        Role::Orders,
+        any,
+        &["--catalog-url", &catalog_url],
+        debug,
+    );
+    let orders_url = format!("http://{}", orders.address);
+    let unused = format!("http://{}", catalog.address);
+    let gateway = spawn_logging(
+        dir.path(),
+        Role::Gateway,
+        any,
+        &[
+            "--catalog-url",
+            &catalog_url,
+            "--orders-url",
+            &orders_url,
+            "--carts-url",
+            &unused,
+        ],
+        debug,
+    );
+
+    let mut c = KeepAliveConnection::connect(&format!("http://{}", gateway.address))
+        .await
+        .unwrap();
+    let body = json!({"name": "Tux", "quantity": 1}).to_string();
+    let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
+    let reply = c
+        .send_with_headers(
+            http::Method::POST,
+            "/orders",
+            body.into(),
+            Some("application/json"),
+            &[
+                ("x-request-id", "trace-me-1"),
+                ("traceparent", &traceparent),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+
+    for role in ["gateway", "orders", "catalog"] {
+        // The access line is written once the reply is sent; give the
+        // process a moment to flush it.
+        let mut lines = Vec::new();
+        for _ in 0..50 {
+            lines = access_lines(dir.path(), role);
+            if lines
+                .iter()
+                .any(|l| l["span"]["request_id"] == "trace-me-1")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let traced: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["span"]["request_id"] == "trace-me-1")
+            .collect();
+        assert!(
+            !traced.is_empty(),
+            "{role}: no access line for the buy: {lines:?}"
+        );
+        for line in traced {
+            assert_eq!(line["span"]["trace_id"], TRACE_ID, "{role}: {line}");
+            assert_eq!(line["level"], "DEBUG", "{role}: {line}");
+            assert!(
+                line["fields"]["status"].as_u64().is_some(),
+                "{role}: {line}"
+            );
+        }
+    }
+    let gateway_line = access_lines(dir.path(), "gateway")
+        .into_iter()
+        .find(|l| l["span"]["request_id"] == "trace-me-1")
+        .unwrap();
+    assert_eq!(gateway_line["span"]["path"], "/orders", "{gateway_line}");
+    assert_eq!(gateway_line["fields"]["status"], 200, "{gateway_line}");
+    drop((gateway, orders, catalog));
+}
