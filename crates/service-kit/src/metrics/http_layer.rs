@@ -1,14 +1,16 @@
 //! [`HttpMetricsLayer`]: counts and times every request by matched route.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{LazyLock, PoisonError, RwLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use http::Method;
-use metrics::{counter, histogram};
+use metrics::{Counter, Histogram, counter, histogram};
 use storefront_wire::metrics as names;
 use tower::{Layer, Service};
 
@@ -52,10 +54,7 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let labels = super::enabled().then(|| RequestLabels {
-            route: request
-                .extensions()
-                .get::<MatchedPath>()
-                .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned()),
+            route: request.extensions().get::<MatchedPath>().cloned(),
             method: method_label(request.method()),
             started: Instant::now(),
         });
@@ -67,9 +66,51 @@ where
 }
 
 struct RequestLabels {
-    route: String,
+    /// `None`: no route matched.
+    route: Option<MatchedPath>,
     method: &'static str,
     started: Instant,
+}
+
+/// The two series one request records into.
+#[derive(Clone)]
+struct Meters {
+    requests: Counter,
+    duration: Histogram,
+}
+
+/// Each route's meters by method and status.
+type RouteMeters = HashMap<(&'static str, u16), Meters>;
+
+/// The meters of every (route, method, status) served so far. Looking a
+/// series up in the recorder builds its key (label strings and all) and
+/// hashes it on every call, which cost the gateway's cached queries about
+/// 2 % of their CPU (docs/BENCHMARKS.md, "The cost of metrics"); here a
+/// request costs a read lock and two lookups on borrowed keys.
+static METERS: LazyLock<RwLock<HashMap<String, RouteMeters>>> = LazyLock::new(Default::default);
+
+/// The meters for one request's labels, made on the first request of each.
+fn meters(route: &str, method: &'static str, status: u16) -> Meters {
+    let known = METERS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(route)
+        .and_then(|by_status| by_status.get(&(method, status)))
+        .cloned();
+    if let Some(meters) = known {
+        return meters;
+    }
+    let made = Meters {
+        requests: counter!(names::HTTP_REQUESTS, "route" => route.to_owned(), "method" => method, "status" => status.to_string()),
+        duration: histogram!(names::HTTP_REQUEST_DURATION, "route" => route.to_owned(), "method" => method),
+    };
+    METERS
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(route.to_owned())
+        .or_default()
+        .insert((method, status), made.clone());
+    made
 }
 
 /// The method as a label value; methods no route serves count as `other`,
@@ -106,13 +147,15 @@ where
         let this = self.project();
         let response = std::task::ready!(this.response.poll(cx));
         if let (Some(labels), Ok(response)) = (this.labels.take(), &response) {
-            let elapsed = labels.started.elapsed();
-            let method = labels.method;
-            histogram!(names::HTTP_REQUEST_DURATION, "route" => labels.route.clone(), "method" => method)
-                .record(elapsed.as_secs_f64());
-            let status = response.status().as_u16().to_string();
-            counter!(names::HTTP_REQUESTS, "route" => labels.route, "method" => method, "status" => status)
-                .increment(1);
+            let route = labels
+                .route
+                .as_ref()
+                .map_or("unmatched", MatchedPath::as_str);
+            let meters = meters(route, labels.method, response.status().as_u16());
+            meters
+                .duration
+                .record(labels.started.elapsed().as_secs_f64());
+            meters.requests.increment(1);
         }
         Poll::Ready(response)
     }
