@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use axum::extract::Request;
 use axum::response::Response;
+use http::{Method, Uri};
 use storefront_wire::REQUEST_ID_HEADER;
 use storefront_wire::trace_context::{TRACEPARENT_HEADER, TraceContext};
 use tokio::task::futures::TaskLocalFuture;
@@ -65,21 +66,23 @@ where
         // get it from the caller. An id longer than the gateway keeps is
         // not logged.
         let request_id = header(REQUEST_ID_HEADER).filter(|id| id.len() <= 128);
-        let span = tracing::info_span!(
-            "request",
-            method = %request.method(),
-            path = request.uri().path(),
-            request_id,
-            trace_id = %context.trace_id_hex(),
-        );
+        // Only the two ids: the subscriber formats a span's fields when the
+        // span opens, for every request, while the access line's method and
+        // path are formatted only when that line is written.
+        let span = tracing::info_span!("request", request_id, trace_id = %context.trace_id_hex());
+        let (method, uri) = (request.method().clone(), request.uri().clone());
         let response = {
             let _entered = span.enter();
             self.inner.call(request)
         };
         Traced {
-            access_line: span.clone(),
+            access_line: AccessLine {
+                span: span.clone(),
+                method,
+                uri,
+                started: Instant::now(),
+            },
             response: context.scope(response).instrument(span),
-            started: Instant::now(),
         }
     }
 }
@@ -90,9 +93,16 @@ pin_project_lite::pin_project! {
     pub struct Traced<F> {
         #[pin]
         response: Instrumented<TaskLocalFuture<TraceContext, F>>,
-        access_line: Span,
-        started: Instant,
+        access_line: AccessLine,
     }
+}
+
+/// What the access line says besides the reply's status.
+struct AccessLine {
+    span: Span,
+    method: Method,
+    uri: Uri,
+    started: Instant,
 }
 
 impl<F, E> Future for Traced<F>
@@ -105,10 +115,13 @@ where
         let this = self.project();
         let outcome = std::task::ready!(this.response.poll(cx));
         if let Ok(response) = &outcome {
-            let _entered = this.access_line.enter();
+            let line = &this.access_line;
+            let _entered = line.span.enter();
             tracing::debug!(
+                method = %line.method,
+                path = line.uri.path(),
                 status = response.status().as_u16(),
-                micros = this.started.elapsed().as_micros() as u64,
+                micros = line.started.elapsed().as_micros() as u64,
                 "served"
             );
         }

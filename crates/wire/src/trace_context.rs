@@ -54,9 +54,10 @@ impl TraceContext {
     }
 
     /// The trace id as the header writes it (32 lower-case hex digits),
-    /// which is how log lines show it.
-    pub fn trace_id_hex(&self) -> String {
-        format!("{:032x}", self.trace_id)
+    /// which is how log lines show it; formatted where it is written, with
+    /// no string of its own.
+    pub fn trace_id_hex(&self) -> TraceIdHex {
+        TraceIdHex(self.trace_id)
     }
 
     /// The `traceparent` value for a call this request makes.
@@ -84,6 +85,16 @@ impl fmt::Display for TraceContext {
             self.span_id,
             u8::from(self.sampled)
         )
+    }
+}
+
+/// A trace id, displayed as 32 lower-case hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceIdHex(u128);
+
+impl fmt::Display for TraceIdHex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
     }
 }
 
@@ -140,7 +151,10 @@ mod tests {
     #[test]
     fn a_valid_parent_keeps_its_trace_and_sampling_and_gets_a_new_span() {
         let context = TraceContext::for_request(Some(EXAMPLE));
-        assert_eq!(context.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(
+            context.trace_id_hex().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
         assert_ne!(context.span_id, 0x00f0_67aa_0ba9_02b7);
         assert!(context.sampled);
         let unsampled = EXAMPLE.replace("-01", "-00");

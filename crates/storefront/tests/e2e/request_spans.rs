@@ -112,7 +112,8 @@ async fn one_buy_is_traced_through_gateway_orders_and_catalog() {
         .into_iter()
         .find(|l| l["span"]["request_id"] == "trace-me-1")
         .unwrap();
-    assert_eq!(gateway_line["span"]["path"], "/orders", "{gateway_line}");
+    assert_eq!(gateway_line["fields"]["path"], "/orders", "{gateway_line}");
+    assert_eq!(gateway_line["fields"]["method"], "POST", "{gateway_line}");
     assert_eq!(gateway_line["fields"]["status"], 200, "{gateway_line}");
     drop((gateway, orders, catalog));
 }
