@@ -31,7 +31,7 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // Colours only on a terminal: escape codes have no place in a log file,
     // and painting every span field cost a served request about 1 % of the
-    // gateway's CPU (docs/BENCHMARKS.md, "The cost of metrics and spans").
+    // gateway's CPU (docs/BENCHMARKS.md, "The cost of metrics and request spans").
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())

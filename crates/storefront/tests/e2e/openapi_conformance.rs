@@ -73,6 +73,10 @@ impl Session {
 async fn scripted_session(session: &mut Session) {
     let s = session;
     s.anyone("GET", "/health", None, 200).await;
+    s.anyone("GET", "/ready", None, 200).await;
+    // An in-process store installs no recorder, so its /metrics is the
+    // documented 404; `metrics::` tests the 200 on real processes.
+    s.anyone("GET", "/metrics", None, 404).await;
     s.anyone("GET", "/docs", None, 200).await;
     s.anyone("GET", "/docs/swagger-initializer.js", None, 200)
         .await;
@@ -250,7 +254,7 @@ async fn every_reply_of_a_real_session_is_documented_and_matches_its_schema() {
                     && template_of(&templates, &e.path) == template
                     && (200..300).contains(&e.reply.status)
             });
-            if !covered {
+            if !covered && template != "/metrics" {
                 untested.push(format!("{method} {template}"));
             }
         }
