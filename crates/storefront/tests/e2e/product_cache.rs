@@ -242,9 +242,7 @@ async fn on_postgres_a_change_through_one_catalog_replica_ends_a_long_poll_at_an
     let Some(Backend::Postgres(db)) = Backend::postgres() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let config = format!("database_url = {:?}\n", db.url());
-    std::fs::write(dir.path().join("storefront.toml"), config).unwrap();
+    let dir = crate::support::postgres_folder(&db);
     let any = "127.0.0.1:0".parse().unwrap();
     let first = crate::support::spawn(dir.path(), Role::Catalog, any, &[]);
     let second = crate::support::spawn(dir.path(), Role::Catalog, any, &[]);

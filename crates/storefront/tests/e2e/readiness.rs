@@ -81,9 +81,7 @@ async fn on_postgres_a_catalog_whose_database_is_down_is_not_ready_until_it_is_b
     let Some(Backend::Postgres(db)) = Backend::postgres() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let config = format!("database_url = {:?}\n", db.url());
-    std::fs::write(dir.path().join("storefront.toml"), config).unwrap();
+    let dir = crate::support::postgres_folder(&db);
     let any = "127.0.0.1:0".parse().unwrap();
     let catalog = crate::support::spawn(dir.path(), Role::Catalog, any, &[]);
     until(catalog.address, "/ready", 200).await;

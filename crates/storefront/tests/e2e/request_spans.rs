@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
 
-use crate::support::{Role, spawn_logging};
+use crate::support::{Backend, Store};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
@@ -23,41 +23,11 @@ fn access_lines(dir: &std::path::Path, role: &str) -> Vec<Value> {
 
 #[tokio::test]
 async fn one_buy_is_traced_through_gateway_orders_and_catalog() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("storefront.toml"),
-        "log_format = \"json\"\n",
-    )
-    .unwrap();
-    let any = "127.0.0.1:0".parse().unwrap();
     let debug = "info,storefront_service_kit::request_span=debug";
-    let catalog = spawn_logging(dir.path(), Role::Catalog, any, &[], debug);
-    let catalog_url = format!("http://{}", catalog.address);
-    let orders = spawn_logging(
-        dir.path(),
-        Role::Orders,
-        any,
-        &["--catalog-url", &catalog_url],
-        debug,
-    );
-    let orders_url = format!("http://{}", orders.address);
-    let unused = format!("http://{}", catalog.address);
-    let gateway = spawn_logging(
-        dir.path(),
-        Role::Gateway,
-        any,
-        &[
-            "--catalog-url",
-            &catalog_url,
-            "--orders-url",
-            &orders_url,
-            "--carts-url",
-            &unused,
-        ],
-        debug,
-    );
+    let store = Store::processes_logging(Backend::Sqlite, None, "log_format = \"json\"\n", debug);
+    let dir = store.dir.path();
 
-    let mut c = KeepAliveConnection::connect(&format!("http://{}", gateway.address))
+    let mut c = KeepAliveConnection::connect(&store.gateway_url())
         .await
         .unwrap();
     let body = json!({"name": "Tux", "quantity": 1}).to_string();
@@ -82,7 +52,7 @@ async fn one_buy_is_traced_through_gateway_orders_and_catalog() {
         // process a moment to flush it.
         let mut lines = Vec::new();
         for _ in 0..50 {
-            lines = access_lines(dir.path(), role);
+            lines = access_lines(dir, role);
             if lines
                 .iter()
                 .any(|l| l["span"]["request_id"] == "trace-me-1")
@@ -108,12 +78,11 @@ async fn one_buy_is_traced_through_gateway_orders_and_catalog() {
             );
         }
     }
-    let gateway_line = access_lines(dir.path(), "gateway")
+    let gateway_line = access_lines(dir, "gateway")
         .into_iter()
         .find(|l| l["span"]["request_id"] == "trace-me-1")
         .unwrap();
     assert_eq!(gateway_line["fields"]["path"], "/orders", "{gateway_line}");
     assert_eq!(gateway_line["fields"]["method"], "POST", "{gateway_line}");
     assert_eq!(gateway_line["fields"]["status"], 200, "{gateway_line}");
-    drop((gateway, orders, catalog));
 }

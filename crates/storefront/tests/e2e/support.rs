@@ -221,25 +221,38 @@ impl Store {
     /// The real binary, one process per role, on `backend`, seeded with
     /// `seed` (or the built-in toys).
     pub fn processes_on(backend: Backend, seed: Option<&str>, config: &str) -> Self {
+        Self::processes_logging(backend, seed, config, "info")
+    }
+
+    /// [`Self::processes_on`], each role logging what `rust_log` (a
+    /// `RUST_LOG` filter) lets through to `<dir>/<role>.log`.
+    pub fn processes_logging(
+        backend: Backend,
+        seed: Option<&str>,
+        config: &str,
+        rust_log: &str,
+    ) -> Self {
         let dir = store_folder(&backend, seed, config);
         let any = "127.0.0.1:0".parse().unwrap();
-        let catalog = spawn(dir.path(), Role::Catalog, any, &[]);
+        let catalog = spawn_logging(dir.path(), Role::Catalog, any, &[], rust_log);
         let catalog_url = format!("http://{}", catalog.address);
-        let orders = spawn(
+        let orders = spawn_logging(
             dir.path(),
             Role::Orders,
             any,
             &["--catalog-url", &catalog_url],
+            rust_log,
         );
         let orders_url = format!("http://{}", orders.address);
-        let carts = spawn(
+        let carts = spawn_logging(
             dir.path(),
             Role::Carts,
             any,
             &["--catalog-url", &catalog_url, "--orders-url", &orders_url],
+            rust_log,
         );
         let carts_url = format!("http://{}", carts.address);
-        let gateway = spawn(
+        let gateway = spawn_logging(
             dir.path(),
             Role::Gateway,
             any,
@@ -251,6 +264,7 @@ impl Store {
                 "--carts-url",
                 &carts_url,
             ],
+            rust_log,
         );
         Self {
             catalog,
@@ -381,6 +395,15 @@ impl Drop for StoreRuntime {
             runtime.shutdown_background();
         }
     }
+}
+
+/// A folder whose config file points at `db`, for services spawned one by
+/// one (replicas, a lone catalog).
+pub fn postgres_folder(db: &TestDatabase) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!("database_url = {:?}\n", db.url());
+    std::fs::write(dir.path().join("storefront.toml"), config).unwrap();
+    dir
 }
 
 /// A fresh folder holding the store's config file (and seed file).
