@@ -34,10 +34,10 @@ pub fn created<T: Serialize>(value: T) -> Response {
 }
 
 /// Adds `/metrics`, `/ready` (what `readiness` lists), the JSON 404 and
-/// 405 fallbacks and the body limits to a router, runs every request that may write to its end
-/// ([`RunToCompletionLayer`]), serves each in a span with its request and
-/// trace ids ([`RequestSpanLayer`]) and counts and times every request
-/// ([`HttpMetricsLayer`]).
+/// 405 fallbacks and the body limits to a router; runs every request that
+/// may write to its end ([`RunToCompletionLayer`]), serves each in a span
+/// with its request and trace ids ([`RequestSpanLayer`]), and counts and
+/// times every request ([`HttpMetricsLayer`]).
 /// Every service's router is finished here, so that rule holds everywhere
 /// at this one depth.
 pub fn finish_router(router: Router, limits: BodyLimits, readiness: Readiness) -> Router {
