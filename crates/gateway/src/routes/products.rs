@@ -210,7 +210,16 @@ pub async fn create(
 ) -> Result<Response, GatewayError> {
     draft.validate().map_err(GatewayError::InvalidProduct)?;
     let product = gw.catalog.create_product(&draft, id.as_deref()).await;
-    gw.wrote(&product, [Touched::Name(draft.name.as_str())]);
+    // The new id is fenced as well as the name: the copy does not know the
+    // id yet, so a query by it would otherwise find nothing there and answer
+    // 404 to the client that has just been told it exists.
+    let new_id = product.as_ref().ok().map(|created| Touched::Id(created.id));
+    gw.wrote(
+        &product,
+        [Some(Touched::Name(draft.name.as_str())), new_id]
+            .into_iter()
+            .flatten(),
+    );
     Ok(created(ProductRecord::from(product?)))
 }
 
