@@ -2,6 +2,7 @@
 //! current price (asked for all lines at once), deleted products shown as
 //! unavailable and left out of the total.
 
+use storefront_wire::serving::Serving;
 use storefront_wire::shop::{CartLine, CartStatus, CartView};
 use storefront_wire::{ClientError, CustomerId, Money};
 
@@ -39,7 +40,9 @@ impl Carts {
             .map(|item| {
                 let catalog = self.catalog.clone();
                 let (id, request_id) = (item.product_id, request_id.map(str::to_owned));
-                tokio::spawn(async move { catalog.product_by_id(id, request_id.as_deref()).await })
+                tokio::spawn(Serving::carry(async move {
+                    catalog.product_by_id(id, request_id.as_deref()).await
+                }))
             })
             .collect();
         let mut lines = Vec::with_capacity(lookups.len());

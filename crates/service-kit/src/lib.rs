@@ -11,8 +11,8 @@
 //! - [`routing`]: JSON 404/405 fallbacks and the layers every router gets;
 //!   [`readiness`]: `GET /ready`, what each service needs in order to serve.
 //! - [`telemetry`], [`shutdown`]: logging and signal handling, set up once;
-//!   [`request_span`]: each request's span (request id, W3C trace id) and
-//!   access line;
+//!   [`request_context`]: each request's ids (request id, W3C trace id),
+//!   current while it is served, and its access line;
 //!   [`metrics`]: the Prometheus recorder and `/metrics`.
 //! - [`database`], [`sqlite`], [`postgres`], [`schema`]: where a service's
 //!   data lives, how each backend is opened, and embedded migrations;
@@ -28,8 +28,8 @@ pub mod path;
 pub mod postgres;
 pub mod query;
 pub mod readiness;
+pub mod request_context;
 pub mod request_id;
-pub mod request_span;
 pub mod routing;
 pub mod schema;
 pub mod server;

@@ -21,7 +21,7 @@ use crate::ApiError;
 use crate::json::BodyLimits;
 use crate::metrics::HttpMetricsLayer;
 use crate::readiness::{Readiness, ready};
-use crate::request_span::RequestSpanLayer;
+use crate::request_context::RequestContextLayer;
 
 /// A `200 {"data": …}` reply.
 pub fn data<T: Serialize>(value: T) -> Response {
@@ -35,8 +35,8 @@ pub fn created<T: Serialize>(value: T) -> Response {
 
 /// Adds `/metrics`, `/ready` (what `readiness` lists), the JSON 404 and
 /// 405 fallbacks and the body limits to a router; runs every request that
-/// may write to its end ([`RunToCompletionLayer`]), serves each in a span
-/// with its request and trace ids ([`RequestSpanLayer`]), and counts and
+/// may write to its end ([`RunToCompletionLayer`]), serves each with its
+/// request and trace ids current ([`RequestContextLayer`]), and counts and
 /// times every request ([`HttpMetricsLayer`]).
 /// Every service's router is finished here, so that rule holds everywhere
 /// at this one depth.
@@ -47,8 +47,8 @@ pub fn finish_router(router: Router, limits: BodyLimits, readiness: Readiness) -
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(limits))
-        // Inside RunToCompletion, so a write's own task keeps its span.
-        .layer(RequestSpanLayer)
+        // Inside RunToCompletion, so a write's own task keeps the ids.
+        .layer(RequestContextLayer)
         .layer(RunToCompletionLayer)
         .layer(HttpMetricsLayer)
 }

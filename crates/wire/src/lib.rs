@@ -23,6 +23,7 @@ pub mod path_key;
 pub mod product_name;
 pub mod quantity;
 pub mod service_client;
+pub mod serving;
 pub mod shop;
 pub mod trace_context;
 

@@ -1,10 +1,10 @@
 //! W3C Trace Context: the `traceparent` header that ties one client
 //! request to everything the services do for it.
 //!
-//! Each service reads the caller's `traceparent` (or starts a new trace),
-//! runs the request in a span carrying its trace id, and keeps the context
-//! in a task-local while the request is served, so [`crate::ServiceClient`]
-//! sends every peer call on with the same trace id and this request as the
+//! Each service reads the caller's `traceparent` (or starts a new trace)
+//! and keeps the context while the request is served ([`crate::serving`]),
+//! so its log lines carry the trace id and [`crate::ServiceClient`] sends
+//! every peer call on with the same trace id and this request as the
 //! parent, without each handler passing it along.
 //!
 //! Format (<https://www.w3.org/TR/trace-context/>):
@@ -13,7 +13,8 @@
 //! flags; they are ignored, as the specification asks.
 
 use std::fmt;
-use std::future::Future;
+
+use crate::serving::Serving;
 
 /// The header's name.
 pub const TRACEPARENT_HEADER: &str = "traceparent";
@@ -27,10 +28,6 @@ pub struct TraceContext {
     pub span_id: u64,
     /// The caller's sampling decision (bit 0 of the flags), passed on.
     pub sampled: bool,
-}
-
-tokio::task_local! {
-    static CURRENT: TraceContext;
 }
 
 impl TraceContext {
@@ -67,12 +64,7 @@ impl TraceContext {
 
     /// The context of the request being served by this task, if any.
     pub fn current() -> Option<Self> {
-        CURRENT.try_with(|context| *context).ok()
-    }
-
-    /// Runs `work` with this context as the current one.
-    pub fn scope<F: Future>(self, work: F) -> tokio::task::futures::TaskLocalFuture<Self, F> {
-        CURRENT.scope(self, work)
+        Serving::with_current(|serving| serving.trace)
     }
 }
 
@@ -195,13 +187,5 @@ mod tests {
     fn a_later_version_may_append_fields() {
         let later = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-ever";
         assert!(parse(later).is_some());
-    }
-
-    #[tokio::test]
-    async fn the_current_context_is_the_scoped_one() {
-        assert_eq!(TraceContext::current(), None);
-        let context = TraceContext::for_request(None);
-        let seen = context.scope(async { TraceContext::current() }).await;
-        assert_eq!(seen, Some(context));
     }
 }

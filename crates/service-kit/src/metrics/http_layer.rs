@@ -85,7 +85,7 @@ type RouteMeters = HashMap<(&'static str, u16), Meters>;
 /// The meters of every (route, method, status) served so far. Looking a
 /// series up in the recorder builds its key (label strings and all) and
 /// hashes it on every call, which cost the gateway's cached queries about
-/// 2 % of their CPU (docs/BENCHMARKS.md, "The cost of metrics and request spans"); here a
+/// 2 % of their CPU (docs/BENCHMARKS.md, "The cost of metrics and request ids"); here a
 /// request costs a read lock and two lookups on borrowed keys.
 static METERS: LazyLock<RwLock<HashMap<String, RouteMeters>>> = LazyLock::new(Default::default);
 

@@ -22,7 +22,7 @@ mod openapi_conformance;
 mod product_cache;
 mod read_your_writes;
 mod readiness;
-mod request_spans;
+mod request_ids;
 mod shop;
 mod shutdown;
 

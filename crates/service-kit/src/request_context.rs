@@ -1,17 +1,13 @@
-//! Every request runs in a `request` span carrying its `x-request-id` and
-//! its W3C trace id, so each log line written while serving it carries them
-//! too, in text and in JSON logs; and with the request's
-//! [`TraceContext`] current, so the calls it makes to other services pass
-//! the trace on. One access line per request at debug level.
+//! Every request is served with its [`Serving`] current: its W3C trace
+//! context (the caller's `traceparent` continued, or a new trace) and its
+//! `x-request-id`. So each log line written while serving it carries both
+//! ids (added by [`crate::telemetry`]'s formatter), and the calls it makes
+//! to other services pass the trace on. One access line per request at
+//! debug level.
 //!
 //! [`crate::finish_router`] puts this layer inside
 //! [`crate::routing::RunToCompletionLayer`], so a write's handler, which
-//! runs in a task of its own, keeps both the span and the context.
-//!
-//! Not free: the span costs about 14 % of the query throughput, mostly in
-//! the log subscriber formatting its fields as it opens (docs/BENCHMARKS.md,
-//! "The cost of metrics and request spans"). Adding the ids only to lines
-//! actually written is the planned remedy.
+//! runs in a task of its own, keeps it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,95 +18,81 @@ use axum::extract::Request;
 use axum::response::Response;
 use http::{Method, Uri};
 use storefront_wire::REQUEST_ID_HEADER;
-use storefront_wire::trace_context::{TRACEPARENT_HEADER, TraceContext};
+use storefront_wire::serving::Serving;
+use storefront_wire::trace_context::TRACEPARENT_HEADER;
 use tokio::task::futures::TaskLocalFuture;
 use tower::{Layer, Service};
-use tracing::Span;
-use tracing::instrument::{Instrument, Instrumented};
 
 /// See the module documentation. A plain tower layer, as the others in
 /// [`crate::routing`], so a request costs no boxed future.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct RequestSpanLayer;
+pub struct RequestContextLayer;
 
-impl<S> Layer<S> for RequestSpanLayer {
-    type Service = RequestSpan<S>;
+impl<S> Layer<S> for RequestContextLayer {
+    type Service = RequestContext<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequestSpan { inner }
+        RequestContext { inner }
     }
 }
 
-/// The service [`RequestSpanLayer`] wraps around a router.
+/// The service [`RequestContextLayer`] wraps around a router.
 #[derive(Debug, Clone)]
-pub struct RequestSpan<S> {
+pub struct RequestContext<S> {
     inner: S,
 }
 
-impl<S> Service<Request> for RequestSpan<S>
+impl<S> Service<Request> for RequestContext<S>
 where
     S: Service<Request, Response = Response>,
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = Traced<S::Future>;
+    type Future = TaskLocalFuture<Serving, AccessLogged<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let header = |name| {
-            request
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-        };
-        let context = TraceContext::for_request(header(TRACEPARENT_HEADER));
+        let headers = request.headers();
+        let traceparent = headers
+            .get(TRACEPARENT_HEADER)
+            .and_then(|value| value.to_str().ok());
         // The gateway assigns the id before this layer runs; the services
-        // get it from the caller. An id longer than the gateway keeps is
-        // not logged.
-        let request_id = header(REQUEST_ID_HEADER).filter(|id| id.len() <= 128);
-        // Only the two ids: the subscriber formats a span's fields when the
-        // span opens, for every request, while the access line's method and
-        // path are formatted only when that line is written.
-        let span = tracing::info_span!("request", request_id, trace_id = %context.trace_id_hex());
-        let (method, uri) = (request.method().clone(), request.uri().clone());
-        let response = {
-            let _entered = span.enter();
-            self.inner.call(request)
-        };
-        Traced {
-            access_line: AccessLine {
-                span: span.clone(),
-                method,
-                uri,
-                started: Instant::now(),
-            },
-            response: context.scope(response).instrument(span),
-        }
+        // get it from the caller.
+        let serving = Serving::for_request(traceparent, headers.get(REQUEST_ID_HEADER));
+        // What the access line needs is kept only when it will be written.
+        let access_line = tracing::enabled!(tracing::Level::DEBUG).then(|| AccessLine {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            started: Instant::now(),
+        });
+        // Routing runs here, outside the scope; handlers run when polled.
+        serving.scope(AccessLogged {
+            response: self.inner.call(request),
+            access_line,
+        })
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The inner response, polled inside the request's span and with its
-    /// trace context current; writes the access line when it is ready.
-    pub struct Traced<F> {
+    /// The inner response; writes the access line when it is ready.
+    pub struct AccessLogged<F> {
         #[pin]
-        response: Instrumented<TaskLocalFuture<TraceContext, F>>,
-        access_line: AccessLine,
+        response: F,
+        access_line: Option<AccessLine>,
     }
 }
 
 /// What the access line says besides the reply's status.
 struct AccessLine {
-    span: Span,
     method: Method,
     uri: Uri,
     started: Instant,
 }
 
-impl<F, E> Future for Traced<F>
+impl<F, E> Future for AccessLogged<F>
 where
     F: Future<Output = Result<Response, E>>,
 {
@@ -119,9 +101,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let outcome = std::task::ready!(this.response.poll(cx));
-        if let Ok(response) = &outcome {
-            let line = &this.access_line;
-            let _entered = line.span.enter();
+        if let (Ok(response), Some(line)) = (&outcome, this.access_line) {
             tracing::debug!(
                 method = %line.method,
                 path = line.uri.path(),
@@ -141,6 +121,8 @@ mod tests {
     use axum::routing::get;
     use tower::ServiceExt;
 
+    use storefront_wire::trace_context::TraceContext;
+
     use super::*;
 
     /// What the handler saw as the current trace context.
@@ -154,7 +136,7 @@ mod tests {
                         .unwrap_or_default()
                 }),
             )
-            .layer(RequestSpanLayer);
+            .layer(RequestContextLayer);
         let mut request = http::Request::builder().uri("/");
         if let Some(value) = traceparent {
             request = request.header(TRACEPARENT_HEADER, value);
@@ -170,7 +152,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_handler_serves_in_the_callers_trace_with_a_span_of_its_own() {
+    async fn the_handler_serves_in_the_callers_trace_with_a_span_id_of_its_own() {
         let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         let current = seen(Some(parent)).await;
         assert!(
