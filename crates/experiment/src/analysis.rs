@@ -12,6 +12,7 @@ use serde::Serialize;
 use storefront_compare::{
     CompareOptions, Comparison, LabelStats, PairResult, RunInput, ScenarioStats, scenario,
 };
+use storefront_report::{ServerMetrics, ServiceFigures};
 
 use crate::ExperimentError;
 use crate::plan::{Combination, Plan, slug};
@@ -31,6 +32,10 @@ pub struct CombinationSummary {
     pub throughput_max: Option<f64>,
     /// Per label, `TOTAL` last, as `storefront compare` computes them.
     pub labels: Vec<LabelStats>,
+    /// Per service, from the metrics each run read (`--server-metrics`):
+    /// CPU, requests per second and writes per commit as the mean over the
+    /// runs, memory as the largest peak. Empty when no run read them.
+    pub server: BTreeMap<String, ServiceFigures>,
 }
 
 /// One factor's levels compared, for one setting of the other factors.
@@ -147,6 +152,9 @@ pub fn analyse(plan: &Plan, state: &State, out: &Path) -> Result<Analysis, Exper
                 throughput_min: rates.iter().copied().reduce(f64::min),
                 throughput_max: rates.iter().copied().reduce(f64::max),
                 labels: stats.remove(&c.index).map(|s| s.labels).unwrap_or_default(),
+                server: runs
+                    .get(&c.index)
+                    .map_or_else(BTreeMap::new, |paths| server_figures(paths)),
             }
         })
         .collect();
@@ -155,6 +163,45 @@ pub fn analyse(plan: &Plan, state: &State, out: &Path) -> Result<Analysis, Exper
         comparisons,
         compare_options: options,
     })
+}
+
+/// Each service's figures pooled over runs (the cell folders `runs`), from
+/// the `server` section of each run's `summary.json`.
+fn server_figures(runs: &[PathBuf]) -> BTreeMap<String, ServiceFigures> {
+    let mut by_service: BTreeMap<String, Vec<ServiceFigures>> = BTreeMap::new();
+    for run in runs {
+        let Some(server) = read_server_metrics(run) else {
+            continue;
+        };
+        for (service, series) in server {
+            if let Some(figures) = series.figures() {
+                by_service.entry(service).or_default().push(figures);
+            }
+        }
+    }
+    by_service
+        .into_iter()
+        .map(|(service, runs)| (service, pool(&runs)))
+        .collect()
+}
+
+fn read_server_metrics(run: &Path) -> Option<ServerMetrics> {
+    let text = std::fs::read_to_string(run.join("summary.json")).ok()?;
+    let mut summary: serde_json::Value = serde_json::from_str(&text).ok()?;
+    serde_json::from_value(summary.get_mut("server")?.take()).ok()
+}
+
+/// The mean of each figure over the runs, the largest memory peak.
+fn pool(runs: &[ServiceFigures]) -> ServiceFigures {
+    let mean = |values: Vec<f64>| -> Option<f64> {
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    };
+    ServiceFigures {
+        cpu_cores_mean: mean(runs.iter().map(|r| r.cpu_cores_mean).collect()).unwrap_or(0.0),
+        rss_bytes_peak: runs.iter().map(|r| r.rss_bytes_peak).max().unwrap_or(0),
+        requests_per_sec: mean(runs.iter().map(|r| r.requests_per_sec).collect()).unwrap_or(0.0),
+        writes_per_commit: mean(runs.iter().filter_map(|r| r.writes_per_commit).collect()),
+    }
 }
 
 /// The groups of combinations to compare: for each factor, the

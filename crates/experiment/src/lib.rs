@@ -41,6 +41,8 @@ pub struct ExperimentOptions {
     pub repetitions: Option<u32>,
     pub exe: PathBuf,
     pub check_invariants: bool,
+    /// Whether each cell reads the services' metrics while it runs.
+    pub server_metrics: storefront_load::ServerMetricsMode,
 }
 
 /// What the experiment came to.
@@ -95,6 +97,7 @@ pub async fn run(
         out: out.clone(),
         exe: options.exe.clone(),
         check_invariants: options.check_invariants,
+        server_metrics: options.server_metrics,
     };
     let interrupted = runner::run_cells(&plan, &mut state, &runner, stop).await?;
     if state.count(CellStatus::Done) > 0 {

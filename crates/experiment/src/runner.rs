@@ -23,6 +23,8 @@ pub struct RunnerOptions {
     /// Checks the store's invariants after every `lab`/`shop` cell; a
     /// violation fails the cell.
     pub check_invariants: bool,
+    /// Whether each cell reads the services' metrics while it runs.
+    pub server_metrics: storefront_load::ServerMetricsMode,
 }
 
 /// Runs every cell not yet done. Returns whether the run was interrupted.
@@ -152,6 +154,7 @@ async fn run_cell(
     let run_options = RunOptions {
         out: Some(dir),
         check_invariants: options.check_invariants,
+        server_metrics: options.server_metrics,
     };
     let result = storefront_load::run(&setup.scenario, &run_options, stop.clone()).await;
     if let Some(mut store) = store {

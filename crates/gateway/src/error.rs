@@ -26,6 +26,8 @@ pub enum GatewayError {
     BadIdempotencyKey(usize),
     #[error("{0}")]
     Unauthorized(&'static str),
+    #[error("no such service: {0} (catalog, orders or carts)")]
+    UnknownService(String),
     #[error(transparent)]
     Peer(#[from] ClientError),
 }
@@ -42,9 +44,9 @@ impl From<GatewayError> for ApiError {
             GatewayError::Unauthorized(_) => {
                 ApiError::new(http::StatusCode::UNAUTHORIZED, error.to_string())
             }
-            GatewayError::OrderNotFound | GatewayError::ProductNotFound => {
-                ApiError::not_found(error.to_string())
-            }
+            GatewayError::OrderNotFound
+            | GatewayError::ProductNotFound
+            | GatewayError::UnknownService(_) => ApiError::not_found(error.to_string()),
             GatewayError::Peer(ClientError::Rejected {
                 status, message, ..
             }) => ApiError::new(status, message),

@@ -45,6 +45,7 @@ fn concrete(template: &str) -> String {
             "{customer_id}" => "alice",
             "{product_id}" => "1",
             "{asset}" => "swagger-ui.css",
+            "{service}" => "orders",
             s if s.starts_with('{') => panic!("no sample value for path parameter {s}"),
             s => s,
         })

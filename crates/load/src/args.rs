@@ -84,6 +84,11 @@ pub struct LoadArgs {
     /// clients use the store at the same time).
     #[arg(long)]
     pub no_invariants: bool,
+    /// Read each service's metrics (CPU, memory, requests, commit batches)
+    /// once a second during the run, through the gateway; `auto`: when the
+    /// target serves them.
+    #[arg(long, value_enum, default_value_t)]
+    pub server_metrics: crate::ServerMetricsMode,
 }
 
 fn parse_think(text: &str) -> Result<Think, String> {

@@ -23,6 +23,8 @@ pub mod closed;
 mod engine;
 pub mod open;
 mod progress;
+// What the services report of themselves while the load runs.
+pub mod server_metrics;
 // What an iteration does (the plan per workload), and the checks after a run.
 pub mod invariants;
 mod workload;
@@ -40,3 +42,4 @@ pub use args::LoadArgs;
 pub use error::LoadError;
 pub use run::{RunOptions, RunOutcome, git_revision, host_name, run};
 pub use scenario::Scenario;
+pub use server_metrics::ServerMetricsMode;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 use storefront_report::{Report, RunInfo, build_report};
@@ -18,14 +18,17 @@ use crate::ledger::Ledger;
 use crate::open::OpenCounts;
 use crate::recorder::{Recorder, lock};
 use crate::scenario::{LoadModel, Scenario, Workload};
+use crate::server_metrics::{NotScraped, Scraper, ServerMetricsMode};
 use crate::workload::Plan;
 use storefront_report::clock;
 
-/// Where the results go and whether to check the store afterwards.
+/// Where the results go, whether to check the store afterwards and
+/// whether to read its metrics meanwhile.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub out: Option<PathBuf>,
     pub check_invariants: bool,
+    pub server_metrics: ServerMetricsMode,
 }
 
 /// What a run came to.
@@ -36,6 +39,9 @@ pub struct RunOutcome {
     pub errors: u64,
     pub open: Option<OpenCounts>,
     pub invariants: Option<Invariants>,
+    /// The services whose metrics were read (their samples are in the
+    /// report), or why none were.
+    pub server_metrics: Result<Vec<String>, NotScraped>,
     /// Stopped early by Ctrl-C (the results cover what ran).
     pub interrupted: bool,
 }
@@ -91,6 +97,7 @@ pub async fn run(
         &run_id,
     )?;
 
+    let scraper = Scraper::start(options.server_metrics, &authority, Instant::now()).await?;
     let jtl = out_dir.join("results.jtl");
     let recorder = Recorder::start(&jtl, scenario.workload.kind())?;
     let active = Arc::new(AtomicU32::new(0));
@@ -130,6 +137,15 @@ pub async fn run(
         let s = lock(&stats);
         (s.samples, s.errors)
     };
+    // Before the invariant checks, whose reads are not the run's load.
+    let (server, server_metrics) = match scraper {
+        Ok(scraper) => {
+            let server = scraper.finish().await;
+            let services = server.keys().cloned().collect();
+            (server, Ok(services))
+        }
+        Err(why) => (Default::default(), Err(why)),
+    };
 
     let invariants = if options.check_invariants && scenario.workload.checks_invariants() {
         Some(invariants::check(&authority, timeout, &products, ledger.take()).await?)
@@ -152,8 +168,8 @@ pub async fn run(
             "invariants": invariants,
         }),
     };
-    let report =
-        build_report(&jtl, &out_dir, &info).map_err(|e| LoadError::Report(e.to_string()))?;
+    let report = build_report(&jtl, &out_dir, &info, server)
+        .map_err(|e| LoadError::Report(e.to_string()))?;
     Ok(RunOutcome {
         out_dir,
         report,
@@ -161,6 +177,7 @@ pub async fn run(
         errors,
         open,
         invariants,
+        server_metrics,
         interrupted,
     })
 }

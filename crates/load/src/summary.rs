@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::run::RunOutcome;
+use crate::server_metrics::NotScraped;
 
 impl RunOutcome {
     pub fn summary(&self) -> String {
@@ -51,6 +52,33 @@ impl RunOutcome {
                 "  stock conservation over {} products (assuming {})",
                 inv.products_checked, inv.assumption
             );
+        }
+        match &self.server_metrics {
+            Ok(services) if services.is_empty() => {
+                out.push_str("\nserver metrics: no service's page could be read during the run\n");
+            }
+            Ok(services) => {
+                let samples: Vec<String> = services
+                    .iter()
+                    .map(|service| {
+                        let taken = self
+                            .report
+                            .server()
+                            .get(service)
+                            .map_or(0, |s| s.samples.len());
+                        format!("{service} ({taken})")
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "\nserver metrics: samples of {} in summary.json and report.html",
+                    samples.join(", ")
+                );
+            }
+            Err(NotScraped::Unavailable(reason)) => {
+                let _ = writeln!(out, "\nserver metrics: not read ({reason})");
+            }
+            Err(NotScraped::SwitchedOff) => {}
         }
         if self.interrupted {
             out.push_str("\ninterrupted: the results cover what ran before Ctrl-C\n");

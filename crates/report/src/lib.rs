@@ -10,6 +10,7 @@ pub mod distribution;
 mod error;
 pub mod jtl;
 mod output;
+pub mod server;
 pub mod svg;
 pub mod time_series;
 
@@ -21,6 +22,7 @@ pub use aggregate::{AggregateRow, TOTAL_LABEL};
 use clock::rfc3339_utc;
 pub use distribution::Bin;
 pub use error::ReportError;
+pub use server::{ServerMetrics, ServerSample, ServiceFigures, ServiceSeries};
 pub use time_series::SecondPoint;
 
 use aggregate::Aggregator;
@@ -51,6 +53,7 @@ pub struct Report {
     total: AggregateRow,
     time_series: Vec<SecondPoint>,
     latency_distribution: Vec<Bin>,
+    server: ServerMetrics,
 }
 
 impl Report {
@@ -81,7 +84,19 @@ impl Report {
             total,
             time_series: series.points(),
             latency_distribution: distribution::bins(aggregator.total().elapsed_counts()),
+            server: ServerMetrics::new(),
         })
+    }
+
+    /// The report with the server's side of the run (see [`server`]).
+    pub fn with_server(mut self, server: ServerMetrics) -> Self {
+        self.server = server;
+        self
+    }
+
+    /// Each service's scraped samples; empty when none were taken.
+    pub fn server(&self) -> &ServerMetrics {
+        &self.server
     }
 
     /// The aggregate table, aligned for a terminal.
@@ -108,11 +123,17 @@ impl Report {
     }
 }
 
-/// Builds the report of a JTL file and writes `aggregate.csv`,
-/// `aggregate.md`, `summary.json` and `report.html` into `out_dir` (created
-/// if missing; files there of the same names are replaced).
-pub fn build_report(jtl: &Path, out_dir: &Path, info: &RunInfo) -> Result<Report, ReportError> {
-    let report = Report::from_jtl(jtl, info)?;
+/// Builds the report of a JTL file, with the server's side of the run if
+/// it was scraped, and writes `aggregate.csv`, `aggregate.md`,
+/// `summary.json` and `report.html` into `out_dir` (created if missing;
+/// files there of the same names are replaced).
+pub fn build_report(
+    jtl: &Path,
+    out_dir: &Path,
+    info: &RunInfo,
+    server: ServerMetrics,
+) -> Result<Report, ReportError> {
+    let report = Report::from_jtl(jtl, info)?.with_server(server);
     output::write_all(&report, out_dir)?;
     Ok(report)
 }

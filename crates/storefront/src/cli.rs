@@ -153,6 +153,9 @@ pub struct ExperimentArgs {
     /// Skip the store's invariant checks after lab and shop cells.
     #[arg(long)]
     pub no_invariants: bool,
+    /// Read each service's metrics during every cell (see `load --help`).
+    #[arg(long, value_enum, default_value_t)]
+    pub server_metrics: storefront_load::ServerMetricsMode,
 }
 
 #[derive(Debug, Args)]

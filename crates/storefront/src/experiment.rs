@@ -23,6 +23,7 @@ pub async fn experiment(args: &ExperimentArgs) -> anyhow::Result<ExitCode> {
         repetitions: args.repetitions,
         exe: std::env::current_exe()?,
         check_invariants: !args.no_invariants,
+        server_metrics: args.server_metrics,
     };
     let stop = CancellationToken::new();
     tokio::spawn({

@@ -33,6 +33,7 @@ pub async fn load(args: &LoadArgs, config: &Config) -> anyhow::Result<ExitCode> 
     let options = RunOptions {
         out: args.out.clone(),
         check_invariants: !args.no_invariants,
+        server_metrics: args.server_metrics,
     };
     let outcome = storefront_load::run(&scenario, &options, stop).await?;
     print!("{}", outcome.summary());

@@ -18,11 +18,19 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
             .unwrap_or(Path::new("."))
             .to_owned(),
     };
-    let info = previous_run_info(&args.jtl).unwrap_or_else(|| RunInfo {
-        scenario: format!("JTL file {}", args.jtl.display()),
-        ..RunInfo::default()
-    });
-    let report = build_report(&args.jtl, &out, &info)
+    let previous = previous_summary(&args.jtl);
+    let info = previous
+        .as_ref()
+        .and_then(|summary| serde_json::from_value(summary.get("run")?.clone()).ok())
+        .unwrap_or_else(|| RunInfo {
+            scenario: format!("JTL file {}", args.jtl.display()),
+            ..RunInfo::default()
+        });
+    let server = previous
+        .as_ref()
+        .and_then(|summary| serde_json::from_value(summary.get("server")?.clone()).ok())
+        .unwrap_or_default();
+    let report = build_report(&args.jtl, &out, &info, server)
         .with_context(|| format!("cannot build a report from {}", args.jtl.display()))?;
     print!("{}", report.table());
     println!(
@@ -32,12 +40,11 @@ pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The run details of the `summary.json` beside the JTL, when `storefront
-/// load` wrote one there: a rebuilt report then still names its scenario,
-/// host, revision and times.
-fn previous_run_info(jtl: &Path) -> Option<RunInfo> {
+/// The `summary.json` beside the JTL, when `storefront load` wrote one
+/// there: a rebuilt report then still names its scenario, host, revision
+/// and times, and keeps the server's side of the run.
+fn previous_summary(jtl: &Path) -> Option<serde_json::Value> {
     let summary = jtl.parent()?.join("summary.json");
     let text = std::fs::read_to_string(summary).ok()?;
-    let mut value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    serde_json::from_value(value.get_mut("run")?.take()).ok()
+    serde_json::from_str(&text).ok()
 }

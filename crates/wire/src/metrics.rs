@@ -26,7 +26,8 @@ pub const PRODUCT_CACHE_REQUESTS: &str = "storefront_product_cache_requests_tota
 pub const POOL_CONNECTIONS: &str = "storefront_pool_connections";
 /// Gauge: resident memory (from `metrics-process`).
 pub const RESIDENT_MEMORY: &str = "process_resident_memory_bytes";
-/// Counter: CPU seconds, user and system (from `metrics-process`).
+/// CPU seconds, user and system, with their fractions (from `metrics-process`,
+/// typed a gauge: the crate's counter truncates to whole seconds).
 pub const CPU_SECONDS: &str = "process_cpu_seconds_total";
 
 /// One sample line of the Prometheus text format:

@@ -6,7 +6,8 @@ use storefront_report::svg::escape;
 
 use super::charts::Chart;
 use super::tables::{
-    FIGURE_HEADERS, VERDICT_HEADERS, figures_table, intervals_sentence, verdict_rows,
+    FIGURE_HEADERS, SERVER_HEADERS, SERVER_SENTENCE, VERDICT_HEADERS, figures_table,
+    intervals_sentence, server_rows, verdict_rows,
 };
 use crate::analysis::Analysis;
 use crate::state::{CellStatus, State};
@@ -63,6 +64,15 @@ th,td{{border:1px solid #ccc;padding:3px 8px;text-align:right}}th{{background:#f
         escape(&intervals_sentence(analysis))
     );
     html_table(&mut out, &FIGURE_HEADERS, &figures_table(analysis));
+    let server = server_rows(analysis);
+    if !server.is_empty() {
+        let _ = write!(
+            out,
+            "<h2 id=\"server\">The server's side</h2><p>{}</p>",
+            escape(SERVER_SENTENCE)
+        );
+        html_table(&mut out, &SERVER_HEADERS, &server);
+    }
     let verdicts = verdict_rows(analysis);
     if !verdicts.is_empty() {
         let _ = write!(

@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::tables::{
-    FIGURE_HEADERS, VERDICT_HEADERS, figures_table, intervals_sentence, verdict_rows,
+    FIGURE_HEADERS, SERVER_HEADERS, SERVER_SENTENCE, VERDICT_HEADERS, figures_table,
+    intervals_sentence, server_rows, verdict_rows,
 };
 use crate::analysis::Analysis;
 use crate::state::{CellStatus, State};
@@ -28,6 +29,11 @@ pub(super) fn markdown(state: &State, analysis: &Analysis) -> String {
     );
     let _ = writeln!(out, "{}\n", intervals_sentence(analysis));
     md_table(&mut out, &FIGURE_HEADERS, &figures_table(analysis));
+    let server = server_rows(analysis);
+    if !server.is_empty() {
+        let _ = writeln!(out, "\n## The server's side\n\n{SERVER_SENTENCE}\n");
+        md_table(&mut out, &SERVER_HEADERS, &server);
+    }
     let verdicts = verdict_rows(analysis);
     if !verdicts.is_empty() {
         let _ = writeln!(

@@ -66,6 +66,38 @@ pub(super) const FIGURE_HEADERS: [&str; 8] = [
     "Errors",
 ];
 
+/// One row per combination and service whose metrics were read.
+pub(super) fn server_rows(analysis: &Analysis) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for c in &analysis.combinations {
+        for (service, figures) in &c.server {
+            rows.push(vec![
+                c.name.clone(),
+                service.clone(),
+                format!("{:.2}", figures.cpu_cores_mean),
+                format!("{:.1}", figures.rss_bytes_peak as f64 / (1024.0 * 1024.0)),
+                format!("{:.1}", figures.requests_per_sec),
+                figures
+                    .writes_per_commit
+                    .map_or_else(|| "–".into(), |w| format!("{w:.1}")),
+            ]);
+        }
+    }
+    rows
+}
+
+pub(super) const SERVER_HEADERS: [&str; 6] = [
+    "Combination",
+    "Service",
+    "CPU (cores, mean)",
+    "Peak RSS (MiB)",
+    "Requests/s",
+    "Writes per commit",
+];
+
+/// What the server table's figures are, for both pages.
+pub(super) const SERVER_SENTENCE: &str = "Read from each service's metrics once a second during every run (`--server-metrics`), first sample to last: CPU cores busy, requests served per second and writes per SQLite group commit are means over the runs, memory the largest peak.";
+
 pub(super) fn verdict_rows(analysis: &Analysis) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for comparison in &analysis.comparisons {

@@ -6,6 +6,7 @@
 //!   reading one, listing them.
 //! - [`carts`]: carts and checkout, relayed to the carts service.
 //! - [`docs`]: the OpenAPI document and the Swagger UI page.
+//! - [`metrics`]: the peers' `/metrics` pages, relayed.
 //! - `GET /health`.
 //!
 //! Every route is registered through utoipa-axum's [`OpenApiRouter`] from a
@@ -15,6 +16,7 @@
 
 pub mod carts;
 pub mod docs;
+pub mod metrics;
 pub mod orders;
 pub mod products;
 
@@ -44,6 +46,7 @@ fn documented_routes(document: ApiDocument) -> OpenApiRouter<Arc<Gateway>> {
         .routes(routes!(carts::set_quantity, carts::remove))
         .routes(routes!(carts::checkout))
         .routes(routes!(health))
+        .routes(routes!(metrics::peer_metrics))
         // On this route only, so other requests do not pay for the extension.
         .routes(routes!(docs::openapi_json).layer(axum::Extension(document)))
         .routes(routes!(docs::swagger_ui))

@@ -50,8 +50,93 @@ pub fn render(report: &Report) -> String {
             escape(caption)
         );
     }
+    if !report.server().is_empty() {
+        page.push_str(
+            "<h2 id=\"server\">Server</h2>\n<p>Scraped from each service's <code>/metrics</code> \
+             once a second during the run; time is on the client graphs' axis.</p>\n",
+        );
+        for (caption, svg) in server_charts(report) {
+            let _ = write!(
+                page,
+                "<figure><figcaption>{}</figcaption>\n{svg}\n</figure>\n",
+                escape(caption)
+            );
+        }
+    }
     page.push_str("</body></html>\n");
     page
+}
+
+/// One colour per service, in the order the roles are listed.
+const SERVICE_COLORS: &[&str] = &["#08519c", "#31a354", "#e6550d", "#756bb1", "#636363"];
+
+/// CPU, memory, request rate and writes per group commit over time, a line
+/// per service.
+fn server_charts(report: &Report) -> [(&'static str, String); 4] {
+    let origin_ms = report
+        .time_series()
+        .first()
+        .map(|p| p.epoch_ms)
+        .or_else(|| {
+            let firsts = report.server().values().filter_map(|s| s.samples.first());
+            firsts.map(|s| s.epoch_ms).min()
+        })
+        .unwrap_or_default();
+    let rates: Vec<(&str, Vec<crate::server::ServerRate>)> = report
+        .server()
+        .iter()
+        .map(|(service, series)| (service.as_str(), series.rates()))
+        .collect();
+    let lines = |value: fn(&crate::server::ServerRate) -> Option<f64>| -> Vec<Line<'_>> {
+        rates
+            .iter()
+            .zip(SERVICE_COLORS.iter().cycle())
+            .map(|((service, rates), color)| Line {
+                name: service,
+                color,
+                points: rates
+                    .iter()
+                    .filter_map(|r| Some(((r.epoch_ms - origin_ms) as f64 / 1000.0, value(r)?)))
+                    .collect(),
+                step: false,
+            })
+            .collect()
+    };
+    let chart = |id: &str, title: &str, unit: &str, value| {
+        line_chart(id, title, "seconds", unit, &lines(value), &[])
+    };
+    [
+        (
+            "CPU per service (cores busy; 1 = one core all the time)",
+            chart("chart-server-cpu", "CPU over time", "cores", |r| {
+                Some(r.cpu_cores)
+            }),
+        ),
+        (
+            "Memory per service (resident set)",
+            chart("chart-server-memory", "Memory over time", "MiB", |r| {
+                Some(r.rss_bytes as f64 / (1024.0 * 1024.0))
+            }),
+        ),
+        (
+            "Requests served per second, per service",
+            chart(
+                "chart-server-requests",
+                "Request rate over time",
+                "requests/s",
+                |r| Some(r.requests_per_sec),
+            ),
+        ),
+        (
+            "Writes per group commit (SQLite writers; none on PostgreSQL)",
+            chart(
+                "chart-server-commit-batch",
+                "Commit batch size over time",
+                "writes/commit",
+                |r| r.writes_per_commit,
+            ),
+        ),
+    ]
 }
 
 /// The aggregate table. Each cell carries its column's name in

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::Report;
 
 pub fn render(report: &Report) -> Vec<u8> {
-    let value = json!({
+    let mut value = json!({
         "run": report.run,
         "aggregate": {
             "rows": report.rows(),
@@ -15,6 +15,9 @@ pub fn render(report: &Report) -> Vec<u8> {
         "time_series": report.time_series(),
         "latency_distribution": report.latency_distribution(),
     });
+    if !report.server().is_empty() {
+        value["server"] = json!(report.server());
+    }
     let mut text = serde_json::to_vec_pretty(&value).unwrap_or_default();
     text.push(b'\n');
     text

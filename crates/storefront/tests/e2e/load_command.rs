@@ -216,3 +216,94 @@ fn a_stepped_ramp_up_shows_its_steps_in_the_active_users_column() {
     );
     assert!(samples.iter().all(|s| s.all_threads <= 6));
 }
+
+#[test]
+fn a_run_against_a_store_with_metrics_keeps_each_services_side() {
+    let store = Store::processes();
+    let run = load_on(&store, "--workload shop --users 2 --hold 3s --seed 5");
+    run.assert_success();
+    let summary = run.summary();
+    let server = &summary["server"];
+    for service in ["gateway", "catalog", "orders", "carts"] {
+        let samples = server[service]["samples"].as_array().unwrap_or_else(|| {
+            panic!("no samples of {service}: {server}");
+        });
+        assert!(samples.len() >= 3, "{service}: {samples:?}");
+        let (first, last) = (&samples[0], &samples[samples.len() - 1]);
+        assert!(last["t"].as_f64() > first["t"].as_f64(), "{service}");
+        assert!(last["rss_bytes"].as_u64().unwrap() > 0, "{service}");
+        let served =
+            last["requests_total"].as_u64().unwrap() - first["requests_total"].as_u64().unwrap();
+        assert!(served > 0, "{service} served nothing: {samples:?}");
+        assert!(last["cpu_seconds"].as_f64() >= first["cpu_seconds"].as_f64());
+    }
+    // The gateway served every request the client sent, and the scrapes
+    // themselves are not counted.
+    let gateway = server["gateway"]["samples"].as_array().unwrap();
+    let (first, last) = (&gateway[0], &gateway[gateway.len() - 1]);
+    let served =
+        last["requests_total"].as_u64().unwrap() - first["requests_total"].as_u64().unwrap();
+    let sent = run.samples().len() as u64;
+    assert_eq!(served, sent, "{gateway:?}");
+    // Shop checkouts commit orders through the group-commit writer.
+    let orders = server["orders"]["samples"].as_array().unwrap();
+    assert!(orders.last().unwrap()["commits_total"].as_u64().unwrap() > 0);
+
+    let html = std::fs::read_to_string(run.out().join("report.html")).unwrap();
+    for chart in [
+        "chart-server-cpu",
+        "chart-server-memory",
+        "chart-server-requests",
+        "chart-server-commit-batch",
+    ] {
+        assert!(html.contains(chart), "{chart} missing from report.html");
+    }
+    assert!(
+        run.stdout().contains("server metrics: samples of"),
+        "{}",
+        run.stdout()
+    );
+
+    // `storefront report` rebuilt from the JTL keeps them.
+    let rebuilt = std::process::Command::new(crate::support::EXE)
+        .arg("report")
+        .arg(run.out().join("results.jtl"))
+        .output()
+        .unwrap();
+    assert!(rebuilt.status.success(), "{rebuilt:?}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.out().join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["server"], *server);
+}
+
+#[test]
+fn a_target_without_metrics_is_loaded_all_the_same_unless_they_are_required() {
+    // The in-process store installs no recorder: its `/metrics` is a 404.
+    let store = Store::start();
+    let run = load_on(&store, "--workload lab --users 1 --iterations 3");
+    run.assert_success();
+    assert!(run.summary().get("server").is_none());
+    assert!(
+        run.stdout()
+            .contains("server metrics: not read (GET /metrics: answered 404)"),
+        "{}",
+        run.stdout()
+    );
+    let required = load_on(
+        &store,
+        "--workload lab --users 1 --iterations 3 --server-metrics on",
+    );
+    assert_ne!(required.code(), Some(0));
+    assert!(
+        required.stderr().contains("--server-metrics on"),
+        "{}",
+        required.stderr()
+    );
+    let off = load_on(
+        &store,
+        "--workload lab --users 1 --iterations 3 --server-metrics off",
+    );
+    off.assert_success();
+    assert!(!off.stdout().contains("server metrics"), "{}", off.stdout());
+}

@@ -117,3 +117,45 @@ async fn switched_off_metrics_answer_a_json_404() {
         reply.body
     );
 }
+
+#[tokio::test]
+async fn the_gateway_relays_each_peers_page() {
+    let store = Store::processes();
+    let mut api = Api::to(&store).await;
+    api.post("/orders", json!({"name": "Tux", "quantity": 1}))
+        .await
+        .expect(200);
+    let mut c = KeepAliveConnection::connect(&store.gateway_url())
+        .await
+        .unwrap();
+    let reply = c.get("/metrics/orders").await.unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let orders = parse(&reply.text());
+    assert_eq!(
+        sum(&orders, names::SAGA_OUTCOMES, &[("outcome", "placed")]),
+        1.0,
+        "the orders service's own page"
+    );
+    for peer in ["catalog", "carts"] {
+        let reply = c.get(&format!("/metrics/{peer}")).await.unwrap();
+        assert_eq!(reply.status, 200, "{peer}: {}", reply.text());
+        assert!(sum(&parse(&reply.text()), names::RESIDENT_MEMORY, &[]) > 0.0);
+    }
+    api.get("/metrics/gateway").await.expect(404);
+    api.get("/metrics/nope").await.expect(404);
+}
+
+#[tokio::test]
+async fn a_peer_with_metrics_off_is_relayed_as_a_json_404() {
+    let store = Store::processes_on(Backend::Sqlite, None, "metrics = false\n");
+    let mut api = Api::to(&store).await;
+    let reply = api.get("/metrics/orders").await.expect(404);
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("switched off"),
+        "{}",
+        reply.body
+    );
+}
