@@ -1,6 +1,6 @@
 //! A pooled keep-alive HTTP/JSON client for calls between services.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -8,7 +8,7 @@ use http::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use metrics::{counter, histogram};
+use metrics::{Counter, Histogram, counter, histogram};
 
 use crate::connection::authority_of;
 use crate::http1::ConnectionPool;
@@ -63,6 +63,33 @@ pub struct ServiceClient {
     path_prefix: String,
     timeout: Duration,
     pool: Arc<ConnectionPool>,
+    /// This peer's meters, looked up in the recorder on the first call
+    /// (after the process installed it) and kept, shared by the clones.
+    meters: Arc<OnceLock<PeerMeters>>,
+}
+
+/// The series a peer call records, one handle per outcome. Looking a series
+/// up builds and hashes its key on every call; kept handles cost neither
+/// (docs/BENCHMARKS.md, "The cost of metrics and request ids").
+struct PeerMeters {
+    ok: Histogram,
+    refused: Histogram,
+    server_error: Histogram,
+    unreachable: Histogram,
+    errors: Counter,
+}
+
+impl PeerMeters {
+    fn new(peer: &'static str) -> Self {
+        let duration = |outcome: &'static str| histogram!(names::PEER_CALL_DURATION, "peer" => peer, "outcome" => outcome);
+        Self {
+            ok: duration("ok"),
+            refused: duration("refused"),
+            server_error: duration("server_error"),
+            unreachable: duration("unreachable"),
+            errors: counter!(names::PEER_CALL_ERRORS, "peer" => peer),
+        }
+    }
 }
 
 impl AsRef<ServiceClient> for ServiceClient {
@@ -90,6 +117,7 @@ impl ServiceClient {
             base_url,
             path_prefix,
             timeout,
+            meters: Arc::default(),
         }
     }
 
@@ -186,17 +214,17 @@ impl ServiceClient {
             .pool
             .exchange(&method, path, headers, body, self.timeout)
             .await;
-        let outcome = match &reply {
-            Ok(reply) if reply.status >= 500 => "server_error",
-            Ok(reply) if reply.status >= 400 => "refused",
-            Ok(_) => "ok",
+        let meters = self.meters.get_or_init(|| PeerMeters::new(service));
+        let duration = match &reply {
+            Ok(reply) if reply.status >= 500 => &meters.server_error,
+            Ok(reply) if reply.status >= 400 => &meters.refused,
+            Ok(_) => &meters.ok,
             Err(_) => {
-                counter!(names::PEER_CALL_ERRORS, "peer" => service).increment(1);
-                "unreachable"
+                meters.errors.increment(1);
+                &meters.unreachable
             }
         };
-        histogram!(names::PEER_CALL_DURATION, "peer" => service, "outcome" => outcome)
-            .record(started.elapsed().as_secs_f64());
+        duration.record(started.elapsed().as_secs_f64());
         let reply = reply.map_err(|e| ClientError::unavailable(service, e))?;
         let status = StatusCode::from_u16(reply.status)
             .map_err(|_| ClientError::unavailable(service, format!("status {}", reply.status)))?;

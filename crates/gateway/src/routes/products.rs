@@ -1,13 +1,13 @@
 //! Products: the lab protocol's `GET /products/<name>`, the full record at
 //! `GET /products/<id>`, the paginated list, and administration.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use http::{StatusCode, header};
-use metrics::counter;
+use metrics::{Counter, counter};
 use serde::Serialize;
 use storefront_service_kit::{JsonBody, Paged, PathParam, RequestId, created, data};
 use storefront_wire::api::{ProductListing, ProductQuote};
@@ -70,17 +70,38 @@ fn cached<T>(
     gw: &Gateway,
     lookup: impl FnOnce(&ProductCache) -> Lookup<T>,
 ) -> (Option<T>, CacheStatus) {
+    let counted = &*CACHE_RESULTS;
     let Some(cache) = &gw.product_cache else {
-        counter!(names::PRODUCT_CACHE_REQUESTS, "result" => "off").increment(1);
+        counted.off.increment(1);
         return (None, AppendHeaders(None));
     };
     let (hit, result, status) = match lookup(cache) {
-        Lookup::Hit(hit) => (Some(hit), "hit", "storefront; hit"),
-        Lookup::Stale => (None, "stale", "storefront; fwd=stale"),
-        Lookup::Miss => (None, "miss", "storefront; fwd=miss"),
+        Lookup::Hit(hit) => (Some(hit), &counted.hit, "storefront; hit"),
+        Lookup::Stale => (None, &counted.stale, "storefront; fwd=stale"),
+        Lookup::Miss => (None, &counted.miss, "storefront; fwd=miss"),
     };
-    counter!(names::PRODUCT_CACHE_REQUESTS, "result" => result).increment(1);
+    result.increment(1);
     (hit, AppendHeaders(Some(("cache-status", status))))
+}
+
+/// `storefront_product_cache_requests_total` by result, looked up in the
+/// recorder once (the first query comes after the process installed it):
+/// a lookup per query builds and hashes the series key each time.
+static CACHE_RESULTS: LazyLock<CacheResults> = LazyLock::new(|| {
+    let result = |result: &'static str| counter!(names::PRODUCT_CACHE_REQUESTS, "result" => result);
+    CacheResults {
+        off: result("off"),
+        hit: result("hit"),
+        stale: result("stale"),
+        miss: result("miss"),
+    }
+});
+
+struct CacheResults {
+    off: Counter,
+    hit: Counter,
+    stale: Counter,
+    miss: Counter,
 }
 
 type CacheStatus = AppendHeaders<Option<(&'static str, &'static str)>>;
