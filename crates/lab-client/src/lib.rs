@@ -44,22 +44,57 @@ pub struct ClientOptions {
     #[arg(long, default_value_t = 100)]
     pub iterations: u64,
     /// Probability of buying after a query that shows stock (`mixed` mode).
-    #[arg(long, default_value_t = 0.5, value_parser = probability)]
+    /// Also read from the variable `p`, as the lab's own client did.
+    #[arg(long, env = "p", default_value_t = 0.5, value_parser = probability)]
     pub p: f64,
     #[arg(long, value_enum, default_value_t = Mode::Mixed)]
     pub mode: Mode,
     /// Product for the `query` and `buy` modes.
     #[arg(long, default_value = "Tux")]
     pub product: String,
-    /// Units per buy.
-    #[arg(long, default_value_t = 1)]
-    pub quantity: u32,
+    /// Units per buy: `N`, or `LO..HI` for a number drawn for each buy (the
+    /// lab's client bought a random quantity).
+    #[arg(long, default_value = "1", value_parser = BuyQuantity::parse)]
+    pub quantity: BuyQuantity,
     /// Random seed, for a repeatable sequence of choices.
     #[arg(long)]
     pub seed: Option<u64>,
     /// Longest wait for one reply (e.g. 500ms, 10s); a slower one counts as failed.
     #[arg(long, default_value = "10s", value_parser = seconds)]
     pub timeout: Duration,
+}
+
+/// How many units each buy asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuyQuantity {
+    low: u32,
+    high: u32,
+}
+
+impl BuyQuantity {
+    /// `N` or `LO..HI` (both ends in), each at least 1.
+    fn parse(text: &str) -> Result<Self, String> {
+        let number = |n: &str| {
+            n.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| format!("`{text}`: a quantity is a whole number from 1, or LO..HI"))
+        };
+        let (low, high) = match text.split_once("..") {
+            Some((low, high)) => (number(low)?, number(high)?),
+            None => (number(text)?, number(text)?),
+        };
+        if low > high {
+            return Err(format!("`{text}`: the low end is above the high end"));
+        }
+        Ok(Self { low, high })
+    }
+
+    /// The quantity of one buy.
+    pub fn pick(&self, rng: &mut impl rand::Rng) -> u32 {
+        rng.random_range(self.low..=self.high)
+    }
 }
 
 /// `250ms`, `10s` or a plain number of seconds.
@@ -130,6 +165,23 @@ async fn product_names(target: &str, timeout: Duration) -> anyhow::Result<Vec<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_are_one_number_or_a_range() {
+        assert_eq!(BuyQuantity::parse("3"), Ok(BuyQuantity { low: 3, high: 3 }));
+        assert_eq!(
+            BuyQuantity::parse("1..10"),
+            Ok(BuyQuantity { low: 1, high: 10 })
+        );
+        for bad in ["0", "", "2..1", "1..", "a..b", "-1", "0..3"] {
+            assert!(BuyQuantity::parse(bad).is_err(), "{bad}");
+        }
+        let range = BuyQuantity::parse("2..4").unwrap();
+        let mut rng = rand::rng();
+        let picks: std::collections::BTreeSet<u32> =
+            (0..200).map(|_| range.pick(&mut rng)).collect();
+        assert_eq!(picks, [2, 3, 4].into());
+    }
 
     #[test]
     fn durations_read_as_people_write_them() {

@@ -31,10 +31,8 @@ pub async fn run(options: ClientOptions, names: Vec<String>, seed: u64) -> Sessi
                 link.query(&options.product, &mut stats).await;
             }
             Mode::Buy => {
-                if let Some(order) = link
-                    .buy(&options.product, options.quantity, &mut stats)
-                    .await
-                {
+                let quantity = options.quantity.pick(&mut rng);
+                if let Some(order) = link.buy(&options.product, quantity, &mut stats).await {
                     placed.push(order);
                 }
             }
@@ -46,7 +44,9 @@ pub async fn run(options: ClientOptions, names: Vec<String>, seed: u64) -> Sessi
                     .is_some_and(|q| q.quantity > 0);
                 if in_stock
                     && rng.random_bool(options.p)
-                    && let Some(order) = link.buy(name, options.quantity, &mut stats).await
+                    && let Some(order) = link
+                        .buy(name, options.quantity.pick(&mut rng), &mut stats)
+                        .await
                 {
                     placed.push(order);
                 }

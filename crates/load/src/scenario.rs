@@ -70,12 +70,19 @@ pub struct CustomRequest {
     /// Path with variables: `{product}`, `{product_id}`, `{user}`, `{run}`,
     /// `{iteration}`, `{random:1..100}`.
     pub path: String,
-    /// JSON body template (same variables); sent as `application/json`.
+    /// JSON body template (same variables; product names are JSON-escaped,
+    /// so write `"{product}"` in quotes); sent as `application/json`.
     #[serde(default)]
     pub body: Option<String>,
     /// The status that counts as success (default: any 2xx).
     #[serde(default)]
     pub expect: Option<u16>,
+    /// Headers sent with the request, by name; values are templates (same
+    /// variables), and `{env:NAME}` takes an environment variable's value
+    /// when the scenario is read, so a token need not be written in the file:
+    /// `headers = { Authorization = "Bearer {env:STOREFRONT_ADMIN_TOKEN}" }`.
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 fn default_weight() -> u32 {

@@ -1,7 +1,8 @@
-//! Path and body templates of custom requests: text with variables
+//! Path, body and header templates of custom requests: text with variables
 //! `{product}` (a random product name), `{product_id}` (its id), `{user}`,
-//! `{run}`, `{iteration}` and `{random:LO..HI}` (an integer, both ends in).
-//! Parsed once when the scenario is read, so a typo fails before the run.
+//! `{run}`, `{iteration}`, `{random:LO..HI}` (an integer, both ends in) and
+//! `{env:NAME}` (an environment variable, read once). Parsed once when the
+//! scenario is read, so a typo or an unset variable fails before the run.
 
 use rand::Rng;
 
@@ -68,18 +69,22 @@ impl Template {
             .any(|p| matches!(p, Part::Product | Part::ProductId))
     }
 
-    /// Fills the variables; `in_path` percent-encodes product names.
-    pub fn render(&self, bindings: &Bindings<'_>, rng: &mut impl Rng, in_path: bool) -> String {
+    /// Fills the variables, with product names written as `place` needs
+    /// them: percent-encoded in a path, JSON-escaped in a body (the
+    /// template's own quotes surround them there).
+    pub fn render(&self, bindings: &Bindings<'_>, rng: &mut impl Rng, place: Place) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Product => {
                     let name = bindings.product.map_or("", |p| p.0);
-                    if in_path {
-                        out.push_str(&storefront_wire::catalog_client::encode_segment(name));
-                    } else {
-                        out.push_str(name);
+                    match place {
+                        Place::Path => {
+                            out.push_str(&storefront_wire::catalog_client::encode_segment(name));
+                        }
+                        Place::JsonBody => push_json_escaped(&mut out, name),
+                        Place::Header => out.push_str(name),
                     }
                 }
                 Part::ProductId => out.push_str(&bindings.product.map_or(0, |p| p.1).to_string()),
@@ -91,6 +96,25 @@ impl Template {
         }
         out
     }
+}
+
+/// Where a rendered template goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A request path: product names are percent-encoded.
+    Path,
+    /// A JSON body: product names are escaped as JSON string contents, so a
+    /// name holding a quote or a backslash still makes valid JSON.
+    JsonBody,
+    /// A header value: written as it is (a value with a line break is
+    /// refused when the request is sent, and counted as a failed sample).
+    Header,
+}
+
+/// `text` as the inside of a JSON string (no surrounding quotes).
+fn push_json_escaped(out: &mut String, text: &str) {
+    let quoted = serde_json::Value::from(text).to_string();
+    out.push_str(&quoted[1..quoted.len() - 1]);
 }
 
 fn looks_like_variable(inner: &str) -> bool {
@@ -107,10 +131,17 @@ fn variable(name: &str) -> Result<Part, String> {
         "user" => Part::User,
         "run" => Part::Run,
         "iteration" => Part::Iteration,
+        _ if name.starts_with("env:") => {
+            let variable = &name["env:".len()..];
+            let value = std::env::var(variable).map_err(|_| {
+                format!("`{{{name}}}`: the environment variable {variable} is not set")
+            })?;
+            Part::Text(value)
+        }
         _ => {
             let range = name.strip_prefix("random:").ok_or_else(|| {
                 format!(
-                    "unknown variable `{{{name}}}` (known: product, product_id, user, run, iteration, random:LO..HI)"
+                    "unknown variable `{{{name}}}` (known: product, product_id, user, run, iteration, random:LO..HI, env:NAME)"
                 )
             })?;
             let (lo, hi) = range
@@ -139,7 +170,7 @@ mod tests {
         };
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         assert_eq!(
-            t.render(&b, &mut rng, true),
+            t.render(&b, &mut rng, Place::Path),
             "/carts/load-r1-3/Rubber%20Duck?n=5"
         );
         assert!(t.uses_product());
@@ -156,9 +187,42 @@ mod tests {
         };
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
         assert_eq!(
-            t.render(&b, &mut rng, false),
+            t.render(&b, &mut rng, Place::JsonBody),
             r#"{"name":"Tux","quantity":2}"#
         );
+    }
+
+    #[test]
+    fn a_name_with_quotes_and_backslashes_makes_valid_json() {
+        let t = Template::parse(r#"{"name":"{product}","quantity":1}"#).unwrap();
+        let name = "The \"Big\" \\ Duck\n";
+        let b = Bindings {
+            product: Some((name, 1)),
+            user: 1,
+            run: "r",
+            iteration: 0,
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let body = t.render(&b, &mut rng, Place::JsonBody);
+        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["name"], name);
+    }
+
+    #[test]
+    fn environment_variables_are_read_once_and_must_be_set() {
+        // PATH is set wherever the tests run.
+        let path = std::env::var("PATH").unwrap();
+        let t = Template::parse("x {env:PATH} y").unwrap();
+        let b = Bindings {
+            product: None,
+            user: 1,
+            run: "r",
+            iteration: 0,
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        assert_eq!(t.render(&b, &mut rng, Place::Header), format!("x {path} y"));
+        let unset = Template::parse("{env:STOREFRONT_SURELY_UNSET_VARIABLE}").unwrap_err();
+        assert!(unset.contains("is not set"), "{unset}");
     }
 
     #[test]

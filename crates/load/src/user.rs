@@ -113,6 +113,7 @@ impl User {
         label: &Arc<str>,
         method: Method,
         path: &str,
+        headers: &[(&str, &str)],
         body: Option<Bytes>,
         expect: Expect,
     ) -> Answer {
@@ -137,7 +138,7 @@ impl User {
         }
         let connection = self.connection.as_mut().expect("connected above");
         match connection
-            .exchange(&method, path, &[], body, self.timeout)
+            .exchange(&method, path, headers, body, self.timeout)
             .await
         {
             Ok(reply) => {

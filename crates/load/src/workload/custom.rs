@@ -10,7 +10,7 @@ use storefront_wire::api::ProductListing;
 
 use crate::error::LoadError;
 use crate::scenario::CustomRequest;
-use crate::template::{Bindings, Template};
+use crate::template::{Bindings, Place, Template};
 use crate::user::{Expect, User};
 
 struct Prepared {
@@ -18,6 +18,8 @@ struct Prepared {
     method: Method,
     path: Template,
     body: Option<Template>,
+    /// Names checked when the scenario is read; values rendered per request.
+    headers: Vec<(http::HeaderName, Template)>,
     expect: Expect,
     /// Running total of weights up to and including this request.
     cumulative_weight: u64,
@@ -57,6 +59,15 @@ impl Custom {
                     .map(Template::parse)
                     .transpose()
                     .map_err(invalid)?,
+                headers: r
+                    .headers
+                    .iter()
+                    .map(|(name, value)| {
+                        let name = http::HeaderName::from_bytes(name.as_bytes())
+                            .map_err(|_| invalid(format!("`{name}` is not a header name")))?;
+                        Ok((name, Template::parse(value).map_err(invalid)?))
+                    })
+                    .collect::<Result<_, LoadError>>()?,
                 expect: r.expect.map_or(Expect::Success, Expect::Status),
                 cumulative_weight: total_weight,
             });
@@ -84,15 +95,27 @@ impl Custom {
             run: &self.run_id,
             iteration: n,
         };
-        let path = request.path.render(&bindings, &mut user.rng, true);
+        let path = request.path.render(&bindings, &mut user.rng, Place::Path);
         let body = request
             .body
             .as_ref()
-            .map(|b| Bytes::from(b.render(&bindings, &mut user.rng, false)));
+            .map(|b| Bytes::from(b.render(&bindings, &mut user.rng, Place::JsonBody)));
+        let values: Vec<String> = request
+            .headers
+            .iter()
+            .map(|(_, value)| value.render(&bindings, &mut user.rng, Place::Header))
+            .collect();
+        let headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .zip(&values)
+            .map(|((name, _), value)| (name.as_str(), value.as_str()))
+            .collect();
         user.request(
             &request.label,
             request.method.clone(),
             &path,
+            &headers,
             body,
             request.expect,
         )

@@ -37,7 +37,7 @@ impl Lab {
         let product = &self.products[user.rng.random_range(0..self.products.len())];
         let path = format!("/products/{}", encode_segment(&product.name));
         let answer = user
-            .request(&self.query, Method::GET, &path, None, Expect::Success)
+            .request(&self.query, Method::GET, &path, &[], None, Expect::Success)
             .await;
         let in_stock = answer
             .body()
@@ -53,6 +53,7 @@ impl Lab {
                 &self.buy,
                 Method::POST,
                 "/orders",
+                &[],
                 Some(Bytes::from(body.to_string())),
                 Expect::SuccessOrConflict,
             )

@@ -78,7 +78,7 @@ impl Plan {
             Kind::Shop(shop) => shop.iteration(user).await,
             Kind::Custom(custom) => custom.iteration(user, n).await,
             Kind::Url { label, path } => {
-                user.request(label, Method::GET, path, None, Expect::Success)
+                user.request(label, Method::GET, path, &[], None, Expect::Success)
                     .await;
             }
         }

@@ -73,7 +73,7 @@ impl Shop {
         let pages = self.products.len().div_ceil(PAGE);
         let offset = user.rng.random_range(0..pages) * PAGE;
         let browse = format!("/products?limit={PAGE}&offset={offset}");
-        user.request(&l.browse, Method::GET, &browse, None, Expect::Success)
+        user.request(&l.browse, Method::GET, &browse, &[], None, Expect::Success)
             .await;
 
         let count = user.rng.random_range(1..=3);
@@ -83,7 +83,7 @@ impl Shop {
             .collect();
         for product in &picks {
             let path = format!("/products/{}", product.id);
-            user.request(&l.view, Method::GET, &path, None, Expect::Success)
+            user.request(&l.view, Method::GET, &path, &[], None, Expect::Success)
                 .await;
         }
         let cart_path = format!("/carts/{customer}");
@@ -95,6 +95,7 @@ impl Shop {
                     &l.add,
                     Method::POST,
                     &cart_path,
+                    &[],
                     Some(body_of(&body)),
                     Expect::SuccessOrConflict,
                 )
@@ -113,6 +114,7 @@ impl Shop {
                         &l.change,
                         Method::PUT,
                         &line,
+                        &[],
                         Some(body_of(&body)),
                         Expect::SuccessOrConflict,
                     )
@@ -121,12 +123,12 @@ impl Shop {
                     return;
                 }
             } else {
-                user.request(&l.remove, Method::DELETE, &line, None, Expect::Success)
+                user.request(&l.remove, Method::DELETE, &line, &[], None, Expect::Success)
                     .await;
             }
         }
         let cart = user
-            .request(&l.cart, Method::GET, &cart_path, None, Expect::Success)
+            .request(&l.cart, Method::GET, &cart_path, &[], None, Expect::Success)
             .await;
         let lines = cart.body().and_then(cart_lines);
         if lines.as_ref().is_some_and(Vec::is_empty) {
@@ -138,6 +140,7 @@ impl Shop {
                 &l.checkout,
                 Method::POST,
                 &checkout,
+                &[],
                 None,
                 Expect::SuccessOrConflict,
             )
@@ -156,7 +159,7 @@ impl Shop {
             Answer::Reply(r) if r.status == 409 => {
                 for line in lines.unwrap_or_default() {
                     let path = format!("/carts/{customer}/{}", line.product_id);
-                    user.request(&l.remove, Method::DELETE, &path, None, Expect::Success)
+                    user.request(&l.remove, Method::DELETE, &path, &[], None, Expect::Success)
                         .await;
                 }
             }

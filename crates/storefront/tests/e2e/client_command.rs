@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::support::{EXE, Store};
+use crate::support::{Api, EXE, Store};
 use axum::Router;
 use axum::routing::{get, post};
 use serde_json::json;
@@ -116,6 +116,76 @@ async fn p_zero_never_buys_and_buy_mode_counts_refusals_when_stock_runs_out() {
         &row[1..4],
         ["15", "10", "5"],
         "15 buys: 10 ok, 5 refused: {report}"
+    );
+}
+
+#[tokio::test]
+async fn p_comes_from_the_environment_and_buys_take_a_random_quantity_as_the_labs_client_did() {
+    let store = Store::start_with_seed(r#"[{"name":"Kite","price":2,"quantity":100000}]"#);
+    let target = store.gateway_url();
+    let (ok, report) = tokio::task::spawn_blocking({
+        let target = target.clone();
+        move || {
+            let output = Command::new(EXE)
+                .args([
+                    "client",
+                    "--target",
+                    &target,
+                    "--sessions",
+                    "2",
+                    "--iterations",
+                    "10",
+                ])
+                .env("p", "0")
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&output.stdout).into_owned()
+                + &String::from_utf8_lossy(&output.stderr);
+            (output.status.success(), text)
+        }
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{report}");
+    assert_eq!(
+        count(&report, "buy"),
+        0,
+        "p=0 from the environment: {report}"
+    );
+
+    let (ok, report) = run_client(
+        target,
+        &[
+            "--mode",
+            "buy",
+            "--product",
+            "Kite",
+            "--quantity",
+            "2..4",
+            "--sessions",
+            "2",
+            "--iterations",
+            "20",
+        ],
+    )
+    .await;
+    assert!(ok, "every order read back as placed: {report}");
+    let mut api = Api::to(&store).await;
+    let reply = api.get("/orders?limit=100").await.expect(200);
+    let quantities: std::collections::BTreeSet<u64> = reply
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["items"][0]["quantity"].as_u64().unwrap())
+        .collect();
+    assert!(
+        quantities.iter().all(|q| (2..=4).contains(q)),
+        "{quantities:?}"
+    );
+    assert!(
+        quantities.len() > 1,
+        "a random quantity per buy: {quantities:?}"
     );
 }
 

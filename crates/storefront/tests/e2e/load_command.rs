@@ -166,6 +166,66 @@ iterations = 30
 }
 
 #[test]
+fn custom_requests_send_headers_and_escape_names_in_json_bodies() {
+    let store =
+        Store::start_with_seed(r#"[{"name":"Say \"hi\" \\ Kite","price":2,"quantity":1000}]"#);
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("headers.toml");
+    std::fs::write(
+        &scenario,
+        r#"
+[workload]
+kind = "custom"
+[[workload.requests]]
+label = "every cart"
+path = "/carts?limit=5"
+expect = 200
+headers = { Authorization = "Bearer {env:LOAD_TEST_ADMIN_TOKEN}", X-Load-User = "{user}" }
+[[workload.requests]]
+label = "buy"
+method = "POST"
+path = "/orders"
+body = '{"name":"{product}","quantity":1}'
+expect = 200
+[load]
+model = "closed"
+users = 2
+iterations = 10
+"#,
+    )
+    .unwrap();
+    let scenario = scenario.to_str().unwrap();
+    let args = ["--target", &store.gateway_url(), "--scenario", scenario];
+    let out = tempfile::tempdir().unwrap();
+    let output = crate::load_support::command(&args, out.path())
+        .env("LOAD_TEST_ADMIN_TOKEN", crate::support::ADMIN_TOKEN)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let jtl = out.path().join("out").join("results.jtl");
+    let samples: Vec<_> = storefront_report::jtl::read_jtl(&jtl)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(samples.len(), 20);
+    let failed: Vec<_> = samples.iter().filter(|s| !s.success).collect();
+    assert!(
+        failed.is_empty(),
+        "the token reached the admin route and every body parsed: {failed:?}"
+    );
+    assert!(samples.iter().any(|s| s.label == "buy"));
+
+    // Without the variable, the scenario is refused before anything is sent.
+    let unset = load(&args);
+    assert_ne!(unset.code(), Some(0));
+    assert!(
+        unset.stderr().contains("LOAD_TEST_ADMIN_TOKEN"),
+        "{}",
+        unset.stderr()
+    );
+}
+
+#[test]
 fn the_url_mode_hammers_one_url_like_wrk() {
     let store = Store::start();
     let url = format!("{}/health", store.gateway_url());
