@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the container images: the release binary, the Debian base image
 # (made once with debootstrap and kept: nothing is pulled from any image
-# registry), `storefront:latest`, and with --postgres the PostgreSQL image.
+# registry), `storefront:latest`, with --postgres the PostgreSQL image and
+# with --prometheus the Prometheus image (compose's `monitoring` profile).
 #
-#   scripts/build.sh [--postgres] [--no-cargo]
+#   scripts/build.sh [--postgres] [--prometheus] [--no-cargo]
 #
 # The binary is built on this machine and copied into the image, so the base
 # must be the Debian release this machine runs (same glibc). Environment:
@@ -13,12 +14,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_postgres=false
+with_prometheus=false
 run_cargo=true
 for arg in "$@"; do
   case "$arg" in
     --postgres) with_postgres=true ;;
+    --prometheus) with_prometheus=true ;;
     --no-cargo) run_cargo=false ;;
-    *) echo "usage: $0 [--postgres] [--no-cargo]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--postgres] [--prometheus] [--no-cargo]" >&2; exit 2 ;;
   esac
 done
 
@@ -86,6 +89,10 @@ postgres_base="storefront-postgres-base:${suite}"
 if $with_postgres; then
   import_debian "$postgres_base" postgresql
 fi
+prometheus_base="storefront-prometheus-base:${suite}"
+if $with_prometheus; then
+  import_debian "$prometheus_base" prometheus
+fi
 
 if $run_cargo; then
   echo "== cargo build --release -p storefront"
@@ -106,8 +113,13 @@ if $with_postgres; then
   quietly docker build --build-arg "BASE_IMAGE=$postgres_base" -t storefront-postgres:latest \
     -f deploy/postgres/Dockerfile deploy/postgres
 fi
+if $with_prometheus; then
+  echo "== docker build storefront-prometheus:latest"
+  quietly docker build --build-arg "BASE_IMAGE=$prometheus_base" -t storefront-prometheus:latest \
+    -f deploy/prometheus/Dockerfile deploy/prometheus
+fi
 # A rebuild leaves the previous image untagged: drop those (ours only).
-for title in storefront storefront-postgres; do
+for title in storefront storefront-postgres storefront-prometheus; do
   docker image prune --force --filter "label=org.opencontainers.image.title=$title" >/dev/null
 done
 echo "== images built"

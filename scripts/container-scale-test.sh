@@ -4,6 +4,9 @@
 # through both gateways at once and a shop load (carts and checkouts) through
 # one, then: every order they were given is there (each verifies), order
 # numbers are unique and gapless across replicas, and stock is conserved.
+# The `monitoring` profile runs alongside: its Prometheus (Debian's package)
+# must find all eight replicas and hold each role's Storefront series, and
+# the shop load must have read each role's metrics through the gateway.
 # Tears down everything it made (a unique compose project), even on failure.
 #
 #   scripts/container-scale-test.sh [--no-build]
@@ -19,7 +22,7 @@ health_deadline_s=240 # a failure bound (something hangs), not a measurement
 
 if docker compose version >/dev/null 2>&1; then compose_cmd=(docker compose); else compose_cmd=(docker-compose); fi
 files=(-f compose.yaml -f compose.postgres.yaml)
-compose() { "${compose_cmd[@]}" -p "$project" "${files[@]}" "$@"; }
+compose() { "${compose_cmd[@]}" -p "$project" "${files[@]}" --profile monitoring "$@"; }
 
 fail() { echo "container-scale-test: FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; passed=$((passed + 1)); }
@@ -45,28 +48,31 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Two consecutive free ports on loopback: one per gateway replica.
+# Three consecutive free ports on loopback: one per gateway replica, then
+# Prometheus's (picked together, outside the kernel's ephemeral range, so
+# no connection made meanwhile takes one of them).
 ports=$(python3 - <<'PY'
 import random, socket
 for _ in range(200):
-    base = random.randint(20000, 60000)
+    base = random.randint(20000, 30000)
     sockets = []
     try:
-        for port in (base, base + 1):
+        for port in (base, base + 1, base + 2):
             s = socket.socket(); s.bind(("127.0.0.1", port)); sockets.append(s)
-        print(f"{base} {base + 1}"); break
+        print(f"{base} {base + 1} {base + 2}"); break
     except OSError:
         pass
     finally:
         for s in sockets: s.close()
 PY
 )
-read -r port_a port_b <<<"$ports"
+read -r port_a port_b prometheus_port <<<"$ports"
 export STOREFRONT_GATEWAY_HOST=127.0.0.1 STOREFRONT_GATEWAY_PORT="$port_a-$port_b"
+export STOREFRONT_PROMETHEUS_HOST=127.0.0.1 STOREFRONT_PROMETHEUS_PORT=$prometheus_port
 
 echo "== build"
 if $build; then
-  scripts/build.sh --postgres
+  scripts/build.sh --postgres --prometheus
 fi
 
 echo "== up: 2 gateways, 2 orders, 2 catalogs, 2 carts, PostgreSQL (project $project)"
@@ -100,6 +106,27 @@ target/release/storefront load --target "http://127.0.0.1:$port_a" --workload sh
 grep -q "invariants hold" "$work/shop.log" || { cat "$work/shop.log"; fail "shop load: no invariants line"; }
 [ "$(jq .aggregate.total.errors "$work/shop/summary.json")" = 0 ] || { cat "$work/shop.log"; fail "shop load: errors"; }
 pass "40 shopping trips without an error: every checkout reads back as placed, stock conserved"
+read_roles=$(jq -c '.server | keys' "$work/shop/summary.json")
+[ "$read_roles" = '["carts","catalog","gateway","orders"]' ] || fail "the shop load read the metrics of $read_roles"
+pass "the shop load read every role's metrics through the gateway"
+
+echo "== Prometheus (the monitoring profile) scrapes every replica"
+# query PROMQL: the `result` array of an instant query to the published Prometheus.
+query() {
+  curl -sS --max-time 10 -G "http://127.0.0.1:$prometheus_port/api/v1/query" --data-urlencode "query=$1" \
+    | jq -c '.data.result'
+}
+deadline=$((SECONDS + 60))
+until [ "$(query 'count(up{job="storefront"} == 1)' | jq -r '.[0].value[1] // 0')" = 8 ]; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "Prometheus targets up: $(query 'up{job="storefront"}')"
+  sleep 1
+done
+pass "Prometheus finds all eight replicas up"
+roles=$(query 'sum by (role) (storefront_http_requests_total)' | jq -c '[.[].metric.role] | sort')
+[ "$roles" = '["carts","catalog","gateway","orders"]' ] || fail "storefront_http_requests_total by role: $roles"
+placed=$(query 'sum(storefront_saga_outcomes_total{outcome="placed"})' | jq -r '.[0].value[1] // 0')
+[ "$placed" -gt 0 ] || fail "no placed orders counted in Prometheus"
+pass "Prometheus holds every role's requests and $placed placed orders"
 
 orders=$(curl -sS --max-time 30 "http://127.0.0.1:$port_a/orders?limit=1000")
 # Stock through the other gateway (so, perhaps, the other catalog replica,

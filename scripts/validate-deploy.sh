@@ -43,4 +43,5 @@ done
 if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
 "${compose[@]}" -f compose.yaml config --quiet
 "${compose[@]}" -f compose.yaml -f compose.postgres.yaml config --quiet
-echo "ok - compose.yaml and compose.postgres.yaml are valid Compose files"
+"${compose[@]}" -f compose.yaml --profile monitoring config --quiet
+echo "ok - compose.yaml (with and without the monitoring profile) and compose.postgres.yaml are valid Compose files"
