@@ -64,8 +64,9 @@ pub struct StoreTable {
 #[serde(deny_unknown_fields)]
 pub struct Factor {
     pub name: String,
-    /// A dotted path into this file: `scenario.…` (the load),
-    /// `store.settings.…` (the managed store) or `store.target`.
+    /// A dotted path into this file: `scenario.…` (the load), `scenario`
+    /// itself (a whole scenario per level), `store.settings.…` (the managed
+    /// store) or `store.target`. Factors are applied in the order written.
     pub set: String,
     pub levels: Vec<toml::Value>,
     /// Names for the levels in reports (default: the values).
@@ -161,11 +162,19 @@ impl Definition {
             }
             let settable = factor.set.starts_with("scenario.")
                 || factor.set.starts_with("store.settings.")
-                || factor.set == "store.target";
+                || factor.set == "store.target"
+                || factor.set == "scenario";
             if !settable || factor.set.split('.').any(str::is_empty) {
                 return bad(format!(
-                    "{at}: set = \"{}\" must be scenario.…, store.settings.… or store.target",
+                    "{at}: set = \"{}\" must be scenario, scenario.…, store.settings.… or store.target",
                     factor.set
+                ));
+            }
+            // A whole scenario per level (two workloads with loads of their
+            // own); factors listed after it change parts of it.
+            if factor.set == "scenario" && !factor.levels.iter().all(toml::Value::is_table) {
+                return bad(format!(
+                    "{at}: set = \"scenario\" takes a whole scenario (a table) as each level"
                 ));
             }
             if factor.set == "scenario.target" {
@@ -265,7 +274,10 @@ ramp_up = "10s"
         let text =
             format!("{BASE}\n[[factor]]\nname = \"x\"\nset = \"load.users\"\nlevels = [1]\n");
         let error = parse(&text).unwrap_err().to_string();
-        assert!(error.contains("must be scenario."), "{error}");
+        assert!(error.contains("must be scenario"), "{error}");
+        let text = format!("{BASE}\n[[factor]]\nname = \"x\"\nset = \"scenario\"\nlevels = [1]\n");
+        let error = parse(&text).unwrap_err().to_string();
+        assert!(error.contains("a whole scenario"), "{error}");
     }
 
     #[test]
