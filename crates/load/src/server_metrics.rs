@@ -111,15 +111,24 @@ impl Scraper {
     }
 
     /// Takes a last sample of each service and returns them all.
-    pub async fn finish(self) -> ServerMetrics {
+    pub async fn finish(mut self) -> ServerMetrics {
         self.stop.cancel();
         let mut metrics = ServerMetrics::new();
-        for (service, task) in self.tasks {
+        for (service, task) in std::mem::take(&mut self.tasks) {
             if let Ok(series) = task.await {
                 metrics.insert(service, series);
             }
         }
         metrics
+    }
+}
+
+/// A run that fails before [`Scraper::finish`] stops the reading too,
+/// rather than leaving tasks that read a store the run no longer loads (an
+/// experiment goes on to other cells in the same process).
+impl Drop for Scraper {
+    fn drop(&mut self) {
+        self.stop.cancel();
     }
 }
 

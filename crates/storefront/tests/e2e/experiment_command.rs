@@ -201,6 +201,51 @@ labels = ["good", "missing"]
 }
 
 #[test]
+fn the_lab2_series_preset_runs_a_whole_scenario_per_level_and_keeps_the_servers_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("series");
+    let output = experiment(&[
+        preset("lab2-series.toml").to_str().unwrap(),
+        "--repetitions",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary = read_json(&out.join("summary.json"));
+    let combinations = summary["analysis"]["combinations"].as_array().unwrap();
+    assert_eq!(combinations.len(), 10, "2 series x 5 client counts");
+    for combination in combinations {
+        let name = combination["name"].as_str().unwrap();
+        let labels: Vec<&str> = combination["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["label"].as_str().unwrap())
+            .collect();
+        let clients: u64 = name.rsplit('=').next().unwrap().parse().unwrap();
+        let (label, per_client) = if name.contains("series=queries") {
+            ("query", 1000)
+        } else {
+            ("buy", 100)
+        };
+        assert_eq!(labels, [label, "TOTAL"], "{name}");
+        assert_eq!(
+            combination["labels"][0]["n"],
+            clients * per_client,
+            "{name}"
+        );
+        let gateway = &combination["server"]["gateway"];
+        assert!(
+            gateway["rss_bytes_peak"].as_u64().unwrap() > 0,
+            "{name}: {combination}"
+        );
+    }
+    let page = std::fs::read_to_string(out.join("experiment.md")).unwrap();
+    assert!(page.contains("The server's side"), "{page}");
+}
+
+#[test]
 fn a_failed_cell_is_recorded_and_a_resume_runs_only_what_is_not_done() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("seeds.toml");
