@@ -18,9 +18,6 @@ use storefront_wire::{ErrorBody, ServiceClient};
 
 use crate::{Gateway, GatewayError};
 
-/// The roles whose pages the gateway relays, as named in the path.
-pub const PEERS: [&str; 3] = ["catalog", "orders", "carts"];
-
 /// A peer's metrics in the Prometheus text format, as that service
 /// renders them. No token, as `/metrics`: keep both off a public ingress.
 #[utoipa::path(

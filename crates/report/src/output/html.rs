@@ -67,7 +67,7 @@ pub fn render(report: &Report) -> String {
     page
 }
 
-/// One colour per service, in the order the roles are listed.
+/// One colour per service, in the services' (alphabetical) order.
 const SERVICE_COLORS: &[&str] = &["#08519c", "#31a354", "#e6550d", "#756bb1", "#636363"];
 
 /// CPU, memory, request rate and writes per group commit over time, a line

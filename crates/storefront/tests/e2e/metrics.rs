@@ -104,18 +104,20 @@ async fn every_service_counts_what_it_served() {
 }
 
 #[tokio::test]
-async fn switched_off_metrics_answer_a_json_404() {
+async fn switched_off_metrics_answer_a_json_404_also_when_relayed() {
     let store = Store::processes_on(Backend::Sqlite, None, "metrics = false\n");
     let mut api = Api::to(&store).await;
-    let reply = api.get("/metrics").await.expect(404);
-    assert!(
-        reply.body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("switched off"),
-        "{}",
-        reply.body
-    );
+    for path in ["/metrics", "/metrics/orders"] {
+        let reply = api.get(path).await.expect(404);
+        assert!(
+            reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("switched off"),
+            "{path}: {}",
+            reply.body
+        );
+    }
 }
 
 #[tokio::test]
@@ -143,19 +145,4 @@ async fn the_gateway_relays_each_peers_page() {
     }
     api.get("/metrics/gateway").await.expect(404);
     api.get("/metrics/nope").await.expect(404);
-}
-
-#[tokio::test]
-async fn a_peer_with_metrics_off_is_relayed_as_a_json_404() {
-    let store = Store::processes_on(Backend::Sqlite, None, "metrics = false\n");
-    let mut api = Api::to(&store).await;
-    let reply = api.get("/metrics/orders").await.expect(404);
-    assert!(
-        reply.body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("switched off"),
-        "{}",
-        reply.body
-    );
 }
