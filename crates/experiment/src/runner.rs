@@ -137,9 +137,14 @@ async fn run_cell(
         Err(e) => return CellOutcome::Failed(e.to_string()),
     };
     let mut store = None;
-    let target = match &setup.system {
+    // A managed store gets an admin token of the cell's own, so workloads
+    // that administer it (bookstore) can; an external store's is the
+    // experimenter's (STOREFRONT_ADMIN_TOKEN).
+    let mut admin_token = std::env::var("STOREFRONT_ADMIN_TOKEN").ok();
+    let target = match &mut setup.system {
         System::External { target } => target.clone(),
         System::Managed { settings } => {
+            admin_token = Some(admin_token_of(settings));
             match ManagedStore::start(&options.exe, settings, &dir).await {
                 Ok(started) => {
                     let target = started.target.clone();
@@ -155,6 +160,7 @@ async fn run_cell(
         out: Some(dir),
         check_invariants: options.check_invariants,
         server_metrics: options.server_metrics,
+        admin_token,
     };
     let result = storefront_load::run(&setup.scenario, &run_options, stop.clone()).await;
     if let Some(mut store) = store {
@@ -173,6 +179,25 @@ async fn run_cell(
             throughput: outcome.report.total().throughput_per_sec,
             invariants_hold: outcome.invariants.as_ref().map(|i| i.ok),
         },
+    }
+}
+
+/// The managed store's admin token: the experiment file's
+/// `gateway.admin_token`, else a random one set in `settings` now.
+fn admin_token_of(settings: &mut toml::Table) -> String {
+    let gateway = settings
+        .entry("gateway")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let random = || format!("cell-{:032x}", rand::random::<u128>());
+    match gateway {
+        toml::Value::Table(gateway) => {
+            let token = gateway
+                .entry("admin_token")
+                .or_insert_with(|| random().into());
+            token.as_str().map_or_else(random, str::to_owned)
+        }
+        // Refused by the store's configuration when it starts.
+        _ => random(),
     }
 }
 

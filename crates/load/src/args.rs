@@ -14,6 +14,7 @@ use crate::scenario::{Closed, LoadModel, Open, Scenario, Stage, Think, Workload}
 pub enum WorkloadKind {
     Lab,
     Shop,
+    Bookstore,
     Custom,
     Url,
 }
@@ -89,6 +90,10 @@ pub struct LoadArgs {
     /// target serves them.
     #[arg(long, value_enum, default_value_t)]
     pub server_metrics: crate::ServerMetricsMode,
+    /// The store's admin token, for workloads that administer it
+    /// (`bookstore`); `storefront up` prints it.
+    #[arg(long, env = "STOREFRONT_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
 }
 
 fn parse_think(text: &str) -> Result<Think, String> {
@@ -199,6 +204,7 @@ impl LoadArgs {
                 == match kind {
                     WorkloadKind::Lab => "lab",
                     WorkloadKind::Shop => "shop",
+                    WorkloadKind::Bookstore => "bookstore",
                     WorkloadKind::Custom => "custom",
                     WorkloadKind::Url => "url",
                 };
@@ -206,6 +212,7 @@ impl LoadArgs {
                 scenario.workload = match kind {
                     WorkloadKind::Lab => Workload::Lab { p: 0.5 },
                     WorkloadKind::Shop => Workload::Shop { p_change: 0.5 },
+                    WorkloadKind::Bookstore => Workload::Bookstore,
                     WorkloadKind::Url => Workload::Url { path: "/".into() },
                     WorkloadKind::Custom => {
                         return Err(LoadError::invalid(

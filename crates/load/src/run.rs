@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     pub check_invariants: bool,
     pub server_metrics: ServerMetricsMode,
+    /// The store's admin token, for workloads that administer it.
+    pub admin_token: Option<String>,
 }
 
 /// What a run came to.
@@ -95,6 +97,7 @@ pub async fn run(
         products.clone(),
         ledger.clone(),
         &run_id,
+        options.admin_token.as_deref(),
     )?;
 
     let scraper = Scraper::start(options.server_metrics, &authority, Instant::now()).await?;

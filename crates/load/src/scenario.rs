@@ -34,6 +34,9 @@ pub enum Workload {
     /// Browse, view, fill a cart, sometimes change it, check out;
     /// `p_change`: probability of changing or removing a line first.
     Shop { p_change: f64 },
+    /// The bookstore study's JMeter plan on Storefront's API, its eleven
+    /// samplers in order (administration with the admin token).
+    Bookstore,
     /// A weighted mix of declared requests.
     Custom { requests: Vec<CustomRequest> },
     /// One URL (path of the target), like wrk or oha.
@@ -45,6 +48,7 @@ impl Workload {
         match self {
             Workload::Lab { .. } => "lab",
             Workload::Shop { .. } => "shop",
+            Workload::Bookstore => "bookstore",
             Workload::Custom { .. } => "custom",
             Workload::Url { .. } => "url",
         }
@@ -53,7 +57,10 @@ impl Workload {
     /// Whether the run drives Storefront's own API, so its invariants can
     /// be checked afterwards.
     pub fn checks_invariants(&self) -> bool {
-        matches!(self, Workload::Lab { .. } | Workload::Shop { .. })
+        matches!(
+            self,
+            Workload::Lab { .. } | Workload::Shop { .. } | Workload::Bookstore
+        )
     }
 }
 

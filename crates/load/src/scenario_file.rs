@@ -58,6 +58,7 @@ pub struct ScenarioFile {
 enum Kind {
     Lab,
     Shop,
+    Bookstore,
     Custom,
     Url,
 }
@@ -151,6 +152,19 @@ impl WorkloadTable {
                 Workload::Shop {
                     p_change: self.p_change.unwrap_or(DEFAULT_P),
                 }
+            }
+            Kind::Bookstore => {
+                none_of(
+                    w,
+                    "kind = \"bookstore\"",
+                    &[
+                        ("p", p),
+                        ("p_change", p_change),
+                        ("requests", requests),
+                        ("path", path),
+                    ],
+                )?;
+                Workload::Bookstore
             }
             Kind::Custom => {
                 none_of(

@@ -34,6 +34,7 @@ pub async fn load(args: &LoadArgs, config: &Config) -> anyhow::Result<ExitCode> 
         out: args.out.clone(),
         check_invariants: !args.no_invariants,
         server_metrics: args.server_metrics,
+        admin_token: args.admin_token.clone(),
     };
     let outcome = storefront_load::run(&scenario, &options, stop).await?;
     print!("{}", outcome.summary());

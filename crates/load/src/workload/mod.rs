@@ -2,6 +2,7 @@
 //! is the unit both load models schedule: a closed user loops them; the
 //! open model starts one per arrival.
 
+mod bookstore;
 mod custom;
 mod lab;
 mod shop;
@@ -16,6 +17,7 @@ use crate::ledger::Ledger;
 use crate::scenario::Workload;
 use crate::user::{Expect, User};
 
+pub use bookstore::Bookstore;
 pub use custom::Custom;
 pub use lab::Lab;
 pub use shop::Shop;
@@ -29,6 +31,7 @@ pub struct Plan {
 enum Kind {
     Lab(Lab),
     Shop(Shop),
+    Bookstore(Bookstore),
     Custom(Custom),
     Url { label: Arc<str>, path: String },
 }
@@ -39,9 +42,10 @@ impl Plan {
         products: Arc<Vec<ProductListing>>,
         ledger: Arc<Ledger>,
         run_id: &str,
+        admin_token: Option<&str>,
     ) -> Result<Self, LoadError> {
         let needs_products = match workload {
-            Workload::Lab { .. } | Workload::Shop { .. } => true,
+            Workload::Lab { .. } | Workload::Shop { .. } | Workload::Bookstore => true,
             Workload::Custom { requests } => requests.iter().any(|r| {
                 crate::template::Template::parse(&r.path).is_ok_and(|t| t.uses_product())
                     || r.body.as_deref().is_some_and(|b| {
@@ -61,6 +65,15 @@ impl Plan {
             Workload::Shop { p_change } => {
                 Kind::Shop(Shop::new(*p_change, products, ledger, run_id))
             }
+            Workload::Bookstore => {
+                let token = admin_token.filter(|t| !t.is_empty()).ok_or_else(|| {
+                    LoadError::invalid(
+                        "the bookstore workload administers the store: give its admin token \
+                         (--admin-token or STOREFRONT_ADMIN_TOKEN; `storefront up` prints it)",
+                    )
+                })?;
+                Kind::Bookstore(Bookstore::new(products, ledger, run_id, token))
+            }
             Workload::Custom { requests } => Kind::Custom(Custom::new(requests, products, run_id)?),
             Workload::Url { path } => Kind::Url {
                 label: Arc::from(format!("GET {path}")),
@@ -76,6 +89,7 @@ impl Plan {
         match &self.kind {
             Kind::Lab(lab) => lab.iteration(user).await,
             Kind::Shop(shop) => shop.iteration(user).await,
+            Kind::Bookstore(bookstore) => bookstore.iteration(user, n).await,
             Kind::Custom(custom) => custom.iteration(user, n).await,
             Kind::Url { label, path } => {
                 user.request(label, Method::GET, path, &[], None, Expect::Success)

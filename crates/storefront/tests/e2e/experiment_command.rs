@@ -246,6 +246,47 @@ fn the_lab2_series_preset_runs_a_whole_scenario_per_level_and_keeps_the_servers_
 }
 
 #[test]
+fn a_managed_store_gets_an_admin_token_that_the_bookstore_workload_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bookstore.toml");
+    std::fs::write(
+        &file,
+        r#"
+[scenario.workload]
+kind = "bookstore"
+[scenario.load]
+model = "closed"
+users = 2
+iterations = 2
+[[factor]]
+name = "users"
+set = "scenario.load.users"
+levels = [1, 2]
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = storefront()
+        .args([
+            "experiment",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env_remove("STOREFRONT_ADMIN_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let state = read_json(&out.join("experiment.json"));
+    for cell in cells(&state) {
+        assert_eq!(cell["status"], "done", "{cell}");
+        assert_eq!(cell["errors"], 0, "every admin route answered: {cell}");
+        assert_eq!(cell["invariants_hold"], true, "{cell}");
+    }
+}
+
+#[test]
 fn a_failed_cell_is_recorded_and_a_resume_runs_only_what_is_not_done() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("seeds.toml");

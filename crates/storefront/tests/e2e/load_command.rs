@@ -226,6 +226,70 @@ iterations = 10
 }
 
 #[test]
+fn the_bookstore_workload_runs_the_studys_eleven_samplers_and_its_orders_balance() {
+    let store = Store::start();
+    let token = crate::support::ADMIN_TOKEN;
+    let run = load_on(
+        &store,
+        &format!("--workload bookstore --users 3 --iterations 4 --seed 3 --admin-token {token}"),
+    );
+    run.assert_success();
+    let counts = run.counts();
+    for label in [
+        "Product Catalog/Get products/products",
+        "Product Catalog/Create products",
+        "Product Catalog/Update products",
+        "Product Catalog/Delete products",
+        "Shopping Cart/Get carts",
+        "Shopping Cart/Get cart items",
+        "Shopping Cart/Add product to shopping cart",
+        "Shopping Cart/Update order status in cart",
+        "Order Management/Create orders",
+        "Order Management/Get orders",
+        "Order Management/Get order Items",
+    ] {
+        assert_eq!(counts.get(label), Some(&12), "{label}: {counts:?}");
+    }
+    let failed: Vec<_> = run.samples().into_iter().filter(|s| !s.success).collect();
+    assert!(
+        failed.is_empty(),
+        "the token opened every admin route: {failed:?}"
+    );
+    let invariants = &run.extra()["invariants"];
+    assert_eq!(invariants["ok"], true, "{invariants}");
+    assert_eq!(
+        invariants["orders_acknowledged"], 24,
+        "a checkout and a direct order per trip"
+    );
+    // Every product a user created, it deleted.
+    let listed = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut api = crate::support::Api::to(&store).await;
+        api.get("/products?limit=1000")
+            .await
+            .expect(200)
+            .data()
+            .clone()
+    });
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(!names.is_empty());
+    assert!(!names.iter().any(|n| n.starts_with("bk-")), "{names:?}");
+
+    // Without the token the run does not start, and says what it needs.
+    let refused = load_on(&store, "--workload bookstore --users 1 --iterations 1");
+    assert_ne!(refused.code(), Some(0));
+    assert!(
+        refused.stderr().contains("admin token"),
+        "{}",
+        refused.stderr()
+    );
+}
+
+#[test]
 fn the_url_mode_hammers_one_url_like_wrk() {
     let store = Store::start();
     let url = format!("{}/health", store.gateway_url());

@@ -95,6 +95,7 @@ pub fn command(args: &[&str], dir: &Path) -> Command {
         .arg("--out")
         .arg(dir.join("out"))
         .env_remove("STOREFRONT_CONFIG")
+        .env_remove("STOREFRONT_ADMIN_TOKEN")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
