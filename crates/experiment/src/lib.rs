@@ -43,6 +43,8 @@ pub struct ExperimentOptions {
     pub check_invariants: bool,
     /// Whether each cell reads the services' metrics while it runs.
     pub server_metrics: storefront_load::ServerMetricsMode,
+    /// A PostgreSQL server on which each managed cell gets a fresh database.
+    pub database_url: Option<String>,
 }
 
 /// What the experiment came to.
@@ -98,6 +100,7 @@ pub async fn run(
         exe: options.exe.clone(),
         check_invariants: options.check_invariants,
         server_metrics: options.server_metrics,
+        database_url: options.database_url.clone(),
     };
     let interrupted = runner::run_cells(&plan, &mut state, &runner, stop).await?;
     if state.count(CellStatus::Done) > 0 {

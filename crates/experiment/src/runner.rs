@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use storefront_load::RunOptions;
+use storefront_service_kit::postgres::ScratchDatabase;
 use tokio_util::sync::CancellationToken;
 
 use crate::ExperimentError;
@@ -25,6 +26,10 @@ pub struct RunnerOptions {
     pub check_invariants: bool,
     /// Whether each cell reads the services' metrics while it runs.
     pub server_metrics: storefront_load::ServerMetricsMode,
+    /// A PostgreSQL server (a URL allowed to create databases): each
+    /// managed cell's store keeps its data in a fresh database there,
+    /// dropped when the cell ends. `None`: SQLite files in the cell's folder.
+    pub database_url: Option<String>,
 }
 
 /// Runs every cell not yet done. Returns whether the run was interrupted.
@@ -67,6 +72,10 @@ pub async fn run_cells(
             record.started = Some(storefront_report::clock::rfc3339_utc(now_ms()));
             record.ended = None;
             record.error = None;
+            record.backend = plan
+                .cell_setup(&cell)
+                .ok()
+                .map(|setup| backend(&setup.system, options).to_owned());
         }
         state.save(&options.out)?;
         let outcome = run_cell(plan, &cell, options, stop.child_token()).await;
@@ -137,6 +146,7 @@ async fn run_cell(
         Err(e) => return CellOutcome::Failed(e.to_string()),
     };
     let mut store = None;
+    let mut database = None;
     // A managed store gets an admin token of the cell's own, so workloads
     // that administer it (bookstore) can; an external store's is the
     // experimenter's (STOREFRONT_ADMIN_TOKEN).
@@ -145,13 +155,30 @@ async fn run_cell(
         System::External { target } => target.clone(),
         System::Managed { settings } => {
             admin_token = Some(admin_token_of(settings));
+            if let Some(server) = &options.database_url {
+                match ScratchDatabase::create(server, "sf_exp_").await {
+                    Ok(fresh) => {
+                        settings.insert("database_url".into(), fresh.url().into());
+                        database = Some(fresh);
+                    }
+                    Err(e) => {
+                        let server = storefront_service_kit::database::redact_password(server);
+                        return CellOutcome::Failed(format!(
+                            "cannot create the cell's database on {server}: {e}"
+                        ));
+                    }
+                }
+            }
             match ManagedStore::start(&options.exe, settings, &dir).await {
                 Ok(started) => {
                     let target = started.target.clone();
                     store = Some(started);
                     target
                 }
-                Err(e) => return CellOutcome::Failed(e),
+                Err(e) => {
+                    drop_database(database).await;
+                    return CellOutcome::Failed(e);
+                }
             }
         }
     };
@@ -166,6 +193,7 @@ async fn run_cell(
     if let Some(mut store) = store {
         store.stop().await;
     }
+    drop_database(database).await;
     match result {
         Err(e) => CellOutcome::Failed(e.to_string()),
         Ok(outcome) if outcome.interrupted || stop.is_cancelled() => CellOutcome::Interrupted,
@@ -198,6 +226,33 @@ fn admin_token_of(settings: &mut toml::Table) -> String {
         }
         // Refused by the store's configuration when it starts.
         _ => random(),
+    }
+}
+
+/// Where a cell's store keeps its data, as `experiment.json` records it.
+fn backend(system: &System, options: &RunnerOptions) -> &'static str {
+    match system {
+        System::External { .. } => "external",
+        System::Managed { settings } => {
+            if options.database_url.is_some() || settings.contains_key("database_url") {
+                "postgres"
+            } else {
+                "sqlite"
+            }
+        }
+    }
+}
+
+/// Drops a cell's fresh database once its store has stopped, whatever the
+/// cell's outcome; a failure to drop is reported, not fatal.
+async fn drop_database(database: Option<ScratchDatabase>) {
+    if let Some(database) = database
+        && let Err(e) = database.drop_now().await
+    {
+        eprintln!(
+            "    note: could not drop the cell's database {}: {e}",
+            database.name()
+        );
     }
 }
 

@@ -41,6 +41,11 @@ pub struct CellRecord {
     pub throughput_per_sec: f64,
     /// The store's invariants held (None: not checked).
     pub invariants_hold: Option<bool>,
+    /// Where the cell's store kept its data: `sqlite`, `postgres` (a fresh
+    /// database of its own) or `external` (a store the experiment did not
+    /// start). Absent in files written before it was recorded.
+    #[serde(default)]
+    pub backend: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,6 +130,7 @@ impl State {
                         started: None,
                         ended: None,
                         error: None,
+                        backend: None,
                         samples: 0,
                         errors: 0,
                         throughput_per_sec: 0.0,

@@ -156,6 +156,11 @@ pub struct ExperimentArgs {
     /// Read each service's metrics during every cell (see `load --help`).
     #[arg(long, value_enum, default_value_t)]
     pub server_metrics: storefront_load::ServerMetricsMode,
+    /// Run each managed cell's store on PostgreSQL: a fresh database on
+    /// this server per cell (the URL must be allowed to create databases),
+    /// dropped when the cell ends, also after a failure or Ctrl-C.
+    #[arg(long)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

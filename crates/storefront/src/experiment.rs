@@ -24,6 +24,7 @@ pub async fn experiment(args: &ExperimentArgs) -> anyhow::Result<ExitCode> {
         exe: std::env::current_exe()?,
         check_invariants: !args.no_invariants,
         server_metrics: args.server_metrics,
+        database_url: args.database_url.clone(),
     };
     let stop = CancellationToken::new();
     tokio::spawn({

@@ -5,6 +5,7 @@
 
 mod migrations;
 mod owner_lock;
+pub mod scratch;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_database;
 
@@ -17,6 +18,7 @@ use storefront_wire::metrics as names;
 
 pub use migrations::migrate;
 pub use owner_lock::OwnerLock;
+pub use scratch::ScratchDatabase;
 
 /// Advisory lock held while a schema is created: two replicas starting at
 /// once would otherwise race in `CREATE SCHEMA IF NOT EXISTS` (it is not

@@ -10,8 +10,7 @@
 
 use std::future::Future;
 
-use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
-
+use super::ScratchDatabase;
 use crate::database::{DatabaseLocation, redact_password};
 
 /// The server the PostgreSQL tests use.
@@ -22,43 +21,38 @@ pub const REQUIRE_VAR: &str = "STOREFRONT_REQUIRE_POSTGRES";
 /// A database of its own for one test; dropped (best effort) on drop.
 #[derive(Debug)]
 pub struct TestDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
+    database: ScratchDatabase,
 }
 
 impl TestDatabase {
     /// The URL of this test's database.
     pub fn url(&self) -> &str {
-        &self.url
+        self.database.url()
     }
 
     /// Makes the database refuse every connection, ending those open now
     /// (`false`), or accept them again (`true`): the database down and back,
     /// for one test, while the server keeps serving the others.
     pub fn set_reachable(&self, reachable: bool) {
-        let allow = format!(
-            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS {reachable}",
-            self.name
-        );
+        let name = self.database.name();
+        let allow = format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {reachable}");
         let terminate = format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
-            self.name
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
         );
         on_own_runtime(|| async {
-            admin_statement(&self.admin_url, allow).await?;
+            self.database.on_server(allow).await?;
             if !reachable {
-                admin_statement(&self.admin_url, terminate).await?;
+                self.database.on_server(terminate).await?;
             }
             Ok::<_, sqlx::Error>(())
         })
-        .unwrap_or_else(|e| panic!("cannot change whether {} is reachable: {e}", self.name));
+        .unwrap_or_else(|e| panic!("cannot change whether {name} is reachable: {e}"));
     }
 
     /// Where a service named `schema` keeps its tables in this database.
     pub fn location(&self, schema: &str) -> DatabaseLocation {
         DatabaseLocation::Postgres {
-            url: self.url.clone(),
+            url: self.url().to_owned(),
             schema: schema.to_owned(),
         }
     }
@@ -77,35 +71,25 @@ pub fn fresh_database() -> Option<TestDatabase> {
             return None;
         }
     };
-    let name = format!("sf_test_{}", uuid::Uuid::new_v4().simple());
-    let statement = format!("CREATE DATABASE {name}");
-    if let Err(e) = on_own_runtime(|| admin_statement(&admin_url, statement)) {
-        panic!(
+    match on_own_runtime(|| ScratchDatabase::create(&admin_url, "sf_test_")) {
+        Ok(database) => Some(TestDatabase { database }),
+        Err(e) => panic!(
             "cannot create a test database on {}: {e}",
             redact_password(&admin_url)
-        );
+        ),
     }
-    Some(TestDatabase {
-        url: with_database(&admin_url, &name),
-        admin_url,
-        name,
-    })
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         // FORCE ends connections a test's pools still hold.
-        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(e) = on_own_runtime(|| admin_statement(&self.admin_url, statement)) {
-            eprintln!("notice: could not drop test database {}: {e}", self.name);
+        if let Err(e) = on_own_runtime(|| self.database.drop_now()) {
+            eprintln!(
+                "notice: could not drop test database {}: {e}",
+                self.database.name()
+            );
         }
     }
-}
-
-async fn admin_statement(admin_url: &str, statement: String) -> Result<(), sqlx::Error> {
-    let mut conn = PgConnection::connect(admin_url).await?;
-    conn.execute(AssertSqlSafe(statement)).await?;
-    conn.close().await
 }
 
 /// Runs a future to completion on a new thread with its own runtime, so it
@@ -127,32 +111,4 @@ where
             .join()
             .expect("the test database thread panicked")
     })
-}
-
-/// `url` with its database (the path) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_at(url.find('?').unwrap_or(url.len()));
-    let authority = base.find("://").map_or(0, |i| i + 3);
-    let path = base[authority..]
-        .find('/')
-        .map_or(base.len(), |i| authority + i);
-    format!("{}/{database}{query}", &base[..path])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_database_is_swapped_and_the_rest_kept() {
-        assert_eq!(
-            with_database("postgres://u:p@h:5432/postgres", "t1"),
-            "postgres://u:p@h:5432/t1"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/postgres?sslmode=disable", "t1"),
-            "postgres://u:p@h/t1?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
-    }
 }

@@ -287,6 +287,77 @@ levels = [1, 2]
 }
 
 #[test]
+fn with_a_database_url_each_cell_runs_on_a_fresh_postgres_database_dropped_afterwards() {
+    use storefront_service_kit::postgres::test_database::{URL_VAR, fresh_database};
+    // Skips (or, where PostgreSQL is required, fails) as every PostgreSQL
+    // test does; the experiment makes databases of its own on that server.
+    let Some(_probe) = fresh_database() else {
+        return;
+    };
+    let server = std::env::var(URL_VAR).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pg.toml");
+    std::fs::write(
+        &file,
+        r#"
+repetitions = 2
+[scenario.workload]
+kind = "lab"
+p = 0.5
+[scenario.load]
+model = "closed"
+users = 2
+iterations = 20
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        file.to_str().unwrap(),
+        "--database-url",
+        &server,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = experiment(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let state = read_json(&out.join("experiment.json"));
+    assert_eq!(cells(&state).len(), 2);
+    for cell in cells(&state) {
+        assert_eq!(cell["status"], "done", "{cell}");
+        assert_eq!(cell["backend"], "postgres", "{cell}");
+        assert_eq!(cell["invariants_hold"], true, "{cell}");
+    }
+    // Each cell's store really ran on PostgreSQL (no SQLite file was made),
+    // and its database is gone.
+    for cell in cells(&state) {
+        let data = out
+            .join("cells")
+            .join(cell["id"].as_str().unwrap())
+            .join("store-data");
+        let sqlite: Vec<_> = std::fs::read_dir(&data)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "db"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(sqlite.is_empty(), "{sqlite:?}");
+    }
+    let left = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::{Connection, Row};
+        let mut conn = sqlx::PgConnection::connect(&server).await.unwrap();
+        let row = sqlx::query("SELECT count(*) FROM pg_database WHERE datname LIKE 'sf\\_exp\\_%'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        row.get::<i64, _>(0)
+    });
+    assert_eq!(left, 0, "every cell's database was dropped");
+}
+
+#[test]
 fn a_failed_cell_is_recorded_and_a_resume_runs_only_what_is_not_done() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("seeds.toml");
