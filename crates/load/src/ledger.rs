@@ -4,6 +4,11 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use storefront_wire::Data;
+use storefront_wire::api::OrderPlaced;
+
+use crate::user::Answer;
+
 /// One line of an order: product id, name and units.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
@@ -50,6 +55,36 @@ impl Ledger {
 
     pub fn unknown_unlisted(&self) {
         self.lock().unknown_unlisted += 1;
+    }
+
+    /// Records the answer to a request that places an order (a buy, a
+    /// checkout) of `lines` (`None`: not known): acknowledged with its
+    /// number; refused (4xx) or never sent, nothing taken; anything else
+    /// (no answer, a 5xx, a success without a readable number) unknown, as
+    /// it may have taken stock.
+    pub fn settle(&self, answer: &Answer, customer: Option<&str>, lines: Option<Vec<Line>>) {
+        match answer {
+            Answer::Reply(r) if (200..300).contains(&r.status) => {
+                match serde_json::from_slice::<Data<OrderPlaced>>(&r.body) {
+                    Ok(placed) => self.acknowledged(Acknowledged {
+                        number: placed.data.order_number,
+                        customer: customer.map(str::to_owned),
+                        lines,
+                    }),
+                    Err(_) => self.unknown_lines(lines),
+                }
+            }
+            Answer::Reply(r) if (400..500).contains(&r.status) => {}
+            Answer::NotSent => {}
+            _ => self.unknown_lines(lines),
+        }
+    }
+
+    fn unknown_lines(&self, lines: Option<Vec<Line>>) {
+        match lines {
+            Some(lines) => self.unknown(lines),
+            None => self.unknown_unlisted(),
+        }
     }
 
     pub fn take(&self) -> Entries {

@@ -31,11 +31,10 @@ use bytes::Bytes;
 use http::Method;
 use rand::Rng;
 use serde_json::{Value, json};
-use storefront_wire::Data;
-use storefront_wire::api::{OrderPlaced, ProductListing};
+use storefront_wire::api::ProductListing;
 
-use crate::ledger::{Acknowledged, Ledger, Line};
-use crate::user::{Answer, Expect, User};
+use crate::ledger::{Ledger, Line};
+use crate::user::{Expect, User};
 
 /// Rows per page of the list routes.
 const PAGE: usize = 20;
@@ -189,7 +188,8 @@ impl Bookstore {
                     Expect::SuccessOrConflict,
                 )
                 .await;
-            self.record(answer, &customer, vec![line.clone()]);
+            self.ledger
+                .settle(&answer, Some(&customer), Some(vec![line]));
         }
 
         let product = &self.products[user.rng.random_range(0..self.products.len())];
@@ -212,7 +212,8 @@ impl Bookstore {
             name: product.name.clone(),
             quantity: 1,
         };
-        self.record(answer, &customer, vec![line]);
+        self.ledger
+            .settle(&answer, Some(&customer), Some(vec![line]));
 
         let mine = format!("/orders?customer_id={customer}");
         user.request(orders, Method::GET, &mine, &[], None, Expect::Success)
@@ -227,26 +228,6 @@ impl Bookstore {
             Expect::Success,
         )
         .await;
-    }
-
-    /// Puts an order's outcome in the ledger: acknowledged with its number,
-    /// refused (4xx: took nothing), or unknown (it may have taken stock).
-    fn record(&self, answer: Answer, customer: &str, lines: Vec<Line>) {
-        match answer {
-            Answer::Reply(r) if (200..300).contains(&r.status) => {
-                match serde_json::from_slice::<Data<OrderPlaced>>(&r.body) {
-                    Ok(placed) => self.ledger.acknowledged(Acknowledged {
-                        number: placed.data.order_number,
-                        customer: Some(customer.to_owned()),
-                        lines: Some(lines),
-                    }),
-                    Err(_) => self.ledger.unknown(lines),
-                }
-            }
-            Answer::Reply(r) if (400..500).contains(&r.status) => {}
-            Answer::NotSent => {}
-            _ => self.ledger.unknown(lines),
-        }
     }
 }
 

@@ -8,11 +8,11 @@ use bytes::Bytes;
 use http::Method;
 use rand::Rng;
 use storefront_wire::Data;
-use storefront_wire::api::{OrderPlaced, ProductListing, ProductQuote};
+use storefront_wire::api::{ProductListing, ProductQuote};
 use storefront_wire::catalog_client::encode_segment;
 
-use crate::ledger::{Acknowledged, Ledger, Line};
-use crate::user::{Answer, Expect, User};
+use crate::ledger::{Ledger, Line};
+use crate::user::{Expect, User};
 
 pub struct Lab {
     p: f64,
@@ -63,22 +63,6 @@ impl Lab {
             name: product.name.clone(),
             quantity: 1,
         };
-        match answer {
-            Answer::Reply(r) if (200..300).contains(&r.status) => {
-                match serde_json::from_slice::<Data<OrderPlaced>>(&r.body) {
-                    Ok(placed) => self.ledger.acknowledged(Acknowledged {
-                        number: placed.data.order_number,
-                        customer: None,
-                        lines: Some(vec![line]),
-                    }),
-                    // A success without a readable number: stock may be gone.
-                    Err(_) => self.ledger.unknown([line]),
-                }
-            }
-            // A refusal (4xx) takes nothing; anything else might have.
-            Answer::Reply(r) if (400..500).contains(&r.status) => {}
-            Answer::NotSent => {}
-            _ => self.ledger.unknown([line]),
-        }
+        self.ledger.settle(&answer, None, Some(vec![line]));
     }
 }

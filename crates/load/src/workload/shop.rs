@@ -11,10 +11,9 @@ use http::Method;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
-use storefront_wire::Data;
-use storefront_wire::api::{OrderPlaced, ProductListing};
+use storefront_wire::api::ProductListing;
 
-use crate::ledger::{Acknowledged, Ledger, Line};
+use crate::ledger::{Ledger, Line};
 use crate::user::{Answer, Expect, User};
 
 /// Rows per `GET /products` page a shopper browses.
@@ -145,35 +144,18 @@ impl Shop {
                 Expect::SuccessOrConflict,
             )
             .await;
-        match answer {
-            Answer::Reply(r) if (200..300).contains(&r.status) => {
-                match serde_json::from_slice::<Data<OrderPlaced>>(&r.body) {
-                    Ok(placed) => self.ledger.acknowledged(Acknowledged {
-                        number: placed.data.order_number,
-                        customer: Some(customer),
-                        lines,
-                    }),
-                    Err(_) => self.unknown(lines),
-                }
+        if let Answer::Reply(r) = &answer
+            && r.status == 409
+        {
+            // Refused for stock: the shopper gives up and empties the cart.
+            for line in lines.unwrap_or_default() {
+                let path = format!("/carts/{customer}/{}", line.product_id);
+                user.request(&l.remove, Method::DELETE, &path, &[], None, Expect::Success)
+                    .await;
             }
-            Answer::Reply(r) if r.status == 409 => {
-                for line in lines.unwrap_or_default() {
-                    let path = format!("/carts/{customer}/{}", line.product_id);
-                    user.request(&l.remove, Method::DELETE, &path, &[], None, Expect::Success)
-                        .await;
-                }
-            }
-            Answer::Reply(r) if (400..500).contains(&r.status) => {}
-            Answer::NotSent => {}
-            _ => self.unknown(lines),
+            return;
         }
-    }
-
-    fn unknown(&self, lines: Option<Vec<Line>>) {
-        match lines {
-            Some(lines) => self.ledger.unknown(lines),
-            None => self.ledger.unknown_unlisted(),
-        }
+        self.ledger.settle(&answer, Some(&customer), lines);
     }
 }
 
