@@ -32,9 +32,13 @@ impl ManagedStore {
     /// Starts `exe up` with `settings` and waits for its gateway's address.
     /// Its config file and log go to `cell_dir`; its data to a folder there
     /// that is removed when it stops.
+    /// `secret_env` is passed as environment variables rather than written
+    /// into the config file that stays in the results folder (a database
+    /// URL with its password).
     pub async fn start(
         exe: &Path,
         settings: &toml::Table,
+        secret_env: &[(&str, &str)],
         cell_dir: &Path,
     ) -> Result<Self, String> {
         let data_dir = cell_dir.join("store-data");
@@ -77,6 +81,7 @@ impl ManagedStore {
                 command.env_remove(name);
             }
         }
+        command.envs(secret_env.iter().copied());
         let mut child = command
             .spawn()
             .map_err(|e| format!("cannot start {} up: {e}", exe.display()))?;

@@ -157,10 +157,7 @@ async fn run_cell(
             admin_token = Some(admin_token_of(settings));
             if let Some(server) = &options.database_url {
                 match ScratchDatabase::create(server, "sf_exp_").await {
-                    Ok(fresh) => {
-                        settings.insert("database_url".into(), fresh.url().into());
-                        database = Some(fresh);
-                    }
+                    Ok(fresh) => database = Some(fresh),
                     Err(e) => {
                         let server = storefront_service_kit::database::redact_password(server);
                         return CellOutcome::Failed(format!(
@@ -169,7 +166,13 @@ async fn run_cell(
                     }
                 }
             }
-            match ManagedStore::start(&options.exe, settings, &dir).await {
+            // Its URL holds the password: an environment variable of the
+            // store's, not a line of the config file kept with the results.
+            let secret_env: Vec<(&str, &str)> = database
+                .iter()
+                .map(|d| ("STOREFRONT_DATABASE_URL", d.url()))
+                .collect();
+            match ManagedStore::start(&options.exe, settings, &secret_env, &dir).await {
                 Ok(started) => {
                     let target = started.target.clone();
                     store = Some(started);

@@ -344,6 +344,10 @@ iterations = 20
             })
             .unwrap_or_default();
         assert!(sqlite.is_empty(), "{sqlite:?}");
+        // The database URL (with its password) reached the store from the
+        // environment, not from the config file kept with the results.
+        let config = std::fs::read_to_string(data.with_file_name("store.toml")).unwrap();
+        assert!(!config.contains("database_url"), "{config}");
     }
     let left = tokio::runtime::Runtime::new().unwrap().block_on(async {
         use sqlx::{Connection, Row};
