@@ -5,7 +5,7 @@
 use std::sync::{Mutex, PoisonError};
 
 use storefront_wire::Data;
-use storefront_wire::api::OrderPlaced;
+use storefront_wire::api::{OrderPlaced, ProductListing};
 
 use crate::user::Answer;
 
@@ -15,6 +15,17 @@ pub struct Line {
     pub product_id: i64,
     pub name: String,
     pub quantity: u32,
+}
+
+impl Line {
+    /// One unit of `product`: what a lab buy and the bookstore's orders ask.
+    pub fn one_of(product: &ProductListing) -> Self {
+        Self {
+            product_id: product.id,
+            name: product.name.clone(),
+            quantity: 1,
+        }
+    }
 }
 
 /// An order the store acknowledged with a number.

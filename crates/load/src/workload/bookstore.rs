@@ -159,11 +159,7 @@ impl Bookstore {
         // A catalog product (never the user's own, which is gone) into the
         // cart, then the cart ordered.
         let product = &self.products[user.rng.random_range(0..self.products.len())];
-        let line = Line {
-            product_id: product.id,
-            name: product.name.clone(),
-            quantity: 1,
-        };
+        let line = Line::one_of(product);
         let cart_path = format!("/carts/{customer}");
         let body = json!({ "product_id": product.id, "quantity": 1 });
         let added = user
@@ -207,11 +203,7 @@ impl Bookstore {
                 Expect::SuccessOrConflict,
             )
             .await;
-        let line = Line {
-            product_id: product.id,
-            name: product.name.clone(),
-            quantity: 1,
-        };
+        let line = Line::one_of(product);
         self.ledger
             .settle(&answer, Some(&customer), Some(vec![line]));
 

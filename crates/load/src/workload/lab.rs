@@ -58,11 +58,7 @@ impl Lab {
                 Expect::SuccessOrConflict,
             )
             .await;
-        let line = Line {
-            product_id: product.id,
-            name: product.name.clone(),
-            quantity: 1,
-        };
+        let line = Line::one_of(product);
         self.ledger.settle(&answer, None, Some(vec![line]));
     }
 }
