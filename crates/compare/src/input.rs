@@ -3,13 +3,14 @@
 //! per-label latencies. One scenario may pool several runs (repetitions of
 //! one experiment cell).
 //!
-//! Memory: only a `u32` per kept sample (elapsed milliseconds) is kept,
-//! never the row; labels are interned once.
+//! Memory: only a `u32` per kept sample (elapsed microseconds, from the
+//! JTL's sidecar or its milliseconds × 1,000) is kept, never the row;
+//! labels are interned once.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use storefront_report::jtl::{Sample, read_jtl};
+use storefront_report::jtl::{Resolution, Sample, read_jtl};
 
 use crate::{CompareError, CompareOptions};
 
@@ -44,7 +45,8 @@ impl RunInput {
 /// Latencies of one label in one scenario.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct LabelSamples {
-    /// Elapsed ms of the samples kept, unsorted until analysis.
+    /// Elapsed µs of the samples kept, unsorted until analysis (a `u32`
+    /// holds 71 minutes).
     pub latencies: Vec<u32>,
     /// Failed samples (kept or not, per `include_errors`), after the
     /// warm-up and cool-down cuts.
@@ -60,6 +62,8 @@ pub(crate) struct ScenarioSamples {
     index: HashMap<String, usize>,
     pub dropped_warmup: u64,
     pub dropped_cooldown: u64,
+    /// The coarsest resolution of the runs read; `None` before any.
+    pub resolution: Option<Resolution>,
 }
 
 impl ScenarioSamples {
@@ -80,7 +84,7 @@ impl ScenarioSamples {
         if sample.success || include_errors {
             label
                 .latencies
-                .push(u32::try_from(sample.elapsed_ms).unwrap_or(u32::MAX));
+                .push(u32::try_from(sample.elapsed_us).unwrap_or(u32::MAX));
         }
     }
 }
@@ -146,7 +150,14 @@ fn read_run(
     let millis = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let warmup_end = first_start.saturating_add(millis(options.warmup));
     let cooldown_start = last_end.saturating_sub(millis(options.cooldown));
-    for sample in read_jtl(jtl)? {
+    let samples = read_jtl(jtl)?;
+    let resolution = samples.resolution();
+    scenario.resolution = Some(
+        scenario
+            .resolution
+            .map_or(resolution, |r| r.coarser(resolution)),
+    );
+    for sample in samples {
         let sample = sample?;
         if cutting {
             if sample.time_stamp_ms < warmup_end {
@@ -264,13 +275,13 @@ mod tests {
             .iter()
             .map(|(l, s)| (l.as_str(), s.latencies.clone(), s.errors))
             .collect();
-        assert_eq!(labels, [("a", vec![7], 0), ("b", vec![], 1)]);
+        assert_eq!(labels, [("a", vec![7_000], 0), ("b", vec![], 1)]);
         let with_errors = CompareOptions {
             include_errors: true,
             ..CompareOptions::default()
         };
         let scenario = read_input(&RunInput::single(&jtl), &with_errors).unwrap();
-        assert_eq!(scenario.labels[1].1.latencies, [9]);
+        assert_eq!(scenario.labels[1].1.latencies, [9_000]);
     }
 
     #[test]
@@ -292,7 +303,7 @@ mod tests {
         );
         let pooled = read_input(&RunInput::pooled("level", vec![run, other]), &options).unwrap();
         assert_eq!(pooled.name, "level");
-        assert_eq!(pooled.labels[0].1.latencies, [5, 6]);
+        assert_eq!(pooled.labels[0].1.latencies, [5_000, 6_000]);
     }
 
     #[test]

@@ -109,6 +109,16 @@ impl Comparison {
         &self.options
     }
 
+    /// The coarsest of the scenarios' resolutions: how finely figures
+    /// across scenarios can be shown side by side.
+    pub fn latency_resolution(&self) -> storefront_report::jtl::Resolution {
+        self.scenarios
+            .iter()
+            .map(|s| s.latency_resolution)
+            .reduce(storefront_report::jtl::Resolution::coarser)
+            .unwrap_or_default()
+    }
+
     /// Plain-language remarks: normality, excluded samples, skipped labels.
     pub fn notes(&self) -> &[String] {
         &self.notes

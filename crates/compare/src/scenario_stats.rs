@@ -1,9 +1,11 @@
 //! Descriptive figures of each label of a scenario: n, mean, sd, the JMeter
 //! percentiles with bootstrap intervals, normality, and the sampling
-//! distribution of the mean.
+//! distribution of the mean. They are computed on microseconds and given
+//! in milliseconds.
 
 use serde::Serialize;
 use storefront_report::TOTAL_LABEL;
+use storefront_report::jtl::Resolution;
 use storefront_stats::{
     BootstrapIntervals as Intervals, Moments, bootstrap_intervals, jarque_bera, percentile,
     sampling_distribution,
@@ -20,6 +22,9 @@ pub struct ScenarioStats {
     pub sources: Vec<String>,
     pub dropped_warmup: u64,
     pub dropped_cooldown: u64,
+    /// Microseconds when every run read had a sidecar, else milliseconds
+    /// (pooled figures are as fine as the coarsest run).
+    pub latency_resolution: Resolution,
     /// One entry per label in first-seen order, then `TOTAL`.
     pub labels: Vec<LabelStats>,
 }
@@ -34,7 +39,7 @@ pub struct Normality {
     pub rejected: bool,
 }
 
-/// The bookstore study's sampling distribution of the mean.
+/// The bookstore study's sampling distribution of the mean, in ms.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sampling {
     pub sample_size: usize,
@@ -48,8 +53,9 @@ pub struct Sampling {
     pub means: Vec<f64>,
 }
 
-/// One label's figures. Latency figures cover the samples kept (successes,
-/// or all with `include_errors`); `errors` counts failures either way.
+/// One label's figures, times in milliseconds. Latency figures cover the
+/// samples kept (successes, or all with `include_errors`); `errors` counts
+/// failures either way.
 #[derive(Debug, Clone, Serialize)]
 pub struct LabelStats {
     pub label: String,
@@ -58,22 +64,32 @@ pub struct LabelStats {
     pub mean: Option<f64>,
     /// Sample standard deviation (n − 1).
     pub sd: Option<f64>,
-    pub min: Option<u32>,
-    pub max: Option<u32>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
     /// JMeter's percentile rule (rank round(n·p)), as `report.html`.
-    pub median: Option<u32>,
-    pub p90: Option<u32>,
-    pub p95: Option<u32>,
-    pub p99: Option<u32>,
+    pub median: Option<f64>,
+    pub p90: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
     pub intervals: Option<Intervals>,
     pub normality: Option<Normality>,
     pub sampling: Option<Sampling>,
-    /// The sorted latencies (for tests and charts; not written to JSON).
+    /// The sorted latencies in **microseconds** (for the tests between
+    /// scenarios and the charts; not written to JSON).
     #[serde(skip)]
     pub latencies: Vec<u32>,
 }
 
+/// Microseconds to milliseconds.
+const MS_PER_US: f64 = 1e-3;
+
+fn ms(us: u32) -> f64 {
+    f64::from(us) * MS_PER_US
+}
+
 impl LabelStats {
+    /// Moments of the latencies in microseconds (the tests between
+    /// scenarios are unit-free).
     pub fn moments(&self) -> Option<Moments> {
         Moments::of(&self.latencies)
     }
@@ -107,6 +123,7 @@ pub(crate) fn scenario_stats(samples: ScenarioSamples, options: &CompareOptions)
         sources: samples.sources,
         dropped_warmup: samples.dropped_warmup,
         dropped_cooldown: samples.dropped_cooldown,
+        latency_resolution: samples.resolution.unwrap_or_default(),
         labels,
     }
 }
@@ -126,7 +143,8 @@ fn label_stats(
         options.bootstrap_resamples,
         options.confidence(),
         seed,
-    );
+    )
+    .map(|i| i.scaled(MS_PER_US));
     let normality = moments.as_ref().and_then(jarque_bera).map(|jb| Normality {
         test: "jarque-bera",
         statistic: jb.statistic,
@@ -142,24 +160,26 @@ fn label_stats(
     .map(|d| Sampling {
         sample_size: d.sample_size,
         samples: d.means.len(),
-        mean: d.mean,
-        standard_error: d.standard_error,
-        expected_standard_error: moments
-            .map_or(f64::NAN, |m| m.sd() / (options.sample_size as f64).sqrt()),
-        means: d.means,
+        mean: d.mean * MS_PER_US,
+        standard_error: d.standard_error * MS_PER_US,
+        expected_standard_error: moments.map_or(f64::NAN, |m| {
+            m.sd() / (options.sample_size as f64).sqrt() * MS_PER_US
+        }),
+        means: d.means.into_iter().map(|m| m * MS_PER_US).collect(),
     });
+    let at = |fraction| percentile(&latencies, fraction).map(ms);
     LabelStats {
         label,
         n: latencies.len() as u64,
         errors,
-        mean: moments.map(|m| m.mean),
-        sd: moments.filter(|m| m.n > 1).map(|m| m.sd()),
-        min: latencies.first().copied(),
-        max: latencies.last().copied(),
-        median: percentile(&latencies, 0.5),
-        p90: percentile(&latencies, 0.9),
-        p95: percentile(&latencies, 0.95),
-        p99: percentile(&latencies, 0.99),
+        mean: moments.map(|m| m.mean * MS_PER_US),
+        sd: moments.filter(|m| m.n > 1).map(|m| m.sd() * MS_PER_US),
+        min: latencies.first().copied().map(ms),
+        max: latencies.last().copied().map(ms),
+        median: at(0.5),
+        p90: at(0.9),
+        p95: at(0.95),
+        p99: at(0.99),
         intervals,
         normality,
         sampling,

@@ -18,6 +18,7 @@ use crate::ExperimentError;
 use crate::plan::{Combination, Plan, slug};
 use crate::runner::cell_dir;
 use crate::state::{CellStatus, State};
+use storefront_report::jtl::Resolution;
 
 /// One combination's pooled figures.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +33,8 @@ pub struct CombinationSummary {
     pub throughput_max: Option<f64>,
     /// Per label, `TOTAL` last, as `storefront compare` computes them.
     pub labels: Vec<LabelStats>,
+    /// Microseconds when every run kept the JTL's sidecar.
+    pub latency_resolution: Resolution,
     /// Per service, from the metrics each run read (`--server-metrics`):
     /// CPU, requests per second and writes per commit as the mean over the
     /// runs, memory as the largest peak. Empty when no run read them.
@@ -151,6 +154,10 @@ pub fn analyse(plan: &Plan, state: &State, out: &Path) -> Result<Analysis, Exper
                     .then(|| rates.iter().sum::<f64>() / rates.len() as f64),
                 throughput_min: rates.iter().copied().reduce(f64::min),
                 throughput_max: rates.iter().copied().reduce(f64::max),
+                latency_resolution: stats
+                    .get(&c.index)
+                    .map(|s| s.latency_resolution)
+                    .unwrap_or_default(),
                 labels: stats.remove(&c.index).map(|s| s.labels).unwrap_or_default(),
                 server: runs
                     .get(&c.index)

@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use storefront_report::jtl::{JtlWriter, Sample};
+use storefront_report::jtl::{JtlWriter, Sample, micros_path};
 
 use crate::error::LoadError;
 
@@ -91,15 +91,24 @@ impl Recorder {
     /// growing without bound.
     const QUEUED_BATCHES: usize = 1024;
 
-    /// Creates `path` and starts the writer thread; `group` names the
-    /// thread group in each row's `threadName` (`<group> 1-<user>`).
+    /// Creates `path` and its microsecond sidecar and starts the writer
+    /// thread; `group` names the thread group in each row's `threadName`
+    /// (`<group> 1-<user>`).
     pub fn start(path: &Path, group: &str) -> Result<Self, LoadError> {
+        let create = |path: &Path| {
+            File::create(path)
+                .map(|file| BufWriter::with_capacity(256 * 1024, file))
+                .map_err(|source| LoadError::Output {
+                    path: path.to_owned(),
+                    source,
+                })
+        };
         let output = |source| LoadError::Output {
             path: path.to_owned(),
             source,
         };
-        let file = File::create(path).map_err(output)?;
-        let jtl = JtlWriter::new(BufWriter::with_capacity(256 * 1024, file)).map_err(output)?;
+        let jtl =
+            JtlWriter::with_micros(create(path)?, create(&micros_path(path))?).map_err(output)?;
         let (sender, receiver) = sync_channel(Self::QUEUED_BATCHES);
         let stats = Arc::new(Mutex::new(LiveStats::new()));
         let writer = {
@@ -164,6 +173,7 @@ fn empty_sample() -> Sample {
     Sample {
         time_stamp_ms: 0,
         elapsed_ms: 0,
+        elapsed_us: 0,
         label: String::new(),
         response_code: String::new(),
         response_message: String::new(),
@@ -177,6 +187,7 @@ fn empty_sample() -> Sample {
         all_threads: 0,
         url: String::new(),
         latency_ms: 0,
+        latency_us: 0,
         idle_time_ms: 0,
         connect_ms: 0,
     }
@@ -191,6 +202,7 @@ fn fill_sample(row: &mut Sample, o: &Observation, group: &str) {
     }
     row.time_stamp_ms = o.started_us.div_euclid(1000);
     row.elapsed_ms = whole_ms(o.started_us, o.elapsed);
+    row.elapsed_us = whole_us(o.elapsed);
     set(&mut row.label, &o.label);
     row.response_code.clear();
     match &o.code {
@@ -217,6 +229,7 @@ fn fill_sample(row: &mut Sample, o: &Observation, group: &str) {
     row.all_threads = o.active_users;
     set(&mut row.url, &o.url);
     row.latency_ms = whole_ms(o.started_us, o.latency);
+    row.latency_us = whole_us(o.latency);
     row.connect_ms = whole_ms(o.started_us, o.connect);
 }
 
@@ -226,9 +239,15 @@ fn fill_sample(row: &mut Sample, o: &Observation, group: &str) {
 /// each duration would read every sub-millisecond reply as 0 and bias every
 /// mean low by half a millisecond.
 fn whole_ms(start_us: i64, duration: Duration) -> u64 {
-    let micros = i64::try_from(duration.as_micros()).unwrap_or(i64::MAX / 2);
+    let micros = i64::try_from(whole_us(duration)).unwrap_or(i64::MAX / 2);
     let end_us = start_us.saturating_add(micros);
     (end_us.div_euclid(1000) - start_us.div_euclid(1000)).max(0) as u64
+}
+
+/// The whole microseconds of `duration` (truncated), for the sidecar; the
+/// JTL's milliseconds are computed from the same value, so the two agree.
+fn whole_us(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX / 2)
 }
 
 /// Makes a [`SampleSink`] for each new user.

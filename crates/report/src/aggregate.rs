@@ -1,8 +1,10 @@
 //! JMeter's Aggregate Report, computed the way JMeter computes it
 //! (`SamplingStatCalculator` over `StatCalculator`), one row per label plus a
-//! TOTAL row. Each label keeps a map from elapsed milliseconds to how many
+//! TOTAL row. Each label keeps a map from elapsed microseconds to how many
 //! samples took that long: exact percentiles in memory bounded by the number
-//! of distinct response times, not the number of samples.
+//! of distinct response times, not the number of samples. A JMeter file's
+//! whole milliseconds are kept as microseconds too (×1,000), so its figures
+//! are exactly JMeter's.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,8 +15,13 @@ use crate::jtl::Sample;
 /// The label JMeter gives the row that sums every sample.
 pub const TOTAL_LABEL: &str = "TOTAL";
 
-/// Exact counts of elapsed times, in ascending order.
+/// Exact counts of elapsed times in microseconds, in ascending order.
 pub type ElapsedCounts = BTreeMap<u64, u64>;
+
+/// Microseconds as milliseconds.
+pub fn us_to_ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
 
 /// The value below which `fraction` of the samples lie, by JMeter's method
 /// (`org.apache.jorphan.math.StatCalculator#getPercentPoint`): with `n`
@@ -47,8 +54,9 @@ pub struct Accumulator {
     elapsed_counts: ElapsedCounts,
     samples: u64,
     errors: u64,
-    /// Exact sums: `u128` cannot overflow on any realistic run, so the mean
-    /// and deviation carry no rounding error from summing in floats.
+    /// Exact sums of microseconds: `u128` cannot overflow on any realistic
+    /// run, so the mean and deviation carry no rounding error from summing
+    /// in floats.
     elapsed_sum: u128,
     elapsed_square_sum: u128,
     received_bytes: u64,
@@ -59,12 +67,12 @@ pub struct Accumulator {
 
 impl Accumulator {
     pub fn add(&mut self, sample: &Sample) {
-        *self.elapsed_counts.entry(sample.elapsed_ms).or_default() += 1;
+        *self.elapsed_counts.entry(sample.elapsed_us).or_default() += 1;
         self.samples += 1;
         if !sample.success {
             self.errors += 1;
         }
-        let elapsed = u128::from(sample.elapsed_ms);
+        let elapsed = u128::from(sample.elapsed_us);
         self.elapsed_sum += elapsed;
         self.elapsed_square_sum += elapsed * elapsed;
         self.received_bytes = self.received_bytes.saturating_add(sample.bytes);
@@ -90,8 +98,8 @@ impl Accumulator {
             // sqrt((nΣx² − (Σx)²)) / n so the subtraction is exact.
             let spread = n * self.elapsed_square_sum - self.elapsed_sum * self.elapsed_sum;
             (
-                self.elapsed_sum as f64 / n as f64,
-                (spread as f64).sqrt() / n as f64,
+                self.elapsed_sum as f64 / n as f64 / 1000.0,
+                (spread as f64).sqrt() / n as f64 / 1000.0,
             )
         };
         // JMeter: samples / (last end − first start), per second; the byte
@@ -112,12 +120,12 @@ impl Accumulator {
             label: label.to_owned(),
             samples: n,
             average_ms,
-            median_ms: percent_point(counts, 0.5),
-            p90_ms: percent_point(counts, 0.90),
-            p95_ms: percent_point(counts, 0.95),
-            p99_ms: percent_point(counts, 0.99),
-            min_ms: counts.keys().next().copied().unwrap_or(0),
-            max_ms: counts.keys().next_back().copied().unwrap_or(0),
+            median_ms: us_to_ms(percent_point(counts, 0.5)),
+            p90_ms: us_to_ms(percent_point(counts, 0.90)),
+            p95_ms: us_to_ms(percent_point(counts, 0.95)),
+            p99_ms: us_to_ms(percent_point(counts, 0.99)),
+            min_ms: us_to_ms(counts.keys().next().copied().unwrap_or(0)),
+            max_ms: us_to_ms(counts.keys().next_back().copied().unwrap_or(0)),
             std_dev_ms,
             errors: self.errors,
             error_percent: if n == 0 {
@@ -136,19 +144,21 @@ impl Accumulator {
     }
 }
 
-/// One row of the aggregate report. Times are in milliseconds.
+/// One row of the aggregate report. Times are in milliseconds: whole ones
+/// from a JMeter file, with microsecond fractions when the JTL has a
+/// sidecar.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AggregateRow {
     pub label: String,
     pub samples: u64,
     /// The exact mean (JMeter's table shows it truncated to a whole number).
     pub average_ms: f64,
-    pub median_ms: u64,
-    pub p90_ms: u64,
-    pub p95_ms: u64,
-    pub p99_ms: u64,
-    pub min_ms: u64,
-    pub max_ms: u64,
+    pub median_ms: f64,
+    pub p90_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
     /// Population standard deviation of the elapsed times.
     pub std_dev_ms: f64,
     pub errors: u64,
@@ -238,6 +248,7 @@ mod tests {
         Sample {
             time_stamp_ms: start,
             elapsed_ms: elapsed,
+            elapsed_us: elapsed * 1000,
             label: "a".into(),
             success,
             bytes: 1024,
@@ -260,11 +271,11 @@ mod tests {
         // Ranks: median round(2.5) = 3rd = 30; 90/95/99 % round to the 5th.
         assert_eq!(
             (row.median_ms, row.p90_ms, row.p95_ms, row.p99_ms),
-            (30, 100, 100, 100)
+            (30.0, 100.0, 100.0, 100.0)
         );
-        assert_eq!((row.min_ms, row.max_ms), (10, 100));
+        assert_eq!((row.min_ms, row.max_ms), (10.0, 100.0));
         // Σx² / n − mean² = 13,000 / 5 − 1,600 = 1,000.
-        assert!((row.std_dev_ms - 1000f64.sqrt()).abs() < 1e-12);
+        assert!((row.std_dev_ms - 1000f64.sqrt()).abs() < 1e-9);
         assert_eq!(row.errors, 2);
         assert_eq!(row.error_percent, 40.0);
         // Span 1140 − 1000 = 140 ms.
@@ -276,10 +287,11 @@ mod tests {
     #[test]
     fn labels_keep_their_first_seen_order_and_total_sums_them_all() {
         let mut aggregator = Aggregator::default();
-        for (label, elapsed) in [("b", 5), ("a", 7), ("b", 9)] {
+        for (label, elapsed) in [("b", 5_000), ("a", 7_000), ("b", 9_000)] {
             aggregator.add(&Sample {
                 label: label.into(),
-                elapsed_ms: elapsed,
+                elapsed_ms: elapsed / 1000,
+                elapsed_us: elapsed,
                 success: true,
                 ..Sample::default()
             });
@@ -288,7 +300,26 @@ mod tests {
         let labels: Vec<_> = rows.iter().map(|r| (r.label.as_str(), r.samples)).collect();
         assert_eq!(labels, [("b", 2), ("a", 1)]);
         let total = aggregator.total().row(TOTAL_LABEL);
-        assert_eq!((total.samples, total.min_ms, total.max_ms), (3, 5, 9));
+        assert_eq!((total.samples, total.min_ms, total.max_ms), (3, 5.0, 9.0));
+    }
+
+    #[test]
+    fn microseconds_give_fractional_milliseconds() {
+        let mut accumulator = Accumulator::default();
+        for elapsed_us in [412, 388, 1_250] {
+            accumulator.add(&Sample {
+                elapsed_ms: elapsed_us / 1000,
+                elapsed_us,
+                success: true,
+                ..Sample::default()
+            });
+        }
+        let row = accumulator.row("a");
+        assert_eq!(
+            (row.min_ms, row.median_ms, row.max_ms),
+            (0.388, 0.412, 1.25)
+        );
+        assert!((row.average_ms - 2.05 / 3.0).abs() < 1e-12);
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub struct RunInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub run: RunInfo,
+    resolution: jtl::Resolution,
     rows: Vec<AggregateRow>,
     total: AggregateRow,
     time_series: Vec<SecondPoint>,
@@ -61,7 +62,9 @@ impl Report {
     pub fn from_jtl(jtl: &Path, info: &RunInfo) -> Result<Self, ReportError> {
         let mut aggregator = Aggregator::default();
         let mut series = TimeSeries::default();
-        for sample in jtl::read_jtl(jtl)? {
+        let samples = jtl::read_jtl(jtl)?;
+        let resolution = samples.resolution();
+        for sample in samples {
             let sample = sample?;
             aggregator.add(&sample);
             series.add(&sample);
@@ -80,10 +83,14 @@ impl Report {
         }
         Ok(Self {
             run,
+            resolution,
             rows: aggregator.rows(),
             total,
             time_series: series.points(),
-            latency_distribution: distribution::bins(aggregator.total().elapsed_counts()),
+            latency_distribution: distribution::bins(
+                aggregator.total().elapsed_counts(),
+                resolution,
+            ),
             server: ServerMetrics::new(),
         })
     }
@@ -92,6 +99,12 @@ impl Report {
     pub fn with_server(mut self, server: ServerMetrics) -> Self {
         self.server = server;
         self
+    }
+
+    /// How finely the JTL recorded response times: microseconds when it
+    /// has a sidecar.
+    pub fn resolution(&self) -> jtl::Resolution {
+        self.resolution
     }
 
     /// Each service's scraped samples; empty when none were taken.

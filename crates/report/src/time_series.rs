@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::aggregate::{ElapsedCounts, percent_point};
+use crate::aggregate::{ElapsedCounts, percent_point, us_to_ms};
 use crate::jtl::Sample;
 
 /// Gaps between seconds with samples are filled with empty seconds (so a
@@ -29,9 +29,9 @@ pub struct SecondPoint {
     pub active_users: u32,
     /// Response-time (elapsed) percentiles of the samples that ended in this
     /// second, by the same method as the aggregate report.
-    pub p50_ms: u64,
-    pub p90_ms: u64,
-    pub p99_ms: u64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
 }
 
 #[derive(Debug, Default)]
@@ -60,7 +60,7 @@ impl TimeSeries {
             second.errors += 1;
         }
         second.active_users = second.active_users.max(sample.all_threads);
-        *second.elapsed_counts.entry(sample.elapsed_ms).or_default() += 1;
+        *second.elapsed_counts.entry(sample.elapsed_us).or_default() += 1;
     }
 
     pub fn points(&self) -> Vec<SecondPoint> {
@@ -78,9 +78,9 @@ impl TimeSeries {
                 samples: s.samples,
                 errors: s.errors,
                 active_users: s.active_users,
-                p50_ms: percent_point(&s.elapsed_counts, 0.5),
-                p90_ms: percent_point(&s.elapsed_counts, 0.9),
-                p99_ms: percent_point(&s.elapsed_counts, 0.99),
+                p50_ms: us_to_ms(percent_point(&s.elapsed_counts, 0.5)),
+                p90_ms: us_to_ms(percent_point(&s.elapsed_counts, 0.9)),
+                p99_ms: us_to_ms(percent_point(&s.elapsed_counts, 0.99)),
             }
         };
         if last - first <= MAX_FILLED_SECONDS {
@@ -104,6 +104,7 @@ mod tests {
         Sample {
             time_stamp_ms: start,
             elapsed_ms: elapsed,
+            elapsed_us: elapsed * 1000,
             success,
             all_threads: users,
             ..Sample::default()
@@ -137,7 +138,7 @@ mod tests {
         // p90 rank round(1.8) = 2 → 999.
         assert_eq!(
             (points[0].p50_ms, points[0].p90_ms, points[0].p99_ms),
-            (500, 999, 999)
+            (500.0, 999.0, 999.0)
         );
     }
 

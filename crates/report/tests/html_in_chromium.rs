@@ -53,6 +53,8 @@ fn table_rows(dom: &str) -> Vec<(String, Vec<(String, String)>)> {
 /// average, two decimals for rates and deviation, a percent sign for errors.
 fn expected_cells(row: &Value) -> Vec<(String, String)> {
     let int = |key: &str| row[key].as_u64().unwrap().to_string();
+    // Without a sidecar, times are whole milliseconds written as numbers.
+    let ms = |key: &str| format!("{:.0}", row[key].as_f64().unwrap());
     let dec = |key: &str| format!("{:.2}", row[key].as_f64().unwrap());
     vec![
         ("Label".into(), row["label"].as_str().unwrap().to_owned()),
@@ -61,12 +63,12 @@ fn expected_cells(row: &Value) -> Vec<(String, String)> {
             "Average".into(),
             (row["average_ms"].as_f64().unwrap().floor() as u64).to_string(),
         ),
-        ("Median".into(), int("median_ms")),
-        ("90% Line".into(), int("p90_ms")),
-        ("95% Line".into(), int("p95_ms")),
-        ("99% Line".into(), int("p99_ms")),
-        ("Min".into(), int("min_ms")),
-        ("Max".into(), int("max_ms")),
+        ("Median".into(), ms("median_ms")),
+        ("90% Line".into(), ms("p90_ms")),
+        ("95% Line".into(), ms("p95_ms")),
+        ("99% Line".into(), ms("p99_ms")),
+        ("Min".into(), ms("min_ms")),
+        ("Max".into(), ms("max_ms")),
         ("Error %".into(), format!("{}%", dec("error_percent"))),
         ("Throughput".into(), dec("throughput_per_sec")),
         ("Received KB/sec".into(), dec("received_kb_per_sec")),
@@ -85,6 +87,7 @@ fn write_awkward_jtl(path: &Path) {
             .write(&Sample {
                 time_stamp_ms: 1_700_000_000_000 + i64::from(i) * 20,
                 elapsed_ms: u64::from(i % 37) * 3 + 1,
+                elapsed_us: (u64::from(i % 37) * 3 + 1) * 1000,
                 label: labels[(i % 3) as usize].into(),
                 response_code: if i % 11 == 0 { "503" } else { "200" }.into(),
                 success: i % 11 != 0,

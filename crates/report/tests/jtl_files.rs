@@ -5,7 +5,9 @@ use std::fs;
 use std::io::BufWriter;
 use std::path::Path;
 
-use storefront_report::jtl::{JTL_HEADER, JtlError, JtlWriter, Sample, read_jtl};
+use storefront_report::jtl::{
+    JTL_HEADER, JtlError, JtlWriter, MICROS_HEADER, Resolution, Sample, micros_path, read_jtl,
+};
 
 fn samples_of(path: &Path) -> Vec<Sample> {
     read_jtl(path)
@@ -18,6 +20,7 @@ fn awkward_sample(i: u32) -> Sample {
     Sample {
         time_stamp_ms: 1_700_000_000_000 + i64::from(i),
         elapsed_ms: u64::from(i) * 3,
+        elapsed_us: u64::from(i) * 3_000,
         label: format!("POST /carts/{i}, \"checkout\""),
         response_code: if i.is_multiple_of(2) { "200" } else { "503" }.into(),
         response_message: "Service Unavailable".into(),
@@ -35,6 +38,7 @@ fn awkward_sample(i: u32) -> Sample {
         all_threads: i + 1,
         url: format!("http://127.0.0.1:8080/carts/{i}/checkout"),
         latency_ms: u64::from(i),
+        latency_us: u64::from(i) * 1_000,
         idle_time_ms: 0,
         connect_ms: u64::from(i % 3),
     }
@@ -54,6 +58,82 @@ fn what_the_writer_writes_reads_back_identically_even_with_quotes_and_line_break
     let text = fs::read_to_string(&path).unwrap();
     assert!(text.starts_with(&format!("{JTL_HEADER}\n")));
     assert_eq!(samples_of(&path), written);
+}
+
+/// Writes `samples` with the microsecond sidecar.
+fn write_with_micros(path: &Path, samples: &[Sample]) {
+    let create = |path: &Path| BufWriter::new(fs::File::create(path).unwrap());
+    let mut writer = JtlWriter::with_micros(create(path), create(&micros_path(path))).unwrap();
+    for sample in samples {
+        writer.write(sample).unwrap();
+    }
+    writer.flush().unwrap();
+}
+
+#[test]
+fn the_sidecar_keeps_microseconds_and_the_jtl_stays_jmeters() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.jtl");
+    let written: Vec<Sample> = (0..50)
+        .map(|i| {
+            let mut sample = awkward_sample(i);
+            sample.elapsed_us = u64::from(i) * 3_000 + 417;
+            sample.latency_us = u64::from(i) * 1_000 + 9;
+            sample
+        })
+        .collect();
+    write_with_micros(&path, &written);
+    let rows = read_jtl(&path).unwrap();
+    assert_eq!(rows.resolution(), Resolution::Microseconds);
+    assert_eq!(rows.collect::<Result<Vec<_>, _>>().unwrap(), written);
+    // The JTL itself is byte for byte what it is without the sidecar.
+    let jtl = fs::read(&path).unwrap();
+    fs::remove_file(micros_path(&path)).unwrap();
+    let plain = dir.path().join("plain.jtl");
+    let mut writer = JtlWriter::new(BufWriter::new(fs::File::create(&plain).unwrap())).unwrap();
+    for sample in &written {
+        writer.write(sample).unwrap();
+    }
+    writer.flush().unwrap();
+    drop(writer);
+    assert_eq!(jtl, fs::read(&plain).unwrap());
+    // Without it, the same file reads at millisecond resolution.
+    let mut rows = read_jtl(&path).unwrap();
+    assert_eq!(rows.resolution(), Resolution::Milliseconds);
+    let second = rows.nth(1).unwrap().unwrap();
+    assert_eq!((second.elapsed_us, second.latency_us), (3_000, 1_000));
+}
+
+#[test]
+fn a_sidecar_that_does_not_match_its_jtl_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.jtl");
+    let samples: Vec<Sample> = (0..4).map(awkward_sample).collect();
+    let error_of = |micros: &str| {
+        write_with_micros(&path, &samples);
+        fs::write(micros_path(&path), micros).unwrap();
+        read_jtl(&path)
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .unwrap_err()
+            .to_string()
+    };
+    let fewer = error_of(&format!("{MICROS_HEADER}\n0,0\n3000,1000\n"));
+    assert!(fewer.contains("fewer rows"), "{fewer}");
+    assert!(fewer.contains("Delete it"), "{fewer}");
+    let more = error_of(&format!(
+        "{MICROS_HEADER}\n0,0\n3000,1000\n6000,2000\n9000,3000\n1,1\n"
+    ));
+    assert!(more.contains("more rows"), "{more}");
+    // Row 3 is 6 ms in the JTL; 2,500 µs cannot be that.
+    let other = error_of(&format!(
+        "{MICROS_HEADER}\n0,0\n3000,1000\n2500,2000\n9000,3000\n"
+    ));
+    assert!(
+        other.contains("line 4") && other.contains("2500 µs"),
+        "{other}"
+    );
+    let header = error_of("elapsed\n0\n");
+    assert!(header.contains("header"), "{header}");
 }
 
 #[test]

@@ -27,6 +27,31 @@ pub struct BootstrapIntervals {
     pub p99: Interval,
 }
 
+impl Interval {
+    /// Both ends times `factor` (a change of unit).
+    pub fn scaled(self, factor: f64) -> Self {
+        Self {
+            low: self.low * factor,
+            high: self.high * factor,
+        }
+    }
+}
+
+impl BootstrapIntervals {
+    /// Every interval times `factor`: the intervals of the same sample in
+    /// another unit (every statistic here is linear in the unit).
+    pub fn scaled(self, factor: f64) -> Self {
+        Self {
+            mean: self.mean.scaled(factor),
+            median: self.median.scaled(factor),
+            p90: self.p90.scaled(factor),
+            p95: self.p95.scaled(factor),
+            p99: self.p99.scaled(factor),
+            ..self
+        }
+    }
+}
+
 /// The fractions whose intervals are computed, in the order of the fields.
 const FRACTIONS: [f64; 4] = [0.5, 0.9, 0.95, 0.99];
 

@@ -1,22 +1,38 @@
 //! Number formatting shared by the terminal, Markdown and HTML tables, so
 //! they cannot disagree.
 
-use crate::{LabelStats, PairResult};
+use storefront_report::jtl::Resolution;
 
-/// Milliseconds with one decimal; "–" for nothing.
-pub(crate) fn ms(value: Option<f64>) -> String {
-    value
-        .filter(|v| v.is_finite())
-        .map_or_else(|| "–".to_owned(), |v| format!("{v:.1}"))
+use crate::{LabelStats, PairResult, ScenarioStats};
+
+/// Decimals of an estimate in milliseconds (a mean, an interval's end, a
+/// standard error): one for whole-millisecond data, three (microseconds)
+/// with the JTL's sidecar.
+fn estimate_decimals(resolution: Resolution) -> usize {
+    resolution.decimals().max(1)
 }
 
-pub(crate) fn whole(value: Option<u32>) -> String {
-    value.map_or_else(|| "–".to_owned(), |v| v.to_string())
+/// A mean or similar estimate in milliseconds; "–" for nothing.
+pub(crate) fn ms(value: Option<f64>, resolution: Resolution) -> String {
+    value.filter(|v| v.is_finite()).map_or_else(
+        || "–".to_owned(),
+        |v| format!("{v:.*}", estimate_decimals(resolution)),
+    )
+}
+
+/// A sample's own value in milliseconds (a percentile, the minimum): whole
+/// milliseconds, or microseconds with the sidecar.
+pub(crate) fn point(value: Option<f64>, resolution: Resolution) -> String {
+    value.map_or_else(
+        || "–".to_owned(),
+        |v| format!("{v:.*}", resolution.decimals()),
+    )
 }
 
 /// `[low, high]`.
-pub(crate) fn interval(low: f64, high: f64) -> String {
-    format!("[{low:.1}, {high:.1}]")
+pub(crate) fn interval(low: f64, high: f64, resolution: Resolution) -> String {
+    let decimals = estimate_decimals(resolution);
+    format!("[{low:.decimals$}, {high:.decimals$}]")
 }
 
 /// p-values: four decimals, or scientific below 0.0001 so small ones are
@@ -53,31 +69,32 @@ pub(crate) const SCENARIO_COLUMNS: [&str; 14] = [
     "SE of mean",
 ];
 
-pub(crate) fn scenario_cells(scenario: &str, l: &LabelStats) -> Vec<String> {
+pub(crate) fn scenario_cells(scenario: &ScenarioStats, l: &LabelStats) -> Vec<String> {
+    let resolution = scenario.latency_resolution;
     let ci = |pick: fn(&crate::Intervals) -> crate::Interval| {
         l.intervals.as_ref().map_or_else(
             || "–".to_owned(),
             |i| {
                 let x = pick(i);
-                interval(x.low, x.high)
+                interval(x.low, x.high, resolution)
             },
         )
     };
     vec![
-        scenario.to_owned(),
+        scenario.name.clone(),
         l.label.clone(),
         l.n.to_string(),
         l.errors.to_string(),
-        ms(l.mean),
+        ms(l.mean, resolution),
         ci(|i| i.mean),
-        ms(l.sd),
-        whole(l.median),
+        ms(l.sd, resolution),
+        point(l.median, resolution),
         ci(|i| i.median),
-        whole(l.p90),
-        whole(l.p95),
-        whole(l.p99),
+        point(l.p90, resolution),
+        point(l.p95, resolution),
+        point(l.p99, resolution),
         ci(|i| i.p99),
-        ms(l.sampling.as_ref().map(|s| s.standard_error)),
+        ms(l.sampling.as_ref().map(|s| s.standard_error), resolution),
     ]
 }
 
@@ -95,13 +112,13 @@ pub(crate) const PAIR_COLUMNS: [&str; 11] = [
     "Verdict",
 ];
 
-pub(crate) fn pair_cells(r: &PairResult) -> Vec<String> {
+pub(crate) fn pair_cells(r: &PairResult, resolution: Resolution) -> Vec<String> {
     vec![
         r.label.clone(),
         r.a.clone(),
         r.b.clone(),
-        ms(r.mean_a),
-        ms(r.mean_b),
+        ms(r.mean_a, resolution),
+        ms(r.mean_b, resolution),
         p(r.welch_p),
         p(r.mann_whitney_p),
         p(r.p_adjusted),
@@ -141,6 +158,17 @@ mod tests {
         assert_eq!(p(Some(3.2e-9)), "3.2e-9");
         assert_eq!(p(None), "–");
         assert_eq!(p(Some(0.0)), "<1e-300");
-        assert_eq!(ms(Some(f64::NAN)), "–");
+        assert_eq!(ms(Some(f64::NAN), Resolution::Milliseconds), "–");
+    }
+
+    #[test]
+    fn microseconds_show_three_decimals_and_milliseconds_stay_whole() {
+        let (ms_data, us_data) = (Resolution::Milliseconds, Resolution::Microseconds);
+        assert_eq!(point(Some(1.0), ms_data), "1");
+        assert_eq!(point(Some(0.412), us_data), "0.412");
+        assert_eq!(ms(Some(0.41234), ms_data), "0.4");
+        assert_eq!(ms(Some(0.41234), us_data), "0.412");
+        assert_eq!(interval(1.0, 1.25, ms_data), "[1.0, 1.2]");
+        assert_eq!(interval(1.0, 1.25, us_data), "[1.000, 1.250]");
     }
 }

@@ -3,6 +3,7 @@
 //! distributions of the mean overlaid. Bars are fractions of each
 //! scenario's samples, so runs of different lengths compare by shape.
 
+use storefront_report::jtl::Resolution;
 use storefront_report::svg::{Bar, Histogram, histogram_chart};
 
 use crate::ScenarioStats;
@@ -34,8 +35,18 @@ pub(crate) fn labels(scenarios: &[ScenarioStats]) -> Vec<String> {
 
 /// Overlaid latency histograms of one label, from the fastest sample to the
 /// largest p99 (the slowest 1 % would otherwise squash the rest into a
-/// few bins).
+/// few bins). Latencies are microseconds; bins are whole milliseconds
+/// unless every scenario has microsecond resolution.
 pub(crate) fn latency_chart(id: &str, label: &str, scenarios: &[ScenarioStats]) -> String {
+    let quantum = match scenarios
+        .iter()
+        .map(|s| s.latency_resolution)
+        .reduce(Resolution::coarser)
+        .unwrap_or_default()
+    {
+        Resolution::Milliseconds => 1000.0,
+        Resolution::Microseconds => 1.0,
+    };
     let sides: Vec<(&str, &[u32])> = scenarios
         .iter()
         .filter_map(|s| {
@@ -49,8 +60,10 @@ pub(crate) fn latency_chart(id: &str, label: &str, scenarios: &[ScenarioStats]) 
         .filter_map(|(_, v)| storefront_stats::percentile(v, 0.99))
         .max()
         .unwrap_or(low);
-    let width = (f64::from(high - low) + 1.0) / BINS as f64;
-    let width = width.max(1.0).ceil();
+    let width = ((f64::from(high - low) + quantum) / BINS as f64 / quantum)
+        .max(1.0)
+        .ceil()
+        * quantum;
     let histograms: Vec<Histogram> = sides
         .iter()
         .enumerate()
@@ -63,12 +76,12 @@ pub(crate) fn latency_chart(id: &str, label: &str, scenarios: &[ScenarioStats]) 
                     let to = from + width;
                     let below = |x: f64| values.partition_point(|&v| f64::from(v) < x);
                     Bar {
-                        from,
-                        to,
+                        from: from / 1000.0,
+                        to: to / 1000.0,
                         value: (below(to) - below(from)) as f64 / values.len() as f64,
                     }
                 })
-                .filter(|bar| bar.from <= f64::from(high))
+                .filter(|bar| bar.from * 1000.0 <= f64::from(high))
                 .collect(),
         })
         .collect();

@@ -30,13 +30,16 @@ pub(crate) fn render(c: &Comparison) -> String {
     let rows = c
         .scenarios
         .iter()
-        .flat_map(|s| s.labels.iter().map(|l| (scenario_cells(&s.name, l), false)));
+        .flat_map(|s| s.labels.iter().map(|l| (scenario_cells(s, l), false)));
     table(&mut page, "scenarios", &SCENARIO_COLUMNS, 2, rows);
     if !c.pairs.is_empty() {
         page.push_str(
             "<h2>Pairs</h2>\n<p>Effect sizes are of B against A: positive means B is slower.</p>\n",
         );
-        let rows = c.pairs.iter().map(|r| (pair_cells(r), r.significant));
+        let rows = c
+            .pairs
+            .iter()
+            .map(|r| (pair_cells(r, c.latency_resolution()), r.significant));
         table(&mut page, "pairs", &PAIR_COLUMNS, 3, rows);
     }
     if !c.notes.is_empty() {

@@ -16,13 +16,19 @@ pub(crate) fn render(c: &Comparison) -> String {
     let rows = c
         .scenarios
         .iter()
-        .flat_map(|s| s.labels.iter().map(|l| scenario_cells(&s.name, l)));
+        .flat_map(|s| s.labels.iter().map(|l| scenario_cells(s, l)));
     table(&mut out, &SCENARIO_COLUMNS, rows);
     if !c.pairs.is_empty() {
         out.push_str(
             "\n## Pairs\n\nEffect sizes are of B against A: positive means B is slower.\n\n",
         );
-        table(&mut out, &PAIR_COLUMNS, c.pairs.iter().map(pair_cells));
+        table(
+            &mut out,
+            &PAIR_COLUMNS,
+            c.pairs
+                .iter()
+                .map(|r| pair_cells(r, c.latency_resolution())),
+        );
     }
     if !c.notes.is_empty() {
         out.push_str("\n## Notes\n\n");

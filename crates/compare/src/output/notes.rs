@@ -1,6 +1,8 @@
 //! Remarks in plain words that belong beside the tables: why the verdict
 //! uses Mann–Whitney, what was left out, what could not be tested.
 
+use storefront_report::jtl::Resolution;
+
 use crate::{CompareOptions, PairResult, ScenarioStats};
 
 pub(crate) fn notes(
@@ -42,6 +44,17 @@ pub(crate) fn notes(
                 s.name, s.dropped_warmup, s.dropped_cooldown
             ));
         }
+    }
+    let coarse: Vec<&str> = scenarios
+        .iter()
+        .filter(|s| s.latency_resolution == Resolution::Milliseconds)
+        .map(|s| s.name.as_str())
+        .collect();
+    if !coarse.is_empty() {
+        notes.push(format!(
+            "Whole milliseconds only (a JTL without its microsecond sidecar, as JMeter writes): {}. Sub-millisecond latencies read as 0 or 1 there, so percentiles and tests work on those quantized values.",
+            coarse.join(", ")
+        ));
     }
     if scenarios.len() < 2 {
         notes.push("One scenario: no pairs to test.".to_owned());

@@ -10,11 +10,16 @@ pub(crate) fn render(c: &Comparison) -> String {
     let rows = c
         .scenarios
         .iter()
-        .flat_map(|s| s.labels.iter().map(|l| scenario_cells(&s.name, l)));
+        .flat_map(|s| s.labels.iter().map(|l| scenario_cells(s, l)));
     out.push_str(&align(&SCENARIO_COLUMNS, rows));
     if !c.pairs.is_empty() {
         out.push('\n');
-        out.push_str(&align(&PAIR_COLUMNS, c.pairs.iter().map(pair_cells)));
+        out.push_str(&align(
+            &PAIR_COLUMNS,
+            c.pairs
+                .iter()
+                .map(|r| pair_cells(r, c.latency_resolution())),
+        ));
     }
     for note in &c.notes {
         let _ = writeln!(out, "\nNote: {note}");

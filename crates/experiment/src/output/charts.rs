@@ -85,7 +85,7 @@ pub(super) fn charts(plan: &Plan, analysis: &Analysis) -> Vec<Chart> {
                     if let Some(p) = stats.p99 {
                         p99.entry(label.to_owned()).or_default().push((
                             *x,
-                            f64::from(p),
+                            p,
                             ci.p99.low,
                             ci.p99.high,
                         ));

@@ -2,10 +2,15 @@
 
 use storefront_compare::{format_p_value, format_signed};
 
+use storefront_report::jtl::Resolution;
+
 use crate::analysis::Analysis;
 
-fn fmt_ms(value: Option<f64>) -> String {
-    value.map_or_else(|| "–".into(), |v| format!("{v:.2}"))
+/// Milliseconds with two decimals, or three (microseconds) when the runs
+/// recorded them.
+fn fmt_ms(value: Option<f64>, resolution: Resolution) -> String {
+    let decimals = resolution.decimals().max(2);
+    value.map_or_else(|| "–".into(), |v| format!("{v:.decimals$}"))
 }
 
 /// One row per combination and label: n, mean [CI], p99 [CI], errors.
@@ -28,6 +33,7 @@ pub(super) fn figures_table(analysis: &Analysis) -> Vec<Vec<String>> {
             ]);
             continue;
         }
+        let ms = |value| fmt_ms(value, c.latency_resolution);
         for label in &c.labels {
             let ci = label.intervals;
             rows.push(vec![
@@ -38,15 +44,18 @@ pub(super) fn figures_table(analysis: &Analysis) -> Vec<Vec<String>> {
                 format!("{}", label.n),
                 format!(
                     "{} [{}, {}]",
-                    fmt_ms(label.mean),
-                    fmt_ms(ci.map(|c| c.mean.low)),
-                    fmt_ms(ci.map(|c| c.mean.high))
+                    ms(label.mean),
+                    ms(ci.map(|c| c.mean.low)),
+                    ms(ci.map(|c| c.mean.high))
                 ),
                 format!(
                     "{} [{}, {}]",
-                    label.p99.map_or_else(|| "–".into(), |p| p.to_string()),
-                    fmt_ms(ci.map(|c| c.p99.low)),
-                    fmt_ms(ci.map(|c| c.p99.high))
+                    label.p99.map_or_else(
+                        || "–".into(),
+                        |p| format!("{p:.*}", c.latency_resolution.decimals())
+                    ),
+                    ms(ci.map(|c| c.p99.low)),
+                    ms(ci.map(|c| c.p99.high))
                 ),
                 format!("{}", label.errors),
             ]);

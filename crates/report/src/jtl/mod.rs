@@ -2,14 +2,58 @@
 //! streams rows to disk with [`JtlWriter`] while it runs; the report is built
 //! afterwards by streaming them back with [`read_jtl`], so memory never holds
 //! the samples, and a file JMeter wrote is read the same way.
+//!
+//! JMeter's columns hold whole milliseconds, and on a store that answers in
+//! a fraction of one most samples read 0 or 1. The JTL stays exactly
+//! JMeter's; the generator also writes the same samples' times in
+//! microseconds to a sidecar file beside it ([`micros_path`]), row for row,
+//! and [`read_jtl`] reads it when it is there. A JMeter file has none and
+//! is read at millisecond resolution, as before.
 
+mod micros;
 mod reader;
 mod writer;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-pub use reader::read_jtl;
+pub use micros::{MICROS_HEADER, micros_path};
+pub use reader::{JtlRows, read_jtl};
 pub use writer::JtlWriter;
+
+/// How finely a file's response times were recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Resolution {
+    /// JMeter's whole milliseconds: no sidecar.
+    #[default]
+    Milliseconds,
+    /// The microsecond sidecar was read.
+    Microseconds,
+}
+
+impl Resolution {
+    /// The coarser of two: pooled samples are only as fine as the coarsest.
+    pub fn coarser(self, other: Self) -> Self {
+        if self == Self::Milliseconds || other == Self::Milliseconds {
+            Self::Milliseconds
+        } else {
+            Self::Microseconds
+        }
+    }
+
+    /// Decimals worth showing for a time in milliseconds.
+    pub fn decimals(self) -> usize {
+        match self {
+            Self::Milliseconds => 0,
+            Self::Microseconds => 3,
+        }
+    }
+}
+
+/// Whether `path` has a microsecond sidecar.
+pub fn has_micros(path: &Path) -> bool {
+    micros_path(path).is_file()
+}
 
 /// JMeter's default CSV header (JMeter 5.x, `jmeter.save.saveservice.*`
 /// defaults). [`JtlWriter`] writes exactly these columns in this order.
@@ -24,6 +68,9 @@ pub struct Sample {
     pub time_stamp_ms: i64,
     /// Response time: from the start to the last byte received.
     pub elapsed_ms: u64,
+    /// The same in microseconds: from the sidecar, or `elapsed_ms × 1000`
+    /// when there is none. Figures are computed from this.
+    pub elapsed_us: u64,
     /// The request's name; the aggregate report has one row per label.
     pub label: String,
     /// HTTP status (`"200"`) or a non-HTTP code for transport failures.
@@ -44,6 +91,8 @@ pub struct Sample {
     pub url: String,
     /// Time to the first byte of the response.
     pub latency_ms: u64,
+    /// The same in microseconds, as `elapsed_us`.
+    pub latency_us: u64,
     pub idle_time_ms: u64,
     /// Time to open the connection (0 on a reused keep-alive connection).
     pub connect_ms: u64,
@@ -84,6 +133,15 @@ pub enum JtlError {
         path: PathBuf,
         line: u64,
         cause: csv::Error,
+    },
+    #[error(
+        "{micros} does not belong to {path} (line {line}: {reason}); it was written for another run. Delete it to read the JTL at millisecond resolution"
+    )]
+    MicrosMismatch {
+        path: PathBuf,
+        micros: PathBuf,
+        line: u64,
+        reason: String,
     },
     #[error("{path}, line {line}: column {column} has {value:?}, expected {expected}")]
     BadField {

@@ -4,6 +4,10 @@
 //! header is read in the default column order. Text that is not UTF-8 (a
 //! JMeter saving in a platform encoding) is read with U+FFFD in place of the
 //! bad bytes rather than refused: no figure depends on it.
+//!
+//! When the file has a microsecond sidecar (see [`super::micros_path`]),
+//! each sample's `elapsed_us` and `latency_us` come from it; otherwise
+//! they are the milliseconds times 1,000.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -11,13 +15,15 @@ use std::path::{Path, PathBuf};
 
 use csv::{ByteRecord, StringRecord};
 
-use super::{JTL_HEADER, JtlError, Sample};
+use super::micros::MicrosReader;
+use super::{JTL_HEADER, JtlError, Resolution, Sample};
 
 /// Opens a JTL file and returns its samples one at a time, in file order;
 /// memory use does not depend on the file's length. Fails early if the file
 /// is missing, empty, or its header lacks `timeStamp`, `elapsed`, `label` or
-/// `success`; a bad row later yields an error naming its line.
-pub fn read_jtl(path: &Path) -> Result<impl Iterator<Item = Result<Sample, JtlError>>, JtlError> {
+/// `success`; a bad row later yields an error naming its line, as does a
+/// sidecar that does not match the JTL.
+pub fn read_jtl(path: &Path) -> Result<JtlRows, JtlError> {
     let file = File::open(path).map_err(|cause| JtlError::Open {
         path: path.to_owned(),
         cause,
@@ -46,6 +52,7 @@ pub fn read_jtl(path: &Path) -> Result<impl Iterator<Item = Result<Sample, JtlEr
     } else {
         (Columns::find(path, &first)?, None)
     };
+    let micros = MicrosReader::open(path)?;
     Ok(JtlRows {
         path: path.to_owned(),
         reader,
@@ -53,6 +60,7 @@ pub fn read_jtl(path: &Path) -> Result<impl Iterator<Item = Result<Sample, JtlEr
         pending,
         record: ByteRecord::new(),
         failed: false,
+        micros,
     })
 }
 
@@ -116,7 +124,8 @@ impl Columns {
     }
 }
 
-struct JtlRows {
+/// The samples of one JTL file, from [`read_jtl`].
+pub struct JtlRows {
     path: PathBuf,
     reader: csv::Reader<BufReader<File>>,
     columns: Columns,
@@ -126,6 +135,46 @@ struct JtlRows {
     /// Set after a CSV syntax error, which leaves the reader at an unknown
     /// place: the rest of the file is not read as if it were rows.
     failed: bool,
+    /// The microsecond sidecar, when the file has one.
+    micros: Option<MicrosReader>,
+}
+
+impl JtlRows {
+    /// How finely this file's times were recorded.
+    pub fn resolution(&self) -> Resolution {
+        if self.micros.is_some() {
+            Resolution::Microseconds
+        } else {
+            Resolution::Milliseconds
+        }
+    }
+
+    /// A parsed row with its microseconds filled in.
+    fn row(&mut self, record: &StringRecord) -> Result<Sample, JtlError> {
+        let mut sample = self.parse(record)?;
+        match &mut self.micros {
+            Some(micros) => {
+                let row = micros.next_for(sample.elapsed_ms)?;
+                sample.elapsed_us = row.elapsed_us;
+                sample.latency_us = row.latency_us;
+            }
+            None => {
+                sample.elapsed_us = sample.elapsed_ms.saturating_mul(1000);
+                sample.latency_us = sample.latency_ms.saturating_mul(1000);
+            }
+        }
+        Ok(sample)
+    }
+
+    /// A row's result. After a bad row of a file with a sidecar nothing
+    /// more is read, since the two files' rows no longer pair; without
+    /// one, the following rows are still read.
+    fn settle(&mut self, result: Result<Sample, JtlError>) -> Option<Result<Sample, JtlError>> {
+        if result.is_err() && self.micros.is_some() {
+            self.failed = true;
+        }
+        Some(result)
+    }
 }
 
 impl Iterator for JtlRows {
@@ -136,13 +185,19 @@ impl Iterator for JtlRows {
             return None;
         }
         if let Some(first) = self.pending.take() {
-            return Some(self.parse(&first));
+            let result = self.row(&first);
+            return self.settle(result);
         }
         match self.reader.read_byte_record(&mut self.record) {
-            Ok(false) => None,
+            Ok(false) => {
+                let end = self.micros.as_mut().map_or(Ok(()), MicrosReader::finish);
+                self.failed = true;
+                end.err().map(Err)
+            }
             Ok(true) => {
                 let record = StringRecord::from_byte_record_lossy(std::mem::take(&mut self.record));
-                Some(self.parse(&record))
+                let result = self.row(&record);
+                self.settle(result)
             }
             Err(cause) => {
                 let line = cause.position().map_or(0, |p| p.line());
@@ -203,6 +258,7 @@ impl JtlRows {
         Ok(Sample {
             time_stamp_ms,
             elapsed_ms,
+            elapsed_us: 0,
             label: field(c.label).to_owned(),
             response_code: text(c.response_code),
             response_message: text(c.response_message),
@@ -216,6 +272,7 @@ impl JtlRows {
             all_threads: threads(c.all_threads, "allThreads")?,
             url: text(c.url),
             latency_ms: number(c.latency, "Latency")?,
+            latency_us: 0,
             idle_time_ms: number(c.idle_time, "IdleTime")?,
             connect_ms: number(c.connect, "Connect")?,
         })

@@ -1,9 +1,10 @@
 //! Writing JTL rows exactly as JMeter's `CSVSaveService` does, so JMeter and
-//! its plugins open our files unchanged.
+//! its plugins open our files unchanged, and optionally the microsecond
+//! sidecar beside them (see [`super::micros_path`]).
 
 use std::io::{self, Write};
 
-use super::{JTL_HEADER, Sample};
+use super::{JTL_HEADER, MICROS_HEADER, Sample};
 
 /// Streams samples to a JTL file: the header on creation, then one line per
 /// [`JtlWriter::write`]. Wrap the file in a `BufWriter`; call
@@ -11,6 +12,8 @@ use super::{JTL_HEADER, Sample};
 #[derive(Debug)]
 pub struct JtlWriter<W: Write> {
     out: W,
+    /// The microsecond sidecar, one line per JTL row.
+    micros: Option<W>,
     /// Reused for each row so writing allocates nothing in steady state.
     line: String,
 }
@@ -22,8 +25,19 @@ impl<W: Write> JtlWriter<W> {
         out.write_all(b"\n")?;
         Ok(Self {
             out,
+            micros: None,
             line: String::with_capacity(256),
         })
+    }
+
+    /// Also writes each sample's `elapsed_us` and `latency_us` to
+    /// `micros`, the JTL's sidecar, starting with its header line.
+    pub fn with_micros(out: W, mut micros: W) -> io::Result<Self> {
+        micros.write_all(MICROS_HEADER.as_bytes())?;
+        micros.write_all(b"\n")?;
+        let mut writer = Self::new(out)?;
+        writer.micros = Some(micros);
+        Ok(writer)
     }
 
     /// Appends one row.
@@ -55,14 +69,25 @@ impl<W: Write> JtlWriter<W> {
             ",{},{},{}",
             sample.latency_ms, sample.idle_time_ms, sample.connect_ms
         );
-        self.out.write_all(line.as_bytes())
+        self.out.write_all(line.as_bytes())?;
+        if let Some(micros) = &mut self.micros {
+            line.clear();
+            let _ = writeln!(line, "{},{}", sample.elapsed_us, sample.latency_us);
+            micros.write_all(line.as_bytes())?;
+        }
+        Ok(())
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.out.flush()?;
+        match &mut self.micros {
+            Some(micros) => micros.flush(),
+            None => Ok(()),
+        }
     }
 
-    /// The underlying writer (not flushed: call [`JtlWriter::flush`] first).
+    /// The underlying JTL writer (not flushed: call [`JtlWriter::flush`]
+    /// first).
     pub fn into_inner(self) -> W {
         self.out
     }
@@ -104,6 +129,7 @@ mod tests {
         let sample = Sample {
             time_stamp_ms: 1691365480285,
             elapsed_ms: 274,
+            elapsed_us: 274_401,
             label: "GET /products/Tux".into(),
             response_code: "200".into(),
             response_message: "OK".into(),
@@ -117,6 +143,7 @@ mod tests {
             all_threads: 2,
             url: "http://127.0.0.1:8080/products/Tux".into(),
             latency_ms: 122,
+            latency_us: 122_030,
             idle_time_ms: 0,
             connect_ms: 101,
         };

@@ -9,7 +9,7 @@ pub fn render(report: &Report) -> Vec<u8> {
     // Writing to a Vec cannot fail.
     let _ = writer.write_record(COLUMNS);
     for row in report.rows().iter().chain([report.total()]) {
-        let _ = writer.write_record(cells(row));
+        let _ = writer.write_record(cells(row, report.resolution()));
     }
     writer.into_inner().unwrap_or_default()
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::cells::{COLUMNS, cells};
+use super::cells::{COLUMNS, cells, resolution_note};
 use crate::Report;
 use crate::svg::{Band, Bar, Line, bar_chart, escape, line_chart};
 
@@ -151,7 +151,11 @@ fn push_table(page: &mut String, report: &Report) {
     let rows = report.rows().iter().map(|row| (row, "row"));
     for (row, class) in rows.chain([(report.total(), "total")]) {
         let _ = write!(page, "<tr class=\"{class}\">");
-        for (i, (column, cell)) in COLUMNS.iter().zip(cells(row)).enumerate() {
+        for (i, (column, cell)) in COLUMNS
+            .iter()
+            .zip(cells(row, report.resolution()))
+            .enumerate()
+        {
             let cell_class = if i == 0 { " class=\"label\"" } else { "" };
             let _ = write!(
                 page,
@@ -163,6 +167,11 @@ fn push_table(page: &mut String, report: &Report) {
         page.push_str("</tr>\n");
     }
     page.push_str("</tbody></table>\n");
+    let _ = writeln!(
+        page,
+        "<p class=\"note\">{}</p>",
+        escape(resolution_note(report.resolution()))
+    );
 }
 
 /// The five graphs, each with its caption. Time runs in seconds from the
@@ -174,9 +183,9 @@ fn charts(report: &Report) -> [(&'static str, String); 5] {
         busy.iter().map(|p| (p.t as f64, value(p))).collect()
     };
     let (p50, p90, p99) = (
-        points(|p| p.p50_ms as f64),
-        points(|p| p.p90_ms as f64),
-        points(|p| p.p99_ms as f64),
+        points(|p| p.p50_ms),
+        points(|p| p.p90_ms),
+        points(|p| p.p99_ms),
     );
     let response_time = line_chart(
         "chart-response-time",
@@ -249,8 +258,8 @@ fn charts(report: &Report) -> [(&'static str, String); 5] {
         .latency_distribution()
         .iter()
         .map(|b| Bar {
-            from: b.from_ms as f64,
-            to: b.to_ms as f64,
+            from: b.from_ms,
+            to: b.to_ms,
             value: b.samples as f64,
         })
         .collect();

@@ -1,6 +1,6 @@
 //! `aggregate.md`: the aggregate table as Markdown, for pasting into docs.
 
-use super::cells::{COLUMNS, cells};
+use super::cells::{COLUMNS, cells, resolution_note};
 use crate::Report;
 
 pub fn render(report: &Report) -> String {
@@ -11,8 +11,11 @@ pub fn render(report: &Report) -> String {
         (0..COLUMNS.len()).map(|i| if i == 0 { "---".into() } else { "---:".into() }),
     );
     for row in report.rows().iter().chain([report.total()]) {
-        push_line(&mut out, cells(row).into_iter());
+        push_line(&mut out, cells(row, report.resolution()).into_iter());
     }
+    out.push('\n');
+    out.push_str(resolution_note(report.resolution()));
+    out.push('\n');
     out
 }
 

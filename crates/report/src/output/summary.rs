@@ -8,6 +8,7 @@ use crate::Report;
 pub fn render(report: &Report) -> Vec<u8> {
     let mut value = json!({
         "run": report.run,
+        "latency_resolution": report.resolution(),
         "aggregate": {
             "rows": report.rows(),
             "total": report.total(),

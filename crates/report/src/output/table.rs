@@ -1,13 +1,18 @@
 //! The aggregate table for a terminal: columns padded to line up, numbers
 //! right-aligned.
 
-use super::cells::{COLUMNS, cells};
+use super::cells::{COLUMNS, cells, resolution_note};
 use crate::Report;
 
 pub fn render(report: &Report) -> String {
     let mut lines: Vec<[String; 14]> = vec![COLUMNS.map(str::to_owned)];
-    lines.extend(report.rows().iter().map(cells));
-    lines.push(cells(report.total()));
+    lines.extend(
+        report
+            .rows()
+            .iter()
+            .map(|row| cells(row, report.resolution())),
+    );
+    lines.push(cells(report.total(), report.resolution()));
     let mut widths = [0usize; 14];
     for line in &lines {
         for (width, cell) in widths.iter_mut().zip(line) {
@@ -27,5 +32,7 @@ pub fn render(report: &Report) -> String {
         out.push_str(text.trim_end());
         out.push('\n');
     }
+    out.push_str(resolution_note(report.resolution()));
+    out.push('\n');
     out
 }

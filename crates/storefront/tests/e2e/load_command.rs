@@ -44,6 +44,60 @@ fn a_closed_lab_run_does_every_iteration_and_its_orders_balance_the_stock() {
 }
 
 #[test]
+fn a_run_keeps_microseconds_beside_the_jtl_and_every_tool_reads_them() {
+    let store = Store::start();
+    let run = load_on(&store, "--workload lab --users 2 --iterations 30 --seed 5");
+    run.assert_success();
+    let jtl = run.out().join("results.jtl");
+    let micros = storefront_report::jtl::micros_path(&jtl);
+    let lines = std::fs::read_to_string(&micros).unwrap();
+    let samples = run.samples();
+    assert!(samples.len() >= 60);
+    assert_eq!(
+        lines.lines().count(),
+        1 + samples.len(),
+        "a header and a row per sample"
+    );
+    assert!(
+        samples.iter().any(|s| s.elapsed_us % 1000 != 0),
+        "real microseconds, not milliseconds × 1,000"
+    );
+    assert!(samples.iter().all(|s| s.elapsed_us / 1000 <= s.elapsed_ms));
+    let summary = run.summary();
+    assert_eq!(summary["latency_resolution"], "microseconds");
+    let median = summary["aggregate"]["total"]["median_ms"].as_f64().unwrap();
+    assert_ne!(median.fract(), 0.0, "median {median} ms");
+    let table = std::fs::read_to_string(run.out().join("aggregate.md")).unwrap();
+    assert!(table.contains(&format!("{median:.3}")), "{table}");
+
+    // `storefront compare` tests and shows the microseconds too.
+    let compared = std::process::Command::new(crate::support::EXE)
+        .args(["compare"])
+        .arg(run.out())
+        .arg(&jtl)
+        .arg("--out")
+        .arg(run.dir.path().join("compared"))
+        .output()
+        .unwrap();
+    assert!(compared.status.success(), "{compared:?}");
+    let text = String::from_utf8_lossy(&compared.stdout);
+    assert!(text.contains(&format!("{median:.3}")), "{text}");
+
+    // Without the sidecar the same run reads as JMeter's whole milliseconds.
+    std::fs::remove_file(&micros).unwrap();
+    let rebuilt = std::process::Command::new(crate::support::EXE)
+        .arg("report")
+        .arg(&jtl)
+        .output()
+        .unwrap();
+    assert!(rebuilt.status.success(), "{rebuilt:?}");
+    let summary = run.summary();
+    assert_eq!(summary["latency_resolution"], "milliseconds");
+    let median = summary["aggregate"]["total"]["median_ms"].as_f64().unwrap();
+    assert_eq!(median.fract(), 0.0, "median {median} ms");
+}
+
+#[test]
 fn an_open_lab_run_starts_every_scheduled_arrival_or_counts_it() {
     let store = Store::start_with_seed(SCARCE_SEED);
     let run = load_on(
