@@ -186,7 +186,8 @@ pub struct Aggregator {
 }
 
 impl Aggregator {
-    pub fn add(&mut self, sample: &Sample) {
+    /// Adds a sample; returns its label's position in [`Aggregator::rows`].
+    pub fn add(&mut self, sample: &Sample) -> usize {
         let slot = match self.index.get(&sample.label) {
             Some(&slot) => slot,
             None => {
@@ -198,6 +199,7 @@ impl Aggregator {
         };
         self.labels[slot].1.add(sample);
         self.total.add(sample);
+        slot
     }
 
     pub fn rows(&self) -> Vec<AggregateRow> {

@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod clock;
 pub mod distribution;
 mod error;
+pub mod errors;
 pub mod jtl;
 mod output;
 pub mod server;
@@ -26,6 +27,7 @@ pub use server::{ServerMetrics, ServerSample, ServiceFigures, ServiceSeries};
 pub use time_series::SecondPoint;
 
 use aggregate::Aggregator;
+use errors::{ErrorRow, ErrorTable};
 use time_series::TimeSeries;
 
 /// What the run was, written into `summary.json` as is (and read back from
@@ -54,6 +56,7 @@ pub struct Report {
     total: AggregateRow,
     time_series: Vec<SecondPoint>,
     latency_distribution: Vec<Bin>,
+    errors: Vec<ErrorRow>,
     server: ServerMetrics,
 }
 
@@ -62,12 +65,14 @@ impl Report {
     pub fn from_jtl(jtl: &Path, info: &RunInfo) -> Result<Self, ReportError> {
         let mut aggregator = Aggregator::default();
         let mut series = TimeSeries::default();
+        let mut errors = ErrorTable::default();
         let samples = jtl::read_jtl(jtl)?;
         let resolution = samples.resolution();
         for sample in samples {
             let sample = sample?;
-            aggregator.add(&sample);
-            series.add(&sample);
+            let slot = aggregator.add(&sample);
+            series.add(&sample, slot);
+            errors.add(&sample);
         }
         let total = aggregator.total().row(TOTAL_LABEL);
         let mut run = info.clone();
@@ -91,6 +96,7 @@ impl Report {
                 aggregator.total().elapsed_counts(),
                 resolution,
             ),
+            errors: errors.rows(),
             server: ServerMetrics::new(),
         })
     }
@@ -133,6 +139,11 @@ impl Report {
 
     pub fn latency_distribution(&self) -> &[Bin] {
         &self.latency_distribution
+    }
+
+    /// Failures by response code and message, most frequent first.
+    pub fn errors(&self) -> &[ErrorRow] {
+        &self.errors
     }
 }
 

@@ -1,11 +1,18 @@
 //! Hand-written inline SVG charts: a line chart (with optional filled bands
-//! between two lines, and step lines), a bar chart and overlaid histograms.
-//! No dependency and no script: a page renders as soon as it is parsed,
-//! anywhere. Public so other result pages (`storefront compare`, experiments)
+//! between two lines, and step lines), a bar chart, overlaid histograms and
+//! grouped horizontal bars. No dependency and no script: a page renders as
+//! soon as it is parsed, anywhere. Values show on hover through SVG
+//! `<title>` elements (see `hover.rs`), which browsers display as tooltips. Public so other result pages (`storefront compare`, experiments)
 //! draw with the same primitives: [`open`] a chart, map data with a
 //! [`Frame`], draw [`axes`] and a [`legend`], then close it with `</svg>`.
 
 use std::fmt::Write as _;
+
+mod grouped_bars;
+mod hover;
+
+pub use grouped_bars::{GroupedBars, grouped_bar_chart};
+use hover::{HoverSpan, hover_spans, short_number};
 
 /// Chart size in SVG user units (and CSS pixels).
 pub const WIDTH: f64 = 900.0;
@@ -161,9 +168,14 @@ fn tick_label(value: f64) -> String {
 
 /// Starts a chart: the `<svg>` element with its `<title>`.
 pub fn open(out: &mut String, id: &str, title: &str) {
+    open_sized(out, id, title, HEIGHT);
+}
+
+/// Starts a chart of another height than [`HEIGHT`].
+fn open_sized(out: &mut String, id: &str, title: &str, height: f64) {
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{id}\" class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" role=\"img\" font-size=\"12\" font-family=\"sans-serif\"><title>{}</title>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{id}\" class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" font-size=\"12\" font-family=\"sans-serif\"><title>{}</title>",
         escape(title)
     );
 }
@@ -208,12 +220,32 @@ pub fn axes(out: &mut String, frame: &Frame, x_label: &str, y_label: &str) {
     );
 }
 
+/// Roughly how wide a legend entry is drawn.
+fn legend_entry_width(name: &str) -> f64 {
+    14.0 + 7.0 * name.chars().count() as f64 + 12.0
+}
+
+/// Whether `entries` fit in the one legend row above the plot.
+pub fn legend_fits(entries: &[(&str, &str)]) -> bool {
+    entries
+        .iter()
+        .map(|(name, _)| legend_entry_width(name))
+        .sum::<f64>()
+        <= WIDTH - RIGHT
+}
+
 /// One coloured square and name per `(name, color)` entry, right-aligned
-/// above the plot.
+/// above the plot. Entries that do not fit in that row (many long labels)
+/// are not drawn at all rather than run off the chart: the page then gives
+/// an HTML legend instead ([`legend_fits`]), and each name is in the
+/// hover text anyway.
 pub fn legend(out: &mut String, entries: &[(&str, &str)]) {
+    if !legend_fits(entries) {
+        return;
+    }
     let mut x = WIDTH - RIGHT;
     for (name, color) in entries.iter().rev() {
-        x -= 14.0 + 7.0 * name.chars().count() as f64 + 12.0;
+        x -= legend_entry_width(name);
         let _ = write!(
             out,
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{color}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
@@ -288,10 +320,38 @@ pub fn line_chart(
             line.color
         );
     }
+    hover_spans(&mut out, &frame, &line_hovers(lines, x_label, y_label));
     let entries: Vec<(&str, &str)> = lines.iter().map(|l| (l.name, l.color)).collect();
     legend(&mut out, &entries);
     out.push_str("</svg>");
     out
+}
+
+/// One hover span per x value of the lines, reaching halfway to its
+/// neighbours, naming every line's value there.
+fn line_hovers(lines: &[Line], x_label: &str, y_label: &str) -> Vec<HoverSpan> {
+    let mut xs: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let mut spans = Vec::with_capacity(xs.len());
+    for (i, &x) in xs.iter().enumerate() {
+        let from = if i == 0 { x } else { (xs[i - 1] + x) / 2.0 };
+        let to = xs.get(i + 1).map_or(x, |next| (x + next) / 2.0);
+        let mut text = format!("{x_label} {}", short_number(x));
+        for line in lines {
+            let at = line.points.partition_point(|p| p.0 < x);
+            if let Some(&(px, y)) = line.points.get(at)
+                && px == x
+            {
+                let _ = write!(text, "\n{}: {} {y_label}", line.name, short_number(y));
+            }
+        }
+        spans.push(HoverSpan { from, to, text });
+    }
+    spans
 }
 
 /// A bar chart; each bar spans its own x range.
@@ -323,6 +383,20 @@ pub fn bar_chart(
             HEIGHT - BOTTOM - y
         );
     }
+    let spans: Vec<HoverSpan> = bars
+        .iter()
+        .map(|bar| HoverSpan {
+            from: bar.from,
+            to: bar.to,
+            text: format!(
+                "{} to {} {x_label}: {} {y_label}",
+                short_number(bar.from),
+                short_number(bar.to),
+                short_number(bar.value)
+            ),
+        })
+        .collect();
+    hover_spans(&mut out, &frame, &spans);
     out.push_str("</svg>");
     out
 }
@@ -376,10 +450,47 @@ pub fn histogram_chart(
             histogram.color
         );
     }
+    hover_spans(
+        &mut out,
+        &frame,
+        &histogram_hovers(histograms, x_label, y_label),
+    );
     let entries: Vec<(&str, &str)> = histograms.iter().map(|h| (h.name, h.color)).collect();
     legend(&mut out, &entries);
     out.push_str("</svg>");
     out
+}
+
+/// One hover span per bin of the first histogram that has bins (overlaid
+/// histograms share their bins), naming each series' value in it.
+fn histogram_hovers(histograms: &[Histogram], x_label: &str, y_label: &str) -> Vec<HoverSpan> {
+    let Some(first) = histograms.iter().find(|h| !h.bars.is_empty()) else {
+        return Vec::new();
+    };
+    first
+        .bars
+        .iter()
+        .map(|bin| {
+            let mut text = format!(
+                "{} to {} {x_label}",
+                short_number(bin.from),
+                short_number(bin.to)
+            );
+            for h in histograms {
+                let value = h
+                    .bars
+                    .iter()
+                    .find(|b| b.from == bin.from)
+                    .map_or(0.0, |b| b.value);
+                let _ = write!(text, "\n{}: {} {y_label}", h.name, short_number(value));
+            }
+            HoverSpan {
+                from: bin.from,
+                to: bin.to,
+                text,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@ pub struct SecondPoint {
     pub p50_ms: f64,
     pub p90_ms: f64,
     pub p99_ms: f64,
+    /// Each label's mean response time in this second (JMeter's Response
+    /// Time Graph), in the order of the aggregate rows; `None` where the
+    /// label had no sample ending in it.
+    pub mean_ms_by_label: Vec<Option<f64>>,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +44,8 @@ struct Second {
     errors: u64,
     active_users: u32,
     elapsed_counts: ElapsedCounts,
+    /// Per label slot: (sum of elapsed µs, samples).
+    by_label: Vec<(u64, u64)>,
 }
 
 /// Collects samples into seconds; memory grows with the run's length in
@@ -47,10 +53,14 @@ struct Second {
 #[derive(Debug, Default)]
 pub struct TimeSeries {
     seconds: BTreeMap<i64, Second>,
+    /// Label slots seen so far.
+    labels: usize,
 }
 
 impl TimeSeries {
-    pub fn add(&mut self, sample: &Sample) {
+    /// Adds a sample of the label at `slot` (its aggregate row).
+    pub fn add(&mut self, sample: &Sample, slot: usize) {
+        self.labels = self.labels.max(slot + 1);
         let second = self
             .seconds
             .entry(sample.end_ms().div_euclid(1000))
@@ -61,6 +71,12 @@ impl TimeSeries {
         }
         second.active_users = second.active_users.max(sample.all_threads);
         *second.elapsed_counts.entry(sample.elapsed_us).or_default() += 1;
+        if second.by_label.len() <= slot {
+            second.by_label.resize(slot + 1, (0, 0));
+        }
+        let (sum, count) = &mut second.by_label[slot];
+        *sum = sum.saturating_add(sample.elapsed_us);
+        *count += 1;
     }
 
     pub fn points(&self) -> Vec<SecondPoint> {
@@ -81,6 +97,12 @@ impl TimeSeries {
                 p50_ms: us_to_ms(percent_point(&s.elapsed_counts, 0.5)),
                 p90_ms: us_to_ms(percent_point(&s.elapsed_counts, 0.9)),
                 p99_ms: us_to_ms(percent_point(&s.elapsed_counts, 0.99)),
+                mean_ms_by_label: (0..self.labels)
+                    .map(|slot| match s.by_label.get(slot) {
+                        Some(&(sum, count)) if count > 0 => Some(us_to_ms(sum) / count as f64),
+                        _ => None,
+                    })
+                    .collect(),
             }
         };
         if last - first <= MAX_FILLED_SECONDS {
@@ -116,10 +138,10 @@ mod tests {
         let mut series = TimeSeries::default();
         // Ends: 10,000 + 500 = 10,500 → second 10; 10,900 + 200 = 11,100 → 11;
         // 10,000 + 999 = 10,999 → 10; 13,000 + 0 → 13 (12 is empty).
-        series.add(&sample(10_000, 500, true, 1));
-        series.add(&sample(10_900, 200, false, 3));
-        series.add(&sample(10_000, 999, true, 2));
-        series.add(&sample(13_000, 0, true, 4));
+        series.add(&sample(10_000, 500, true, 1), 0);
+        series.add(&sample(10_900, 200, false, 3), 1);
+        series.add(&sample(10_000, 999, true, 2), 0);
+        series.add(&sample(13_000, 0, true, 4), 0);
         let points = series.points();
         let summary: Vec<_> = points
             .iter()
@@ -140,6 +162,10 @@ mod tests {
             (points[0].p50_ms, points[0].p90_ms, points[0].p99_ms),
             (500.0, 999.0, 999.0)
         );
+        // Label 0 has 500 and 999 in second 10, label 1 nothing there.
+        assert_eq!(points[0].mean_ms_by_label, [Some(749.5), None]);
+        assert_eq!(points[1].mean_ms_by_label, [None, Some(200.0)]);
+        assert_eq!(points[2].mean_ms_by_label, [None, None]);
     }
 
     #[test]

@@ -187,6 +187,84 @@ fn check_page(browser: &Chromium, jtl: &Path) {
             }
         }
     }
+    check_labels_and_errors(&dom, &summary);
+}
+
+/// The per-label graphs and the errors table, against summary.json.
+fn check_labels_and_errors(dom: &str, summary: &Value) {
+    let svg_of = |id: &str| {
+        let start = dom
+            .find(&format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{id}\""
+            ))
+            .unwrap_or_else(|| panic!("{id} is an SVG element in the DOM"));
+        dom[start..start + dom[start..].find("</svg>").unwrap()].to_owned()
+    };
+    let labels = summary["aggregate"]["rows"].as_array().unwrap();
+
+    // Aggregate graph: five bars per label and TOTAL, each the figure of
+    // summary.json.
+    let aggregate = svg_of("chart-aggregate");
+    let values: Vec<f64> = bar_values(&aggregate).collect();
+    assert_eq!(values.len(), (labels.len() + 1) * 5);
+    let first = &labels[0];
+    let expected: Vec<f64> = ["average_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms"]
+        .iter()
+        .map(|k| first[k].as_f64().unwrap())
+        .collect();
+    assert_eq!(values[..5], expected[..]);
+
+    // Response time per label: a line per label with a point for each
+    // second in which that label had samples.
+    if labels.len() > 1 {
+        let by_label = svg_of("chart-response-time-by-label");
+        let series = summary["time_series"].as_array().unwrap();
+        for (slot, label) in labels.iter().enumerate() {
+            let name = label["label"].as_str().unwrap();
+            let points = series
+                .iter()
+                .filter(|p| !p["mean_ms_by_label"][slot].is_null())
+                .count();
+            let escaped = name
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;");
+            let marker = format!("data-series=\"{escaped}\" data-points=\"{points}\"");
+            assert!(by_label.contains(&marker), "{marker}");
+        }
+    }
+
+    // Hovering shows values: every chart carries title texts.
+    for id in ["chart-response-time", "chart-aggregate", "chart-throughput"] {
+        assert!(svg_of(id).contains("<rect class=\"hover\"") || id == "chart-aggregate");
+        assert!(
+            svg_of(id).matches("<title>").count() > 1,
+            "{id} has hover texts"
+        );
+    }
+
+    // The errors table: a row per kind, counts as in summary.json.
+    let errors = summary["errors"].as_array().unwrap();
+    if errors.is_empty() {
+        assert!(dom.contains("No failed samples."));
+        return;
+    }
+    let start = dom
+        .find("<table id=\"errors-by-code\"")
+        .expect("errors table");
+    let table = &dom[start..start + dom[start..].find("</table>").unwrap()];
+    let rows: Vec<&str> = table.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), errors.len());
+    let total: u64 = errors.iter().map(|e| e["count"].as_u64().unwrap()).sum();
+    assert_eq!(
+        total,
+        summary["aggregate"]["total"]["errors"].as_u64().unwrap()
+    );
+    assert!(rows[0].contains(&format!(
+        "<td>{}</td>",
+        errors[0]["count"].as_u64().unwrap()
+    )));
 }
 
 fn bar_values(svg: &str) -> impl Iterator<Item = f64> + '_ {

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::cells::{COLUMNS, cells, resolution_note};
+use super::label_charts::{aggregate_graph, html_legend, response_time_by_label};
 use crate::Report;
 use crate::svg::{Band, Bar, Line, bar_chart, escape, line_chart};
 
@@ -11,7 +12,10 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222
 table{border-collapse:collapse;font-size:14px}\
 th,td{border:1px solid #ccc;padding:4px 8px}td{text-align:right}td.label{text-align:left}\
 tr.total{font-weight:bold;background:#f3f3f3}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}\
-dt{font-weight:bold}figure{margin:2em 0}figcaption{font-weight:bold;margin-bottom:4px}";
+dt{font-weight:bold}figure{margin:2em 0}figcaption{font-weight:bold;margin-bottom:4px}\
+ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px;font-size:13px}\
+ul.legend span{display:inline-block;width:10px;height:10px;margin-right:6px}\
+td.text{text-align:left}rect.hover:hover{fill:#000;fill-opacity:0.06}";
 
 pub fn render(report: &Report) -> String {
     let mut page = String::new();
@@ -42,7 +46,10 @@ pub fn render(report: &Report) -> String {
     }
     page.push_str("</dl>\n<h2>Aggregate report</h2>\n");
     push_table(&mut page, report);
-    page.push_str("<h2>Graphs</h2>\n");
+    push_errors(&mut page, report);
+    page.push_str(
+        "<h2>Graphs</h2>\n<p class=\"note\">Hover over a graph to read its values.</p>\n",
+    );
     for (caption, svg) in charts(report) {
         let _ = write!(
             page,
@@ -50,6 +57,19 @@ pub fn render(report: &Report) -> String {
             escape(caption)
         );
     }
+    page.push_str("<h2 id=\"labels\">Per label</h2>\n");
+    if let Some(svg) = response_time_by_label(report) {
+        let legend = html_legend(report).unwrap_or_default();
+        let _ = write!(
+            page,
+            "<figure><figcaption>Response time over time, per label (JMeter's Response Time Graph)</figcaption>\n{svg}\n{legend}</figure>\n"
+        );
+    }
+    let _ = write!(
+        page,
+        "<figure><figcaption>Aggregate graph: mean, median, 90/95/99 % lines per label</figcaption>\n{}\n</figure>\n",
+        aggregate_graph(report)
+    );
     if !report.server().is_empty() {
         page.push_str(
             "<h2 id=\"server\">Server</h2>\n<p>Scraped from each service's <code>/metrics</code> \
@@ -172,6 +192,32 @@ fn push_table(page: &mut String, report: &Report) {
         "<p class=\"note\">{}</p>",
         escape(resolution_note(report.resolution()))
     );
+}
+
+/// Failures by response code and message; a sentence when there are none.
+fn push_errors(page: &mut String, report: &Report) {
+    page.push_str("<h2 id=\"errors\">Errors</h2>\n");
+    if report.errors().is_empty() {
+        page.push_str("<p>No failed samples.</p>\n");
+        return;
+    }
+    page.push_str(
+        "<table id=\"errors-by-code\"><thead><tr><th>Response code</th><th>Message</th>\
+         <th>Count</th><th>% of errors</th><th>% of samples</th><th>Labels</th></tr></thead><tbody>\n",
+    );
+    for row in report.errors() {
+        let _ = writeln!(
+            page,
+            "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td><td>{:.2}%</td><td>{:.2}%</td><td class=\"text\">{}</td></tr>",
+            escape(&row.code),
+            escape(&row.message),
+            row.count,
+            row.percent_of_errors,
+            row.percent_of_samples,
+            escape(&row.labels.join(", "))
+        );
+    }
+    page.push_str("</tbody></table>\n");
 }
 
 /// The five graphs, each with its caption. Time runs in seconds from the

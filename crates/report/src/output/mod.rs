@@ -3,6 +3,7 @@
 mod cells;
 mod csv_file;
 pub(crate) mod html;
+mod label_charts;
 mod markdown;
 mod summary;
 pub(crate) mod table;
