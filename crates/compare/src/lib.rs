@@ -25,7 +25,7 @@ pub use options::CompareOptions;
 /// How the comparison's pages print p-values and signed effect sizes, for
 /// other pages that show its results (the experiment summary).
 pub use output::cells::{p as format_p_value, signed as format_signed};
-pub use pairs::PairResult;
+pub use pairs::{PairResult, StudyTTest};
 pub use scenario_stats::{LabelStats, Normality, Sampling, ScenarioStats};
 pub use storefront_stats::{BootstrapIntervals as Intervals, Interval};
 
@@ -91,8 +91,10 @@ impl Comparison {
         output::table::render(self)
     }
 
-    /// Writes `compare.json`, `compare.md` and `compare.html` into
-    /// `out_dir` (created if missing; same-named files are replaced).
+    /// Writes `compare.json`, `compare.md`, `compare.html` and
+    /// `sampling-total.svg` (every sample's sampling distribution of the
+    /// mean, per scenario) into `out_dir` (created if missing; same-named
+    /// files are replaced).
     pub fn write(&self, out_dir: &Path) -> Result<(), CompareError> {
         output::write_all(self, out_dir)
     }

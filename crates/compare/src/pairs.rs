@@ -4,7 +4,7 @@
 //! of the comparison; Welch's t and the effect sizes are reported beside it.
 
 use serde::Serialize;
-use storefront_stats::{cliffs_delta, hedges_g, holm, mann_whitney, welch};
+use storefront_stats::{Moments, cliffs_delta, hedges_g, holm, mann_whitney, welch};
 
 use crate::scenario_stats::{LabelStats, ScenarioStats};
 
@@ -38,8 +38,44 @@ pub struct PairResult {
     pub normality_rejected: bool,
     /// Mann–Whitney p after Holm's correction over all pairs and labels.
     pub p_adjusted: Option<f64>,
+    /// The bookstore study's own test, reproduced for reference: Welch's t
+    /// between the two sampling distributions of the mean (the resampled
+    /// means as if they were observations). Not the verdict: its t grows
+    /// with the square root of the number of resamples drawn.
+    pub study_t_test: Option<StudyTTest>,
     pub significant: bool,
     pub verdict: String,
+}
+
+/// The bookstore study's t-test on one pair (Figure 54 of the study).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StudyTTest {
+    /// Mean and standard deviation of each side's resampled means, in ms
+    /// (the study's "mean after CLT" and "standard error").
+    pub mean_a: f64,
+    pub standard_error_a: f64,
+    pub mean_b: f64,
+    pub standard_error_b: f64,
+    pub t: f64,
+    pub df: f64,
+    pub p: f64,
+}
+
+/// Welch's t between the sampling distributions of `a` and `b`; `None`
+/// when either has none (too few samples).
+fn study_t_test(a: &LabelStats, b: &LabelStats) -> Option<StudyTTest> {
+    let (sa, sb) = (a.sampling.as_ref()?, b.sampling.as_ref()?);
+    let (ma, mb) = (Moments::of(&sa.means)?, Moments::of(&sb.means)?);
+    let test = welch(&ma, &mb)?;
+    Some(StudyTTest {
+        mean_a: ma.mean,
+        standard_error_a: ma.sd(),
+        mean_b: mb.mean,
+        standard_error_b: mb.sd(),
+        t: test.t,
+        df: test.df,
+        p: test.p,
+    })
 }
 
 /// Every pair (a before b in input order) on every label both have.
@@ -99,6 +135,7 @@ fn pair(a_name: &str, b_name: &str, a: &LabelStats, b: &LabelStats) -> PairResul
             .iter()
             .any(|l| l.normality.is_some_and(|n| n.rejected)),
         p_adjusted: None,
+        study_t_test: study_t_test(a, b),
         significant: false,
         verdict: String::new(),
     }

@@ -128,6 +128,40 @@ pub(crate) fn pair_cells(r: &PairResult, resolution: Resolution) -> Vec<String> 
     ]
 }
 
+pub(crate) const STUDY_COLUMNS: [&str; 7] = [
+    "Label",
+    "A",
+    "B",
+    "A: mean after CLT (SE)",
+    "B: mean after CLT (SE)",
+    "t",
+    "p",
+];
+
+/// Why the study's test is shown beside the verdict and not as it.
+pub(crate) const STUDY_NOTE: &str = "The bookstore study's own test, reproduced for reference: Welch's t between the two sampling distributions of the mean, treating each resampled mean as an observation. The resampled means are not independent observations of the runs, so t grows with the square root of the number of resamples drawn (--samples) and p says little; the verdicts above use Mann-Whitney on the samples themselves.";
+
+/// One pair's row of the study's test; `None` when it could not be made.
+pub(crate) fn study_cells(r: &PairResult, resolution: Resolution) -> Option<Vec<String>> {
+    let t = r.study_t_test?;
+    let side = |mean: f64, se: f64| {
+        format!(
+            "{} ({})",
+            ms(Some(mean), resolution),
+            ms(Some(se), resolution)
+        )
+    };
+    Some(vec![
+        r.label.clone(),
+        r.a.clone(),
+        r.b.clone(),
+        side(t.mean_a, t.standard_error_a),
+        side(t.mean_b, t.standard_error_b),
+        format!("{:.2}", t.t),
+        p(Some(t.p)),
+    ])
+}
+
 /// The options a comparison ran with, as one sentence for its pages.
 pub(crate) fn options_sentence(o: &crate::CompareOptions) -> String {
     format!(

@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 
 use storefront_report::svg::escape;
 
-use super::cells::{PAIR_COLUMNS, SCENARIO_COLUMNS, pair_cells, scenario_cells};
+use super::cells::{
+    PAIR_COLUMNS, SCENARIO_COLUMNS, STUDY_COLUMNS, STUDY_NOTE, pair_cells, scenario_cells,
+    study_cells,
+};
 use super::charts::{labels, latency_chart, sampling_chart};
 use crate::Comparison;
 
@@ -41,6 +44,26 @@ pub(crate) fn render(c: &Comparison) -> String {
             .iter()
             .map(|r| (pair_cells(r, c.latency_resolution()), r.significant));
         table(&mut page, "pairs", &PAIR_COLUMNS, 3, rows);
+    }
+    let resolution = c.latency_resolution();
+    let study: Vec<(Vec<String>, bool)> = c
+        .pairs
+        .iter()
+        .filter_map(|r| Some((study_cells(r, resolution)?, false)))
+        .collect();
+    if !study.is_empty() {
+        let _ = writeln!(
+            page,
+            "<h2 id=\"study-test\">The bookstore study's test</h2>\n<p>{}</p>",
+            escape(STUDY_NOTE)
+        );
+        table(
+            &mut page,
+            "study-test",
+            &STUDY_COLUMNS,
+            3,
+            study.into_iter(),
+        );
     }
     if !c.notes.is_empty() {
         page.push_str("<h2>Notes</h2>\n<ul id=\"notes\">");

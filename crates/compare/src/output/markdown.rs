@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::cells::{PAIR_COLUMNS, SCENARIO_COLUMNS, pair_cells, scenario_cells};
+use super::cells::{
+    PAIR_COLUMNS, SCENARIO_COLUMNS, STUDY_COLUMNS, STUDY_NOTE, pair_cells, scenario_cells,
+    study_cells,
+};
 use crate::Comparison;
 
 pub(crate) fn render(c: &Comparison) -> String {
@@ -29,6 +32,16 @@ pub(crate) fn render(c: &Comparison) -> String {
                 .iter()
                 .map(|r| pair_cells(r, c.latency_resolution())),
         );
+    }
+    let resolution = c.latency_resolution();
+    let study: Vec<Vec<String>> = c
+        .pairs
+        .iter()
+        .filter_map(|r| study_cells(r, resolution))
+        .collect();
+    if !study.is_empty() {
+        let _ = write!(out, "\n## The bookstore study's test\n\n{STUDY_NOTE}\n\n");
+        table(&mut out, &STUDY_COLUMNS, study.into_iter());
     }
     if !c.notes.is_empty() {
         out.push_str("\n## Notes\n\n");

@@ -21,10 +21,19 @@ pub(crate) fn write_all(comparison: &Comparison, out_dir: &Path) -> Result<(), C
     })?;
     let mut json = serde_json::to_vec_pretty(&json::value(comparison)).unwrap_or_default();
     json.push(b'\n');
-    let files: [(&str, Vec<u8>); 3] = [
+    // The sampling distributions of the mean of every sample together,
+    // also as a file of its own: the bookstore study's CLT figures, for
+    // docs to embed.
+    let clt = charts::sampling_chart(
+        "sampling-total",
+        storefront_report::TOTAL_LABEL,
+        &comparison.scenarios,
+    );
+    let files: [(&str, Vec<u8>); 4] = [
         ("compare.json", json),
         ("compare.md", markdown::render(comparison).into_bytes()),
         ("compare.html", html::render(comparison).into_bytes()),
+        ("sampling-total.svg", clt.into_bytes()),
     ];
     for (name, contents) in files {
         let path = out_dir.join(name);

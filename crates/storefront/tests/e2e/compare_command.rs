@@ -140,6 +140,10 @@ fn a_known_shift_is_significant_in_its_direction_and_an_identical_copy_is_not() 
         assert!(same["p_adjusted"].as_f64().unwrap() > 0.05);
         let back = pair(&json, "shifted", "copy", label);
         assert_eq!(back["verdict"], "copy faster than shifted");
+        // The study's t-test on the sampling distributions, beside it.
+        let study = &shift["study_t_test"];
+        assert!(study["t"].as_f64().unwrap() < 0.0, "{study}");
+        assert!(study["mean_b"].as_f64().unwrap() > study["mean_a"].as_f64().unwrap());
     }
     // Warm-up: samples start every 100 ms, so the first 10 s hold 100.
     for scenario in json["scenarios"].as_array().unwrap() {
@@ -164,6 +168,10 @@ fn a_known_shift_is_significant_in_its_direction_and_an_identical_copy_is_not() 
     let html = fs::read_to_string(out.join("compare.html")).unwrap();
     assert_self_contained(&html);
     assert!(html.contains("class=\"histogram\""));
+    assert!(html.contains("id=\"study-test\""));
+    let clt = fs::read_to_string(out.join("sampling-total.svg")).unwrap();
+    assert!(clt.starts_with("<svg xmlns=") && clt.ends_with("</svg>"));
+    assert_eq!(clt.matches("class=\"histogram\"").count(), 3, "one per scenario");
 }
 
 #[test]
