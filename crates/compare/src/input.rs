@@ -51,6 +51,26 @@ pub(crate) struct LabelSamples {
     /// Failed samples (kept or not, per `include_errors`), after the
     /// warm-up and cool-down cuts.
     pub errors: u64,
+    /// Where each run's samples end in `latencies`, one entry per run read
+    /// (runs pool in order), for the figures between runs.
+    pub run_ends: Vec<usize>,
+}
+
+impl LabelSamples {
+    /// Each run's samples, in run order (empty for a run without this
+    /// label).
+    pub fn runs_mut(&mut self) -> Vec<&mut [u32]> {
+        let mut rest: &mut [u32] = &mut self.latencies;
+        let mut start = 0;
+        let mut runs = Vec::with_capacity(self.run_ends.len());
+        for &end in &self.run_ends {
+            let (run, tail) = rest.split_at_mut(end - start);
+            runs.push(run);
+            rest = tail;
+            start = end;
+        }
+        runs
+    }
 }
 
 /// Every label of one scenario, in first-seen order.
@@ -64,6 +84,8 @@ pub(crate) struct ScenarioSamples {
     pub dropped_cooldown: u64,
     /// The coarsest resolution of the runs read; `None` before any.
     pub resolution: Option<Resolution>,
+    /// Runs read so far.
+    pub runs: usize,
 }
 
 impl ScenarioSamples {
@@ -72,8 +94,11 @@ impl ScenarioSamples {
             Some(&slot) => slot,
             None => {
                 self.index.insert(sample.label.clone(), self.labels.len());
-                self.labels
-                    .push((sample.label.clone(), LabelSamples::default()));
+                let samples = LabelSamples {
+                    run_ends: vec![0; self.runs],
+                    ..LabelSamples::default()
+                };
+                self.labels.push((sample.label.clone(), samples));
                 self.labels.len() - 1
             }
         };
@@ -170,6 +195,10 @@ fn read_run(
             }
         }
         scenario.add(&sample, options.include_errors);
+    }
+    scenario.runs += 1;
+    for (_, label) in &mut scenario.labels {
+        label.run_ends.push(label.latencies.len());
     }
     Ok(())
 }
@@ -304,6 +333,24 @@ mod tests {
         let pooled = read_input(&RunInput::pooled("level", vec![run, other]), &options).unwrap();
         assert_eq!(pooled.name, "level");
         assert_eq!(pooled.labels[0].1.latencies, [5_000, 6_000]);
+        assert_eq!(pooled.labels[0].1.run_ends, [1, 2]);
+    }
+
+    #[test]
+    fn each_label_knows_where_each_runs_samples_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = write_jtl(dir.path(), "1.jtl", &[(1, 5, "a", true), (2, 7, "a", true)]);
+        let two = write_jtl(dir.path(), "2.jtl", &[(1, 6, "b", true)]);
+        let three = write_jtl(dir.path(), "3.jtl", &[(1, 9, "a", true), (2, 8, "b", true)]);
+        let options = CompareOptions::default();
+        let mut pooled =
+            read_input(&RunInput::pooled("x", vec![one, two, three]), &options).unwrap();
+        assert_eq!(pooled.runs, 3);
+        let (a, b) = pooled.labels.split_at_mut(1);
+        assert_eq!(a[0].1.run_ends, [2, 2, 3]);
+        assert_eq!(b[0].1.run_ends, [0, 1, 2], "b first seen in the second run");
+        let runs: Vec<Vec<u32>> = a[0].1.runs_mut().iter().map(|r| r.to_vec()).collect();
+        assert_eq!(runs, [vec![5_000, 7_000], vec![], vec![9_000]]);
     }
 
     #[test]

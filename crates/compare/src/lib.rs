@@ -25,8 +25,8 @@ pub use options::CompareOptions;
 /// How the comparison's pages print p-values and signed effect sizes, for
 /// other pages that show its results (the experiment summary).
 pub use output::cells::{p as format_p_value, signed as format_signed};
-pub use pairs::{PairResult, StudyTTest};
-pub use scenario_stats::{LabelStats, Normality, Sampling, ScenarioStats};
+pub use pairs::{BetweenRunsTest, PairResult, StudyTTest};
+pub use scenario_stats::{BetweenRuns, LabelStats, Normality, Sampling, ScenarioStats};
 pub use storefront_stats::{BootstrapIntervals as Intervals, Interval};
 
 /// Everything one comparison found.

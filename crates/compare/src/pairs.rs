@@ -4,7 +4,9 @@
 //! of the comparison; Welch's t and the effect sizes are reported beside it.
 
 use serde::Serialize;
-use storefront_stats::{Moments, cliffs_delta, hedges_g, holm, mann_whitney, welch};
+use storefront_stats::{
+    Interval, Moments, cliffs_delta, hedges_g, holm, mann_whitney, welch, welch_interval,
+};
 
 use crate::scenario_stats::{LabelStats, ScenarioStats};
 
@@ -43,6 +45,11 @@ pub struct PairResult {
     /// means as if they were observations). Not the verdict: its t grows
     /// with the square root of the number of resamples drawn.
     pub study_t_test: Option<StudyTTest>,
+    /// With repetitions on both sides: the difference of the runs' means
+    /// tested with each run as one observation, so it says whether the
+    /// difference stands out from how much runs vary. Not Holm-corrected;
+    /// read beside the verdict, which tests the pooled samples.
+    pub between_runs: Option<BetweenRunsTest>,
     pub significant: bool,
     pub verdict: String,
 }
@@ -78,14 +85,44 @@ fn study_t_test(a: &LabelStats, b: &LabelStats) -> Option<StudyTTest> {
     })
 }
 
+/// The difference of two scenarios' run means, runs as observations.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BetweenRunsTest {
+    pub runs_a: usize,
+    pub runs_b: usize,
+    /// B's mean of run means minus A's, in ms, and its Welch interval at
+    /// the comparison's confidence.
+    pub difference: f64,
+    pub interval: Interval,
+    pub t: f64,
+    pub df: f64,
+    pub p: f64,
+}
+
+fn between_runs_test(a: &LabelStats, b: &LabelStats, confidence: f64) -> Option<BetweenRunsTest> {
+    let (ra, rb) = (a.between_runs.as_ref()?, b.between_runs.as_ref()?);
+    let (ma, mb) = (Moments::of(&ra.run_means)?, Moments::of(&rb.run_means)?);
+    let test = welch(&ma, &mb)?;
+    Some(BetweenRunsTest {
+        runs_a: ra.runs,
+        runs_b: rb.runs,
+        difference: mb.mean - ma.mean,
+        interval: welch_interval(&ma, &mb, confidence)?,
+        t: test.t,
+        df: test.df,
+        p: test.p,
+    })
+}
+
 /// Every pair (a before b in input order) on every label both have.
 pub(crate) fn pairs(scenarios: &[ScenarioStats], alpha: f64) -> Vec<PairResult> {
+    let confidence = 1.0 - alpha;
     let mut results = Vec::new();
     for (i, a) in scenarios.iter().enumerate() {
         for b in &scenarios[i + 1..] {
             for label_a in &a.labels {
                 if let Some(label_b) = b.labels.iter().find(|l| l.label == label_a.label) {
-                    results.push(pair(&a.name, &b.name, label_a, label_b));
+                    results.push(pair(&a.name, &b.name, label_a, label_b, confidence));
                 }
             }
         }
@@ -102,7 +139,7 @@ pub(crate) fn pairs(scenarios: &[ScenarioStats], alpha: f64) -> Vec<PairResult> 
     results
 }
 
-fn pair(a_name: &str, b_name: &str, a: &LabelStats, b: &LabelStats) -> PairResult {
+fn pair(a_name: &str, b_name: &str, a: &LabelStats, b: &LabelStats, confidence: f64) -> PairResult {
     let (moments_a, moments_b) = (a.moments(), b.moments());
     let welch = moments_a
         .as_ref()
@@ -136,6 +173,7 @@ fn pair(a_name: &str, b_name: &str, a: &LabelStats, b: &LabelStats) -> PairResul
             .any(|l| l.normality.is_some_and(|n| n.rejected)),
         p_adjusted: None,
         study_t_test: study_t_test(a, b),
+        between_runs: between_runs_test(a, b, confidence),
         significant: false,
         verdict: String::new(),
     }

@@ -7,12 +7,12 @@ use serde::Serialize;
 use storefront_report::TOTAL_LABEL;
 use storefront_report::jtl::Resolution;
 use storefront_stats::{
-    BootstrapIntervals as Intervals, Moments, bootstrap_intervals, jarque_bera, percentile,
-    sampling_distribution,
+    BootstrapIntervals as Intervals, Interval, Moments, bootstrap_intervals, jarque_bera,
+    percentile, sampling_distribution, t_interval,
 };
 
 use crate::CompareOptions;
-use crate::input::ScenarioSamples;
+use crate::input::{LabelSamples, ScenarioSamples};
 
 /// One scenario's figures.
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +53,24 @@ pub struct Sampling {
     pub means: Vec<f64>,
 }
 
+/// A label's figures over runs, each run one observation (see
+/// `storefront_stats::between_runs`), in ms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BetweenRuns {
+    /// Runs with samples of this label.
+    pub runs: usize,
+    /// Each run's own figure, in run order.
+    pub run_means: Vec<f64>,
+    pub run_medians: Vec<f64>,
+    pub run_p99s: Vec<f64>,
+    /// Student's t intervals (at the comparison's confidence) over the runs'
+    /// figures: where the mean, median and p99 of another run would be
+    /// expected to centre.
+    pub mean: Interval,
+    pub median: Interval,
+    pub p99: Interval,
+}
+
 /// One label's figures, times in milliseconds. Latency figures cover the
 /// samples kept (successes, or all with `include_errors`); `errors` counts
 /// failures either way.
@@ -74,6 +92,9 @@ pub struct LabelStats {
     pub intervals: Option<Intervals>,
     pub normality: Option<Normality>,
     pub sampling: Option<Sampling>,
+    /// With pooled runs (an experiment's repetitions): how much the runs
+    /// themselves vary. `intervals` are within the pooled samples.
+    pub between_runs: Option<BetweenRuns>,
     /// The sorted latencies in **microseconds** (for the tests between
     /// scenarios and the charts; not written to JSON).
     #[serde(skip)]
@@ -97,25 +118,26 @@ impl LabelStats {
 
 /// Computes every label's figures, plus `TOTAL` (every kept sample).
 pub(crate) fn scenario_stats(samples: ScenarioSamples, options: &CompareOptions) -> ScenarioStats {
-    let mut total_errors = 0;
-    let mut total = Vec::new();
+    // Every label's samples run by run, so TOTAL also has its runs.
+    let mut total = LabelSamples::default();
+    for run in 0..samples.runs {
+        for (_, data) in &samples.labels {
+            let start = run.checked_sub(1).map_or(0, |r| data.run_ends[r]);
+            total
+                .latencies
+                .extend_from_slice(&data.latencies[start..data.run_ends[run]]);
+        }
+        total.run_ends.push(total.latencies.len());
+    }
     let mut labels = Vec::new();
     for (label, data) in samples.labels {
-        total_errors += data.errors;
-        total.extend_from_slice(&data.latencies);
-        labels.push(label_stats(
-            &samples.name,
-            label,
-            data.latencies,
-            data.errors,
-            options,
-        ));
+        total.errors += data.errors;
+        labels.push(label_stats(&samples.name, label, data, options));
     }
     labels.push(label_stats(
         &samples.name,
         TOTAL_LABEL.to_owned(),
         total,
-        total_errors,
         options,
     ));
     ScenarioStats {
@@ -131,10 +153,11 @@ pub(crate) fn scenario_stats(samples: ScenarioSamples, options: &CompareOptions)
 fn label_stats(
     scenario: &str,
     label: String,
-    mut latencies: Vec<u32>,
-    errors: u64,
+    mut samples: LabelSamples,
     options: &CompareOptions,
 ) -> LabelStats {
+    let between_runs = between_runs(samples.runs_mut(), options.confidence());
+    let (mut latencies, errors) = (samples.latencies, samples.errors);
     latencies.sort_unstable();
     let moments = Moments::of(&latencies);
     let seed = seed_for(options.seed, scenario, &label);
@@ -183,8 +206,32 @@ fn label_stats(
         intervals,
         normality,
         sampling,
+        between_runs,
         latencies,
     }
+}
+
+/// Each run's mean, median and p99 as one observation, and Student's t
+/// intervals over them; `None` with fewer than two runs that have samples.
+fn between_runs(runs: Vec<&mut [u32]>, confidence: f64) -> Option<BetweenRuns> {
+    let mut figures = (Vec::new(), Vec::new(), Vec::new());
+    for run in runs.into_iter().filter(|r| !r.is_empty()) {
+        run.sort_unstable();
+        let mean = run.iter().map(|&v| f64::from(v)).sum::<f64>() / run.len() as f64;
+        figures.0.push(mean * MS_PER_US);
+        figures.1.push(percentile(run, 0.5).map_or(f64::NAN, ms));
+        figures.2.push(percentile(run, 0.99).map_or(f64::NAN, ms));
+    }
+    let (means, medians, p99s) = figures;
+    Some(BetweenRuns {
+        runs: means.len(),
+        mean: t_interval(&means, confidence)?,
+        median: t_interval(&medians, confidence)?,
+        p99: t_interval(&p99s, confidence)?,
+        run_means: means,
+        run_medians: medians,
+        run_p99s: p99s,
+    })
 }
 
 /// A seed per scenario and label, derived by FNV-1a (stable across builds

@@ -133,3 +133,64 @@ fn bad_options_and_no_inputs_are_typed_errors() {
         "{err}"
     );
 }
+
+/// Three runs of `samples` requests each, every run centred on its own
+/// level (ms), with a spread of ±2 ms inside it.
+fn runs(dir: &Path, name: &str, levels: [u64; 3], samples: u64) -> Vec<PathBuf> {
+    levels
+        .iter()
+        .enumerate()
+        .map(|(i, level)| {
+            let mut text = String::from("timeStamp,elapsed,label,success\n");
+            for s in 0..samples {
+                let elapsed = level - 2 + s % 5;
+                text.push_str(&format!("{},{elapsed},a,true\n", 1_000 + s * 10));
+            }
+            let path = dir.join(format!("{name}-{i}.jtl"));
+            std::fs::write(&path, text).unwrap();
+            path
+        })
+        .collect()
+}
+
+#[test]
+fn repetitions_give_intervals_over_runs_wider_than_the_pooled_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    // B is 1 ms slower than A in every run, but runs vary by 2 ms.
+    let a = runs(dir.path(), "a", [10, 12, 14], 200);
+    let b = runs(dir.path(), "b", [11, 13, 15], 200);
+    let inputs = [RunInput::pooled("A", a), RunInput::pooled("B", b)];
+    let c = compare(&inputs, &quick()).unwrap();
+    let label = |s: usize| &c.scenarios()[s].labels[0];
+    let over_runs = label(0).between_runs.as_ref().unwrap();
+    assert_eq!(over_runs.runs, 3);
+    assert_eq!(over_runs.run_means, [10.0, 12.0, 14.0]);
+    assert!(over_runs.mean.low < 12.0 && 12.0 < over_runs.mean.high);
+    let pooled = label(0).intervals.unwrap().mean;
+    assert!(
+        over_runs.mean.high - over_runs.mean.low > 10.0 * (pooled.high - pooled.low),
+        "{over_runs:?} against {pooled:?}"
+    );
+    // The pooled samples call B slower; over runs the 1 ms does not stand
+    // out from how much runs vary.
+    let pair = c.pairs().iter().find(|p| p.label == "a").unwrap();
+    assert!(pair.significant, "{pair:?}");
+    let between = pair.between_runs.unwrap();
+    assert_eq!((between.runs_a, between.runs_b), (3, 3));
+    assert!((between.difference - 1.0).abs() < 1e-9);
+    assert!(
+        between.p > 0.05 && between.interval.low < 0.0,
+        "{between:?}"
+    );
+    // One run per side: nothing over runs.
+    let single = compare(
+        &[
+            RunInput::single(dir.path().join("a-0.jtl")),
+            RunInput::single(dir.path().join("b-0.jtl")),
+        ],
+        &quick(),
+    )
+    .unwrap();
+    assert!(single.scenarios()[0].labels[0].between_runs.is_none());
+    assert!(single.pairs()[0].between_runs.is_none());
+}

@@ -162,6 +162,69 @@ pub(crate) fn study_cells(r: &PairResult, resolution: Resolution) -> Option<Vec<
     ])
 }
 
+/// What the scenario table's intervals are.
+pub(crate) const WITHIN_NOTE: &str = "The CI columns are bootstrap intervals over the pooled samples: how precisely these samples pin a figure down, not how much it varies from run to run (samples within a run are also autocorrelated). With repetitions, see Between runs.";
+
+/// What the between-run intervals are.
+pub(crate) const BETWEEN_NOTE: &str = "Each run's mean, median and p99 taken as one observation; intervals are Student's t over the runs, and pairs compare the runs' means by Welch's t with runs as observations (not Holm-corrected). These say how much runs vary, so they are wider than the pooled-sample intervals above; with two or three runs they are wide.";
+
+pub(crate) const BETWEEN_COLUMNS: [&str; 6] = [
+    "Scenario",
+    "Label",
+    "Runs",
+    "Mean [CI over runs]",
+    "Median [CI over runs]",
+    "p99 [CI over runs]",
+];
+
+/// A label's figures over runs; `None` without repetitions.
+pub(crate) fn between_cells(scenario: &ScenarioStats, l: &LabelStats) -> Option<Vec<String>> {
+    let b = l.between_runs.as_ref()?;
+    let r = scenario.latency_resolution;
+    let centre = |values: &[f64]| values.iter().sum::<f64>() / values.len() as f64;
+    let figure = |values: &[f64], i: crate::Interval| {
+        format!(
+            "{} {}",
+            ms(Some(centre(values)), r),
+            interval(i.low, i.high, r)
+        )
+    };
+    Some(vec![
+        scenario.name.clone(),
+        l.label.clone(),
+        b.runs.to_string(),
+        figure(&b.run_means, b.mean),
+        figure(&b.run_medians, b.median),
+        figure(&b.run_p99s, b.p99),
+    ])
+}
+
+pub(crate) const PAIR_BETWEEN_COLUMNS: [&str; 6] = [
+    "Label",
+    "A",
+    "B",
+    "Runs A / B",
+    "B − A mean [CI over runs]",
+    "p over runs",
+];
+
+/// A pair's test over runs; `None` without repetitions on both sides.
+pub(crate) fn pair_between_cells(r: &PairResult, resolution: Resolution) -> Option<Vec<String>> {
+    let t = r.between_runs?;
+    Some(vec![
+        r.label.clone(),
+        r.a.clone(),
+        r.b.clone(),
+        format!("{} / {}", t.runs_a, t.runs_b),
+        format!(
+            "{} {}",
+            ms(Some(t.difference), resolution),
+            interval(t.interval.low, t.interval.high, resolution)
+        ),
+        p(Some(t.p)),
+    ])
+}
+
 /// The options a comparison ran with, as one sentence for its pages.
 pub(crate) fn options_sentence(o: &crate::CompareOptions) -> String {
     format!(

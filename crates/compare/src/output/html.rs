@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 use storefront_report::svg::escape;
 
 use super::cells::{
-    PAIR_COLUMNS, SCENARIO_COLUMNS, STUDY_COLUMNS, STUDY_NOTE, pair_cells, scenario_cells,
-    study_cells,
+    BETWEEN_COLUMNS, BETWEEN_NOTE, PAIR_BETWEEN_COLUMNS, PAIR_COLUMNS, SCENARIO_COLUMNS,
+    STUDY_COLUMNS, STUDY_NOTE, WITHIN_NOTE, between_cells, pair_between_cells, pair_cells,
+    scenario_cells, study_cells,
 };
 use super::charts::{labels, latency_chart, sampling_chart};
 use crate::Comparison;
@@ -29,7 +30,7 @@ pub(crate) fn render(c: &Comparison) -> String {
         "<p id=\"options\">{}</p>",
         super::cells::options_sentence(&c.options)
     );
-    page.push_str("<h2>Scenarios</h2>\n");
+    let _ = writeln!(page, "<h2>Scenarios</h2>\n<p>{}</p>", escape(WITHIN_NOTE));
     let rows = c
         .scenarios
         .iter()
@@ -46,6 +47,43 @@ pub(crate) fn render(c: &Comparison) -> String {
         table(&mut page, "pairs", &PAIR_COLUMNS, 3, rows);
     }
     let resolution = c.latency_resolution();
+    let between: Vec<(Vec<String>, bool)> = c
+        .scenarios
+        .iter()
+        .flat_map(|s| {
+            s.labels
+                .iter()
+                .filter_map(|l| Some((between_cells(s, l)?, false)))
+        })
+        .collect();
+    if !between.is_empty() {
+        let _ = writeln!(
+            page,
+            "<h2 id=\"between-runs\">Between runs</h2>\n<p>{}</p>",
+            escape(BETWEEN_NOTE)
+        );
+        table(
+            &mut page,
+            "between-runs",
+            &BETWEEN_COLUMNS,
+            2,
+            between.into_iter(),
+        );
+        let pairs: Vec<(Vec<String>, bool)> = c
+            .pairs
+            .iter()
+            .filter_map(|r| Some((pair_between_cells(r, resolution)?, false)))
+            .collect();
+        if !pairs.is_empty() {
+            table(
+                &mut page,
+                "pairs-between-runs",
+                &PAIR_BETWEEN_COLUMNS,
+                3,
+                pairs.into_iter(),
+            );
+        }
+    }
     let study: Vec<(Vec<String>, bool)> = c
         .pairs
         .iter()

@@ -3,8 +3,9 @@
 use std::fmt::Write as _;
 
 use super::cells::{
-    PAIR_COLUMNS, SCENARIO_COLUMNS, STUDY_COLUMNS, STUDY_NOTE, pair_cells, scenario_cells,
-    study_cells,
+    BETWEEN_COLUMNS, BETWEEN_NOTE, PAIR_BETWEEN_COLUMNS, PAIR_COLUMNS, SCENARIO_COLUMNS,
+    STUDY_COLUMNS, STUDY_NOTE, WITHIN_NOTE, between_cells, pair_between_cells, pair_cells,
+    scenario_cells, study_cells,
 };
 use crate::Comparison;
 
@@ -15,7 +16,10 @@ pub(crate) fn render(c: &Comparison) -> String {
         "Options: {}\n",
         super::cells::options_sentence(&c.options)
     );
-    out.push_str("## Scenarios\n\nTimes in ms. Percentiles by JMeter's rule; \"SE of mean\" is the standard deviation of the sampling distribution of the mean.\n\n");
+    let _ = write!(
+        out,
+        "## Scenarios\n\nTimes in ms. Percentiles by JMeter's rule; \"SE of mean\" is the standard deviation of the sampling distribution of the mean. {WITHIN_NOTE}\n\n"
+    );
     let rows = c
         .scenarios
         .iter()
@@ -34,6 +38,24 @@ pub(crate) fn render(c: &Comparison) -> String {
         );
     }
     let resolution = c.latency_resolution();
+    let between: Vec<Vec<String>> = c
+        .scenarios
+        .iter()
+        .flat_map(|s| s.labels.iter().filter_map(|l| between_cells(s, l)))
+        .collect();
+    if !between.is_empty() {
+        let _ = write!(out, "\n## Between runs\n\n{BETWEEN_NOTE}\n\n");
+        table(&mut out, &BETWEEN_COLUMNS, between.into_iter());
+        let pairs: Vec<Vec<String>> = c
+            .pairs
+            .iter()
+            .filter_map(|r| pair_between_cells(r, resolution))
+            .collect();
+        if !pairs.is_empty() {
+            out.push('\n');
+            table(&mut out, &PAIR_BETWEEN_COLUMNS, pairs.into_iter());
+        }
+    }
     let study: Vec<Vec<String>> = c
         .pairs
         .iter()

@@ -30,6 +30,7 @@ pub(super) fn figures_table(analysis: &Analysis) -> Vec<Vec<String>> {
                 "no finished run".into(),
                 "–".into(),
                 "–".into(),
+                "–".into(),
             ]);
             continue;
         }
@@ -57,6 +58,10 @@ pub(super) fn figures_table(analysis: &Analysis) -> Vec<Vec<String>> {
                     ms(ci.map(|c| c.p99.low)),
                     ms(ci.map(|c| c.p99.high))
                 ),
+                label.between_runs.as_ref().map_or_else(
+                    || "–".into(),
+                    |b| format!("[{}, {}]", ms(Some(b.mean.low)), ms(Some(b.mean.high))),
+                ),
                 format!("{}", label.errors),
             ]);
         }
@@ -64,7 +69,7 @@ pub(super) fn figures_table(analysis: &Analysis) -> Vec<Vec<String>> {
     rows
 }
 
-pub(super) const FIGURE_HEADERS: [&str; 8] = [
+pub(super) const FIGURE_HEADERS: [&str; 9] = [
     "Combination",
     "Label",
     "Runs",
@@ -72,6 +77,7 @@ pub(super) const FIGURE_HEADERS: [&str; 8] = [
     "n",
     "Mean ms [95 % CI]",
     "p99 ms [95 % CI]",
+    "Mean ms, 95 % CI over runs",
     "Errors",
 ];
 
@@ -117,6 +123,7 @@ pub(super) fn verdict_rows(analysis: &Analysis) -> Vec<Vec<String>> {
                 pair.label.clone(),
                 format_p_value(pair.p_adjusted),
                 format_signed(pair.effect_size),
+                format_p_value(pair.between_runs.map(|t| t.p)),
                 pair.verdict.clone(),
             ]);
         }
@@ -124,19 +131,20 @@ pub(super) fn verdict_rows(analysis: &Analysis) -> Vec<Vec<String>> {
     rows
 }
 
-pub(super) const VERDICT_HEADERS: [&str; 6] = [
+pub(super) const VERDICT_HEADERS: [&str; 7] = [
     "Factor",
     "Pair",
     "Label",
     "p (Holm)",
     "Hedges g (B vs A)",
+    "p over runs",
     "Verdict",
 ];
 
 /// What the figures' intervals are, for both pages.
 pub(super) fn intervals_sentence(analysis: &Analysis) -> String {
     format!(
-        "Latency in ms; intervals are 95 % bootstrap intervals ({} resamples) over the pooled runs of each combination, first {} s of each run left out.",
+        "Latency in ms. The bracketed intervals are 95 % bootstrap intervals ({} resamples) over the pooled samples of each combination's runs, first {} s of each run left out: how precisely those samples fix a figure, not how much runs vary. \"CI over runs\" takes each run's mean as one observation (Student's t over the runs; with one run there is none), and \"p over runs\" compares two combinations' run means the same way (Welch, not Holm-corrected); the verdict tests the pooled samples.",
         analysis.compare_options.bootstrap_resamples,
         analysis.compare_options.warmup.as_secs_f64()
     )

@@ -171,7 +171,11 @@ fn a_known_shift_is_significant_in_its_direction_and_an_identical_copy_is_not() 
     assert!(html.contains("id=\"study-test\""));
     let clt = fs::read_to_string(out.join("sampling-total.svg")).unwrap();
     assert!(clt.starts_with("<svg xmlns=") && clt.ends_with("</svg>"));
-    assert_eq!(clt.matches("class=\"histogram\"").count(), 3, "one per scenario");
+    assert_eq!(
+        clt.matches("class=\"histogram\"").count(),
+        3,
+        "one per scenario"
+    );
 }
 
 #[test]

@@ -385,6 +385,18 @@ fn a_failed_cell_is_recorded_and_a_resume_runs_only_what_is_not_done() {
         assert!(error.contains("managed store"), "{error}");
     }
     assert!(stderr(&output).contains("2 failed"), "{}", stderr(&output));
+    // The two good runs give figures over runs beside the pooled ones.
+    let summary = read_json(&out.join("summary.json"));
+    let good = &summary["analysis"]["combinations"][0];
+    assert_eq!(good["name"], "catalog=good");
+    let total = good["labels"].as_array().unwrap().last().unwrap();
+    assert_eq!(total["between_runs"]["runs"], 2, "{total}");
+    assert_eq!(
+        total["between_runs"]["run_means"].as_array().unwrap().len(),
+        2
+    );
+    let page = std::fs::read_to_string(out.join("experiment.md")).unwrap();
+    assert!(page.contains("CI over runs"), "{page}");
 
     // The same folder again without --resume is refused, not overwritten.
     let again = experiment(&args);
