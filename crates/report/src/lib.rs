@@ -13,6 +13,7 @@ pub mod jtl;
 mod output;
 pub mod server;
 pub mod svg;
+pub mod thresholds;
 pub mod time_series;
 
 use std::path::Path;
@@ -24,6 +25,7 @@ use clock::rfc3339_utc;
 pub use distribution::Bin;
 pub use error::ReportError;
 pub use server::{ServerMetrics, ServerSample, ServiceFigures, ServiceSeries};
+pub use thresholds::{Threshold, ThresholdOutcome};
 pub use time_series::SecondPoint;
 
 use aggregate::Aggregator;
@@ -58,6 +60,7 @@ pub struct Report {
     latency_distribution: Vec<Bin>,
     errors: Vec<ErrorRow>,
     server: ServerMetrics,
+    thresholds: Vec<ThresholdOutcome>,
 }
 
 impl Report {
@@ -98,6 +101,7 @@ impl Report {
             ),
             errors: errors.rows(),
             server: ServerMetrics::new(),
+            thresholds: Vec::new(),
         })
     }
 
@@ -105,6 +109,33 @@ impl Report {
     pub fn with_server(mut self, server: ServerMetrics) -> Self {
         self.server = server;
         self
+    }
+
+    /// The report with each threshold judged on its figures.
+    pub fn with_thresholds(mut self, thresholds: &[Threshold]) -> Self {
+        self.thresholds = thresholds::judge(thresholds, &self.rows, &self.total);
+        self
+    }
+
+    /// How each threshold fared, in the order given.
+    pub fn thresholds(&self) -> &[ThresholdOutcome] {
+        &self.thresholds
+    }
+
+    /// Whether every threshold passed (true when none was set).
+    pub fn thresholds_passed(&self) -> bool {
+        self.thresholds.iter().all(|t| t.passed)
+    }
+
+    /// Whether no sample succeeded (none at all, or all failed).
+    pub fn nothing_succeeded(&self) -> bool {
+        self.total.samples == self.total.errors
+    }
+
+    /// The thresholds as pass/fail lines for a terminal; empty when none
+    /// was set.
+    pub fn thresholds_text(&self) -> String {
+        output::table::thresholds(self)
     }
 
     /// How finely the JTL recorded response times: microseconds when it
@@ -148,16 +179,19 @@ impl Report {
 }
 
 /// Builds the report of a JTL file, with the server's side of the run if
-/// it was scraped, and writes `aggregate.csv`, `aggregate.md`,
-/// `summary.json` and `report.html` into `out_dir` (created if missing;
-/// files there of the same names are replaced).
+/// it was scraped and its thresholds judged, and writes `aggregate.csv`,
+/// `aggregate.md`, `summary.json` and `report.html` into `out_dir`
+/// (created if missing; files there of the same names are replaced).
 pub fn build_report(
     jtl: &Path,
     out_dir: &Path,
     info: &RunInfo,
     server: ServerMetrics,
+    thresholds: &[Threshold],
 ) -> Result<Report, ReportError> {
-    let report = Report::from_jtl(jtl, info)?.with_server(server);
+    let report = Report::from_jtl(jtl, info)?
+        .with_server(server)
+        .with_thresholds(thresholds);
     output::write_all(&report, out_dir)?;
     Ok(report)
 }

@@ -110,7 +110,7 @@ fn check_page(browser: &Chromium, jtl: &Path) {
         host: "test-host".into(),
         ..RunInfo::default()
     };
-    build_report(jtl, out.path(), &info, Default::default()).unwrap();
+    build_report(jtl, out.path(), &info, Default::default(), &[]).unwrap();
     let summary: Value =
         serde_json::from_slice(&fs::read(out.path().join("summary.json")).unwrap()).unwrap();
     let page = out.path().join("report.html");

@@ -181,7 +181,14 @@ fn check(name: &str) {
         }
     }
     let out = tempfile::tempdir().unwrap();
-    let report = build_report(&path, out.path(), &RunInfo::default(), Default::default()).unwrap();
+    let report = build_report(
+        &path,
+        out.path(),
+        &RunInfo::default(),
+        Default::default(),
+        &[],
+    )
+    .unwrap();
 
     let actual_labels: Vec<&str> = report.rows().iter().map(|r| r.label.as_str()).collect();
     assert_eq!(

@@ -10,12 +10,14 @@
 //! and [`read_jtl`] reads it when it is there. A JMeter file has none and
 //! is read at millisecond resolution, as before.
 
+mod merge;
 mod micros;
 mod reader;
 mod writer;
 
 use std::path::{Path, PathBuf};
 
+pub use merge::{Merged, merge_jtls};
 pub use micros::{MICROS_HEADER, micros_path};
 pub use reader::{JtlRows, read_jtl};
 pub use writer::JtlWriter;

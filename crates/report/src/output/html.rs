@@ -15,7 +15,7 @@ tr.total{font-weight:bold;background:#f3f3f3}dl{display:grid;grid-template-colum
 dt{font-weight:bold}figure{margin:2em 0}figcaption{font-weight:bold;margin-bottom:4px}\
 ul.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px;font-size:13px}\
 ul.legend span{display:inline-block;width:10px;height:10px;margin-right:6px}\
-td.text{text-align:left}rect.hover:hover{fill:#000;fill-opacity:0.06}";
+td.text{text-align:left}tr.fail td{background:#fde0dd;font-weight:bold}rect.hover:hover{fill:#000;fill-opacity:0.06}";
 
 pub fn render(report: &Report) -> String {
     let mut page = String::new();
@@ -46,6 +46,7 @@ pub fn render(report: &Report) -> String {
     }
     page.push_str("</dl>\n<h2>Aggregate report</h2>\n");
     push_table(&mut page, report);
+    push_thresholds(&mut page, report);
     push_errors(&mut page, report);
     page.push_str(
         "<h2>Graphs</h2>\n<p class=\"note\">Hover over a graph to read its values.</p>\n",
@@ -192,6 +193,32 @@ fn push_table(page: &mut String, report: &Report) {
         "<p class=\"note\">{}</p>",
         escape(resolution_note(report.resolution()))
     );
+}
+
+/// Each threshold with its observed figure and verdict; nothing when none
+/// was set.
+fn push_thresholds(page: &mut String, report: &Report) {
+    if report.thresholds().is_empty() {
+        return;
+    }
+    page.push_str(
+        "<h2 id=\"thresholds\">Thresholds</h2>\n<table id=\"thresholds-table\"><thead><tr>\
+         <th>Threshold</th><th>Observed</th><th>Verdict</th></tr></thead><tbody>\n",
+    );
+    for t in report.thresholds() {
+        let (class, verdict) = if t.passed {
+            ("pass", "pass")
+        } else {
+            ("fail", "FAIL")
+        };
+        let _ = writeln!(
+            page,
+            "<tr class=\"{class}\"><td class=\"text\"><code>{}</code></td><td>{}</td><td class=\"text\">{verdict}</td></tr>",
+            escape(&t.expr),
+            escape(&t.observed_text())
+        );
+    }
+    page.push_str("</tbody></table>\n");
 }
 
 /// Failures by response code and message; a sentence when there are none.

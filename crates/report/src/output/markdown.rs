@@ -16,6 +16,21 @@ pub fn render(report: &Report) -> String {
     out.push('\n');
     out.push_str(resolution_note(report.resolution()));
     out.push('\n');
+    if !report.thresholds().is_empty() {
+        out.push_str("\n| Threshold | Observed | Verdict |\n|---|---:|---|\n");
+        for t in report.thresholds() {
+            let verdict = if t.passed { "pass" } else { "**FAIL**" };
+            push_line(
+                &mut out,
+                [
+                    format!("`{}`", t.expr),
+                    t.observed_text(),
+                    verdict.to_owned(),
+                ]
+                .into_iter(),
+            );
+        }
+    }
     out
 }
 

@@ -16,6 +16,7 @@ pub fn render(report: &Report) -> Vec<u8> {
         "time_series": report.time_series(),
         "latency_distribution": report.latency_distribution(),
         "errors": report.errors(),
+        "thresholds": report.thresholds(),
     });
     if !report.server().is_empty() {
         value["server"] = json!(report.server());

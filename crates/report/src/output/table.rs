@@ -36,3 +36,27 @@ pub fn render(report: &Report) -> String {
     out.push('\n');
     out
 }
+
+/// One line per threshold, `pass` or `FAIL`, with the observed figure.
+pub fn thresholds(report: &Report) -> String {
+    let mut out = String::new();
+    if report.thresholds().is_empty() {
+        return out;
+    }
+    let width = report
+        .thresholds()
+        .iter()
+        .map(|t| t.expr.chars().count())
+        .max()
+        .unwrap_or(0);
+    out.push_str("thresholds:\n");
+    for t in report.thresholds() {
+        let verdict = if t.passed { "pass" } else { "FAIL" };
+        out.push_str(&format!(
+            "  {verdict}  {:<width$}  observed {}\n",
+            t.expr,
+            t.observed_text()
+        ));
+    }
+    out
+}
