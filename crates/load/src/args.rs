@@ -19,81 +19,125 @@ pub enum WorkloadKind {
     Url,
 }
 
+/// Examples, shown after the flags in `storefront load --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  storefront load --workload lab --users 50 --ramp-up 10s --hold 60s --p 0.3
+  storefront load --workload shop --rate 100..2000 --ramp-up 60s --hold 30s
+  storefront load --url http://127.0.0.1:9090/ --connections 50 --duration 10s
+  storefront load --url http://127.0.0.1:8080/orders --method POST --body '{\"name\":\"Tux\",\"quantity\":1}'
+  storefront load --scenario scenarios/shop-ramp.toml --threshold 'p99<50ms' --threshold 'error_rate<1%'
+
+Exit codes: 0 passed, 1 an invariant was violated, 2 usage, 3 a threshold
+failed or no request succeeded, 4 the run could not be made, 130/143
+stopped by SIGINT/SIGTERM (the results cover what ran).";
+
 #[derive(Debug, Clone, Default, Args)]
 pub struct LoadArgs {
     /// Scenario file (TOML); the flags below override its values.
-    #[arg(long)]
+    #[arg(long, help_heading = "Input and output")]
     pub scenario: Option<PathBuf>,
     /// Server to load, http://host:port (default: the `storefront up` gateway).
-    #[arg(long)]
+    #[arg(long, help_heading = "What to load")]
     pub target: Option<String>,
-    /// Plain mode, like wrk: GET this URL (http://host:port/path) over and over.
-    #[arg(long, conflicts_with = "workload")]
+    /// Plain mode, like wrk: GET this URL (http://host:port/path) over and
+    /// over (another method with --method, a body with --body).
+    #[arg(help_heading = "What to load", long, conflicts_with = "workload")]
     pub url: Option<String>,
+    /// URL mode: the request's method (default GET).
+    #[arg(long, help_heading = "What to load")]
+    pub method: Option<String>,
+    /// URL mode: the request's body, sent as application/json unless a
+    /// --header sets Content-Type; `@FILE` reads it from a file.
+    #[arg(long, help_heading = "What to load")]
+    pub body: Option<String>,
+    /// `Name: value` sent with every request (repeatable), after the
+    /// workload's own headers, which win on the same name.
+    #[arg(help_heading = "What to load", long = "header", short = 'H', value_name = "NAME: VALUE", value_parser = crate::scenario::parse_header)]
+    pub headers: Vec<(String, String)>,
     /// Results folder (default: results/<timestamp>-<scenario>).
-    #[arg(long)]
+    #[arg(long, help_heading = "Input and output")]
     pub out: Option<PathBuf>,
-    #[arg(long, value_enum)]
+    #[arg(help_heading = "What to load", long, value_enum)]
     pub workload: Option<WorkloadKind>,
     /// Lab: probability of buying a product that shows stock.
-    #[arg(long)]
+    #[arg(long, help_heading = "What to load")]
     pub p: Option<f64>,
     /// Shop: probability of changing or removing a cart line.
-    #[arg(long)]
+    #[arg(long, help_heading = "What to load")]
     pub p_change: Option<f64>,
     /// Closed model: users (each with one connection).
-    #[arg(long, visible_alias = "connections")]
+    #[arg(
+        help_heading = "Closed model (users loop iterations)",
+        long,
+        visible_alias = "connections"
+    )]
     pub users: Option<u32>,
     /// Closed: time over which users join; open: time of the rate ramp.
-    #[arg(long, value_parser = Span::parse)]
+    #[arg(help_heading = "Both models", long, value_parser = Span::parse)]
     pub ramp_up: Option<Span>,
     /// Closed: users join in this many equal batches (0: one by one).
-    #[arg(long)]
+    #[arg(long, help_heading = "Closed model (users loop iterations)")]
     pub ramp_steps: Option<u32>,
     /// Time at full load after the ramp-up.
-    #[arg(long, visible_alias = "duration", value_parser = Span::parse)]
+    #[arg(help_heading = "Both models", long, visible_alias = "duration", value_parser = Span::parse)]
     pub hold: Option<Span>,
     /// Closed: time over which users leave after the hold.
-    #[arg(long, value_parser = Span::parse)]
+    #[arg(help_heading = "Closed model (users loop iterations)", long, value_parser = Span::parse)]
     pub ramp_down: Option<Span>,
     /// Closed: iterations per user.
-    #[arg(long)]
+    #[arg(long, help_heading = "Closed model (users loop iterations)")]
     pub iterations: Option<u64>,
     /// Closed: pause after each iteration: `200ms`, `100ms..500ms` (uniform),
     /// `exp:200ms` (exponential with that mean) or `none`.
-    #[arg(long, value_parser = parse_think)]
+    #[arg(help_heading = "Closed model (users loop iterations)", long, value_parser = parse_think)]
     pub think: Option<Think>,
     /// Open model: arrivals per second, `R` or `FROM..TO` (ramped over
     /// --ramp-up, then held for --hold).
-    #[arg(long)]
+    #[arg(long, help_heading = "Open model (arrivals on a schedule)")]
     pub rate: Option<String>,
     /// Open: most iterations in flight at once.
-    #[arg(long)]
+    #[arg(long, help_heading = "Open model (arrivals on a schedule)")]
     pub max_in_flight: Option<u32>,
     /// Open: most arrivals waiting for a slot; more are dropped.
-    #[arg(long)]
+    #[arg(long, help_heading = "Open model (arrivals on a schedule)")]
     pub max_backlog: Option<u32>,
     /// Longest wait for one reply.
-    #[arg(long, value_parser = Span::parse)]
+    #[arg(help_heading = "What to load", long, value_parser = Span::parse)]
     pub timeout: Option<Span>,
-    #[arg(long)]
+    #[arg(long, help_heading = "Input and output")]
     pub seed: Option<u64>,
     /// Name of the run in the report.
-    #[arg(long)]
+    #[arg(long, help_heading = "Input and output")]
     pub name: Option<String>,
     /// Skip the invariant checks of lab and shop runs (e.g. when other
     /// clients use the store at the same time).
-    #[arg(long)]
+    #[arg(long, help_heading = "Pass or fail (CI)")]
     pub no_invariants: bool,
     /// Read each service's metrics (CPU, memory, requests, commit batches)
     /// once a second during the run, through the gateway; `auto`: when the
     /// target serves them.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(help_heading = "Input and output", long, value_enum, default_value_t)]
     pub server_metrics: crate::ServerMetricsMode,
     /// The store's admin token, for workloads that administer it
     /// (`bookstore`); `storefront up` prints it.
-    #[arg(long, env = "STOREFRONT_ADMIN_TOKEN", hide_env_values = true)]
+    #[arg(
+        help_heading = "What to load",
+        long,
+        env = "STOREFRONT_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
     pub admin_token: Option<String>,
+    /// Fail the run (exit 3) unless `[LABEL:]METRIC OP VALUE` holds, e.g.
+    /// `p99<50ms`, `Create orders:p95<=200ms`, `error_rate<1%`, `rps>=500`.
+    /// METRIC: p50 p90 p95 p99 mean max error_rate rps. Repeatable; added
+    /// to the scenario file's [thresholds].
+    #[arg(
+        help_heading = "Pass or fail (CI)",
+        long = "threshold",
+        value_name = "EXPR"
+    )]
+    pub thresholds: Vec<storefront_report::Threshold>,
 }
 
 fn parse_think(text: &str) -> Result<Think, String> {
@@ -155,9 +199,12 @@ impl LoadArgs {
                 } else {
                     path.into()
                 },
+                method: http::Method::GET,
+                body: None,
             };
         }
         self.apply_workload(&mut scenario)?;
+        self.apply_request(&mut scenario)?;
         self.apply_model(&mut scenario)?;
         if let Some(target) = &self.target {
             scenario.target = Some(target.clone());
@@ -174,6 +221,8 @@ impl LoadArgs {
         if self.name.is_some() {
             scenario.name = self.name.clone();
         }
+        scenario.thresholds.extend(self.thresholds.iter().cloned());
+        scenario.headers.extend(self.headers.iter().cloned());
         scenario.validate()?;
         Ok(scenario)
     }
@@ -186,6 +235,8 @@ impl LoadArgs {
             timeout: crate::scenario::DEFAULT_TIMEOUT,
             seed: None,
             workload: Workload::Lab { p: 0.5 },
+            thresholds: Vec::new(),
+            headers: Vec::new(),
             load: LoadModel::Closed(Closed {
                 users: if url_mode { 50 } else { 10 },
                 ramp_up: Span::ZERO,
@@ -196,6 +247,31 @@ impl LoadArgs {
                 think: Think::None,
             }),
         }
+    }
+
+    /// `--method` and `--body`, which shape the url workload's request.
+    fn apply_request(&self, scenario: &mut Scenario) -> Result<(), LoadError> {
+        if self.method.is_none() && self.body.is_none() {
+            return Ok(());
+        }
+        let Workload::Url { method, body, .. } = &mut scenario.workload else {
+            return Err(LoadError::invalid(
+                "--method and --body apply to the url workload (--url) only; \
+                 a custom workload declares each request's method and body",
+            ));
+        };
+        if let Some(name) = &self.method {
+            *method = crate::scenario_file::parse_method(name)?;
+        }
+        if let Some(text) = &self.body {
+            *body = Some(match text.strip_prefix('@') {
+                Some(file) => std::fs::read_to_string(file).map_err(|e| {
+                    LoadError::invalid(format!("--body @{file}: cannot read it: {e}"))
+                })?,
+                None => text.clone(),
+            });
+        }
+        Ok(())
     }
 
     fn apply_workload(&self, scenario: &mut Scenario) -> Result<(), LoadError> {
@@ -213,7 +289,11 @@ impl LoadArgs {
                     WorkloadKind::Lab => Workload::Lab { p: 0.5 },
                     WorkloadKind::Shop => Workload::Shop { p_change: 0.5 },
                     WorkloadKind::Bookstore => Workload::Bookstore,
-                    WorkloadKind::Url => Workload::Url { path: "/".into() },
+                    WorkloadKind::Url => Workload::Url {
+                        path: "/".into(),
+                        method: http::Method::GET,
+                        body: None,
+                    },
                     WorkloadKind::Custom => {
                         return Err(LoadError::invalid(
                             "--workload custom needs a scenario file (--scenario) declaring workload.requests",

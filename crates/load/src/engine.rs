@@ -3,19 +3,17 @@
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
-use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::recorder::Sinks;
-use crate::user::User;
+use crate::user::{Target, User};
 use crate::workload::Plan;
 
 pub struct Engine {
     pub plan: Arc<Plan>,
     pub sinks: Sinks,
-    pub authority: Arc<str>,
-    pub timeout: Duration,
+    pub target: Target,
     pub seed: u64,
     /// Users alive (closed) or iterations in flight (open) right now.
     pub active: Arc<AtomicU32>,
@@ -27,8 +25,7 @@ impl Engine {
         User::new(
             id,
             self.seed,
-            self.authority.clone(),
-            self.timeout,
+            self.target.clone(),
             self.sinks.sink(),
             self.active.clone(),
             self.stop.clone(),

@@ -4,7 +4,6 @@
 //! Nothing per sample stays in memory, so a long run costs no more memory
 //! than a short one.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -39,14 +38,32 @@ pub struct Observation {
     pub url: String,
 }
 
-/// Running totals for the progress line and the end of the run.
+/// Running totals for the end of the run, and the samples since the
+/// progress display last took them (it keeps a window of recent seconds).
 #[derive(Debug)]
 pub struct LiveStats {
     pub samples: u64,
     pub errors: u64,
+    recent: Recent,
+}
+
+/// Samples since the last [`LiveStats::take_recent`].
+#[derive(Debug)]
+pub struct Recent {
+    pub samples: u64,
+    pub errors: u64,
     /// Elapsed times in microseconds, all labels.
-    pub all: Histogram<u64>,
-    pub per_label: BTreeMap<Arc<str>, Histogram<u64>>,
+    pub elapsed_us: Histogram<u64>,
+}
+
+impl Recent {
+    fn new() -> Self {
+        Self {
+            samples: 0,
+            errors: 0,
+            elapsed_us: Histogram::new(3).expect("3 significant figures is valid"),
+        }
+    }
 }
 
 impl LiveStats {
@@ -54,20 +71,23 @@ impl LiveStats {
         Self {
             samples: 0,
             errors: 0,
-            all: Histogram::new(3).expect("3 significant figures is valid"),
-            per_label: BTreeMap::new(),
+            recent: Recent::new(),
         }
     }
 
     fn add(&mut self, o: &Observation) {
         let micros = o.elapsed.as_micros().min(u64::MAX as u128) as u64;
+        let failed = u64::from(!o.success);
         self.samples += 1;
-        self.errors += u64::from(!o.success);
-        self.all.saturating_record(micros);
-        self.per_label
-            .entry(o.label.clone())
-            .or_insert_with(|| Histogram::new(3).expect("3 significant figures is valid"))
-            .saturating_record(micros);
+        self.errors += failed;
+        self.recent.samples += 1;
+        self.recent.errors += failed;
+        self.recent.elapsed_us.saturating_record(micros);
+    }
+
+    /// The samples since the last call, leaving none.
+    pub fn take_recent(&mut self) -> Recent {
+        std::mem::replace(&mut self.recent, Recent::new())
     }
 }
 

@@ -19,6 +19,7 @@ use crate::open::OpenCounts;
 use crate::recorder::{Recorder, lock};
 use crate::scenario::{LoadModel, Scenario, Workload};
 use crate::server_metrics::{NotScraped, Scraper, ServerMetricsMode};
+use crate::user::Target;
 use crate::workload::Plan;
 use storefront_report::clock;
 
@@ -52,6 +53,13 @@ impl RunOutcome {
     /// Whether any invariant was violated.
     pub fn violated(&self) -> bool {
         self.invariants.as_ref().is_some_and(|i| !i.ok)
+    }
+
+    /// Whether the run fails its thresholds: one of them did not hold, or
+    /// no request succeeded at all (a run that only measured failures
+    /// must not pass a pipeline, thresholds or not).
+    pub fn failed_thresholds(&self) -> bool {
+        !self.report.thresholds_passed() || self.report.nothing_succeeded()
     }
 }
 
@@ -107,8 +115,11 @@ pub async fn run(
     let engine = Arc::new(Engine {
         plan: Arc::new(plan),
         sinks: recorder.sinks(),
-        authority: authority.clone(),
-        timeout,
+        target: Target {
+            authority: authority.clone(),
+            timeout,
+            headers: scenario.headers.clone().into(),
+        },
         seed: scenario.seed.unwrap_or_else(rand::random),
         active: active.clone(),
         stop: stop.clone(),
@@ -129,9 +140,7 @@ pub async fn run(
         LoadModel::Open(model) => Some(crate::open::run(model, engine.clone()).await),
     };
     done.cancel();
-    if let Some(progress) = progress {
-        let _ = progress.await;
-    }
+    let _ = progress.await;
     drop(engine);
     let stats = recorder.stats.clone();
     recorder.finish()?;
@@ -171,7 +180,7 @@ pub async fn run(
             "invariants": invariants,
         }),
     };
-    let report = build_report(&jtl, &out_dir, &info, server)
+    let report = build_report(&jtl, &out_dir, &info, server, &scenario.thresholds)
         .map_err(|e| LoadError::Report(e.to_string()))?;
     Ok(RunOutcome {
         out_dir,

@@ -3,6 +3,7 @@
 //! [`Scenario::validate`] then checks the values, naming the bad key.
 
 use serde::Deserialize;
+use storefront_report::Threshold;
 
 use crate::duration::Span;
 use crate::error::LoadError;
@@ -20,6 +21,11 @@ pub struct Scenario {
     pub seed: Option<u64>,
     pub workload: Workload,
     pub load: LoadModel,
+    /// Pass/fail bounds on the results; a failed one fails the run (exit 3).
+    pub thresholds: Vec<Threshold>,
+    /// Sent with every request of every workload, after the request's own
+    /// (which win when both name the same header).
+    pub headers: Vec<(String, String)>,
 }
 
 pub const DEFAULT_TIMEOUT: Span = Span(std::time::Duration::from_secs(10));
@@ -39,8 +45,14 @@ pub enum Workload {
     Bookstore,
     /// A weighted mix of declared requests.
     Custom { requests: Vec<CustomRequest> },
-    /// One URL (path of the target), like wrk or oha.
-    Url { path: String },
+    /// One request over and over (path of the target), like wrk or oha.
+    Url {
+        path: String,
+        method: http::Method,
+        /// Sent as `application/json` unless a `Content-Type` header says
+        /// otherwise.
+        body: Option<String>,
+    },
 }
 
 impl Workload {
@@ -193,16 +205,52 @@ impl Scenario {
                 return bad(format!("workload.{key} must be from 0 to 1, not {p}"));
             }
             Workload::Custom { requests } => validate_requests(requests)?,
-            Workload::Url { path } if !path.starts_with('/') => {
+            Workload::Url { path, .. } if !path.starts_with('/') => {
                 return bad(format!("workload.path must start with /, not `{path}`"));
             }
             _ => {}
+        }
+        for (name, value) in &self.headers {
+            check_header(name, value)
+                .map_err(|why| LoadError::invalid(format!("header `{name}`: {why}")))?;
         }
         match &self.load {
             LoadModel::Closed(c) => validate_closed(c),
             LoadModel::Open(o) => validate_open(o),
         }
     }
+}
+
+/// Headers that frame the message or address the server, which the load
+/// tool writes itself: one set by hand would corrupt the exchange.
+const FRAMING_HEADERS: [&str; 5] = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+];
+
+/// Whether `name: value` can be sent as a header the user chose.
+pub fn check_header(name: &str, value: &str) -> Result<(), String> {
+    let parsed = http::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| "not a valid header name".to_owned())?;
+    if FRAMING_HEADERS.contains(&parsed.as_str()) {
+        return Err("the load tool sets it itself".into());
+    }
+    http::HeaderValue::from_str(value)
+        .map_err(|_| "its value must be visible ASCII, spaces or tabs".to_owned())?;
+    Ok(())
+}
+
+/// A `--header` flag: `Name: value`.
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}`: expected `Name: value`"))?;
+    let (name, value) = (name.trim(), value.trim());
+    check_header(name, value).map_err(|why| format!("`{text}`: {why}"))?;
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 fn validate_requests(requests: &[CustomRequest]) -> Result<(), LoadError> {

@@ -3,9 +3,11 @@
 //! at the exact key of an unknown name or a bad value; keys that do not
 //! belong to the chosen kind or model are then refused by name.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
+use storefront_report::Threshold;
 
 use crate::duration::Span;
 use crate::error::LoadError;
@@ -51,6 +53,12 @@ pub struct ScenarioFile {
     seed: Option<u64>,
     workload: WorkloadTable,
     load: LoadTable,
+    /// Label (`TOTAL` for every sample) to conditions, `METRIC OP VALUE`.
+    #[serde(default)]
+    thresholds: BTreeMap<String, Vec<String>>,
+    /// Sent with every request: name to value.
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +79,8 @@ struct WorkloadTable {
     p_change: Option<f64>,
     requests: Option<Vec<CustomRequest>>,
     path: Option<String>,
+    method: Option<String>,
+    body: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +125,17 @@ impl ScenarioFile {
             seed: self.seed,
             workload: self.workload.into_workload()?,
             load: self.load.into_model()?,
+            thresholds: self
+                .thresholds
+                .iter()
+                .flat_map(|(label, conditions)| {
+                    conditions
+                        .iter()
+                        .map(move |condition| Threshold::for_label(label, condition))
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| LoadError::invalid(format!("thresholds: {e}")))?,
+            headers: self.headers.into_iter().collect(),
         })
     }
 }
@@ -128,6 +149,8 @@ impl WorkloadTable {
             self.requests.is_some(),
             self.path.is_some(),
         );
+        // Method and body belong to the url kind; custom requests have their own.
+        let (method, body) = (self.method.is_some(), self.body.is_some());
         Ok(match self.kind {
             Kind::Lab => {
                 none_of(
@@ -137,6 +160,8 @@ impl WorkloadTable {
                         ("p_change", p_change),
                         ("requests", requests),
                         ("path", path),
+                        ("method", method),
+                        ("body", body),
                     ],
                 )?;
                 Workload::Lab {
@@ -147,7 +172,13 @@ impl WorkloadTable {
                 none_of(
                     w,
                     "kind = \"shop\"",
-                    &[("p", p), ("requests", requests), ("path", path)],
+                    &[
+                        ("p", p),
+                        ("requests", requests),
+                        ("path", path),
+                        ("method", method),
+                        ("body", body),
+                    ],
                 )?;
                 Workload::Shop {
                     p_change: self.p_change.unwrap_or(DEFAULT_P),
@@ -162,6 +193,8 @@ impl WorkloadTable {
                         ("p_change", p_change),
                         ("requests", requests),
                         ("path", path),
+                        ("method", method),
+                        ("body", body),
                     ],
                 )?;
                 Workload::Bookstore
@@ -170,7 +203,13 @@ impl WorkloadTable {
                 none_of(
                     w,
                     "kind = \"custom\"",
-                    &[("p", p), ("p_change", p_change), ("path", path)],
+                    &[
+                        ("p", p),
+                        ("p_change", p_change),
+                        ("path", path),
+                        ("method", method),
+                        ("body", body),
+                    ],
                 )?;
                 Workload::Custom {
                     requests: self.requests.ok_or_else(|| {
@@ -186,10 +225,18 @@ impl WorkloadTable {
                 )?;
                 Workload::Url {
                     path: self.path.unwrap_or_else(|| "/".into()),
+                    method: parse_method(self.method.as_deref().unwrap_or("GET"))?,
+                    body: self.body,
                 }
             }
         })
     }
+}
+
+/// An HTTP method by name (`GET`, `post`, …).
+pub fn parse_method(name: &str) -> Result<http::Method, LoadError> {
+    http::Method::from_bytes(name.to_ascii_uppercase().as_bytes())
+        .map_err(|_| LoadError::invalid(format!("method `{name}` is not an HTTP method")))
 }
 
 impl LoadTable {

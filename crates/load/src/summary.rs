@@ -80,8 +80,16 @@ impl RunOutcome {
             }
             Err(NotScraped::SwitchedOff) => {}
         }
+        let thresholds = self.report.thresholds_text();
+        if !thresholds.is_empty() {
+            out.push('\n');
+            out.push_str(&thresholds);
+        }
+        if self.report.nothing_succeeded() {
+            out.push_str("\nno request succeeded: the run fails (exit 3)\n");
+        }
         if self.interrupted {
-            out.push_str("\ninterrupted: the results cover what ran before Ctrl-C\n");
+            out.push_str("\ninterrupted: the results cover what ran before the stop signal\n");
         }
         let _ = writeln!(out, "\nresults: {}", self.out_dir.display());
         out

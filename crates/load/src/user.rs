@@ -67,12 +67,22 @@ impl Answer {
     }
 }
 
+/// Where and how every user's requests go: the same for a whole run.
+#[derive(Clone)]
+pub struct Target {
+    /// `host:port`.
+    pub authority: Arc<str>,
+    /// Longest wait for a connection or a reply.
+    pub timeout: Duration,
+    /// Sent with every request, after the request's own.
+    pub headers: Arc<[(String, String)]>,
+}
+
 pub struct User {
     /// 1-based, as in JMeter's thread names.
     pub id: u64,
     pub rng: StdRng,
-    authority: Arc<str>,
-    timeout: Duration,
+    target: Target,
     connection: Option<Connection>,
     sink: SampleSink,
     active: Arc<AtomicU32>,
@@ -86,8 +96,7 @@ impl User {
     pub fn new(
         id: u64,
         seed: u64,
-        authority: Arc<str>,
-        timeout: Duration,
+        target: Target,
         sink: SampleSink,
         active: Arc<AtomicU32>,
         stop: CancellationToken,
@@ -95,8 +104,7 @@ impl User {
         Self {
             id,
             rng: StdRng::seed_from_u64(seed.wrapping_add(id.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
-            authority,
-            timeout,
+            target,
             connection: None,
             sink,
             active,
@@ -127,7 +135,7 @@ impl User {
         let mut connect = Duration::ZERO;
         if self.connection.as_ref().is_none_or(Connection::is_closed) {
             let opening = Instant::now();
-            match Connection::open(&self.authority, self.timeout).await {
+            match Connection::open(&self.target.authority, self.target.timeout).await {
                 Ok(c) => self.connection = Some(c),
                 Err(e) => {
                     self.record_failure(label, path, started, wall, e.to_string());
@@ -136,9 +144,16 @@ impl User {
             }
             connect = opening.elapsed();
         }
+        let merged;
+        let headers = if self.target.headers.is_empty() {
+            headers
+        } else {
+            merged = with_extra(headers, &self.target.headers);
+            &merged[..]
+        };
         let connection = self.connection.as_mut().expect("connected above");
         match connection
-            .exchange(&method, path, headers, body, self.timeout)
+            .exchange(&method, path, headers, body, self.target.timeout)
             .await
         {
             Ok(reply) => {
@@ -200,7 +215,41 @@ impl User {
     }
 }
 
+/// The request's own headers, then each extra one it does not name.
+fn with_extra<'a>(
+    own: &[(&'a str, &'a str)],
+    extra: &'a [(String, String)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut all = own.to_vec();
+    all.extend(
+        extra
+            .iter()
+            .filter(|(name, _)| !own.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    );
+    all
+}
+
 pub fn epoch_us(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_extra;
+
+    #[test]
+    fn extra_headers_follow_and_never_override_the_requests_own() {
+        let extra = [
+            ("authorization".to_owned(), "Bearer extra".to_owned()),
+            ("x-tenant".to_owned(), "t1".to_owned()),
+        ];
+        let own = [("Authorization", "Bearer own")];
+        assert_eq!(
+            with_extra(&own, &extra),
+            [("Authorization", "Bearer own"), ("x-tenant", "t1")]
+        );
+        assert_eq!(with_extra(&[], &extra).len(), 2);
+    }
 }

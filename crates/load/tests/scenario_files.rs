@@ -139,7 +139,9 @@ fn flags_override_the_file_and_build_scenarios_alone() {
     .scenario(TARGET)
     .unwrap();
     assert_eq!(s.target.as_deref(), Some("http://127.0.0.1:9"));
-    assert!(matches!(&s.workload, Workload::Url { path } if path == "/x?y=1"));
+    assert!(
+        matches!(&s.workload, Workload::Url { path, method, body: None } if path == "/x?y=1" && method == http::Method::GET)
+    );
 
     let s = args(&["--rate", "10..100", "--ramp-up", "5s", "--hold", "3s"])
         .scenario(TARGET)
@@ -165,4 +167,44 @@ fn flags_override_the_file_and_build_scenarios_alone() {
         let err = args(&flags).scenario(TARGET).unwrap_err().to_string();
         assert!(err.contains(named), "{flags:?}: {err}");
     }
+}
+
+#[test]
+fn thresholds_come_from_the_file_and_the_flags() {
+    let (_dir, path) = scenario_file(
+        "[workload]\nkind = \"lab\"\n[load]\nmodel = \"closed\"\nusers = 2\nhold = \"1s\"\n\
+         [thresholds]\nTOTAL = [\"p99 < 50ms\", \"error_rate < 1%\"]\n\"Buy product\" = [\"p95 <= 0.2s\"]\n",
+    );
+    let scenario = args(&[
+        "--scenario",
+        path.to_str().unwrap(),
+        "--threshold",
+        "rps>=100",
+    ])
+    .scenario(TARGET)
+    .unwrap();
+    let exprs: Vec<String> = scenario.thresholds.iter().map(|t| t.to_string()).collect();
+    assert_eq!(
+        exprs,
+        [
+            "Buy product:p95 <= 0.2s",
+            "p99 < 50ms",
+            "error_rate < 1%",
+            "rps >= 100"
+        ]
+    );
+}
+
+#[test]
+fn bad_thresholds_are_refused_with_the_reason() {
+    let err = error_of(
+        "[workload]\nkind = \"lab\"\n[load]\nmodel = \"closed\"\nusers = 2\nhold = \"1s\"\n\
+         [thresholds]\nTOTAL = [\"p99 < 50\"]\n",
+    );
+    assert!(err.contains("thresholds") && err.contains("unit"), "{err}");
+    let err = Cli::try_parse_from(["load", "--threshold", "p98<5ms"])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("unknown metric `p98`"), "{err}");
 }

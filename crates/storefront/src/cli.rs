@@ -38,6 +38,7 @@ pub enum Command {
     Client(ClientOptions),
     /// Load-test a server: closed or open load models, lab/shop/custom/URL
     /// workloads; writes results.jtl and a report, checks the store's invariants.
+    #[command(after_help = storefront_load::args::EXAMPLES)]
     Load(Box<LoadArgs>),
     /// Print the effective configuration as TOML.
     Config,
@@ -54,6 +55,12 @@ pub enum Command {
     /// bootstrap intervals, pairwise Welch and Mann-Whitney tests with Holm's
     /// correction; writes compare.json, compare.md and compare.html.
     Compare(CompareArgs),
+    /// Print a shell completion script: `storefront completions bash >
+    /// ~/.local/share/bash-completion/completions/storefront`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,11 +134,18 @@ pub struct UpArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A JMeter CSV result file (JTL), e.g. the `results.jtl` of a `storefront load` run.
-    pub jtl: PathBuf,
+    /// Several: the JTLs of generators that ran one test together, merged
+    /// into one run (`<out>/results.jtl`, threads summed over time).
+    #[arg(required = true, num_args = 1..)]
+    pub jtls: Vec<PathBuf>,
     /// Folder for aggregate.csv, aggregate.md, summary.json and report.html
-    /// (default: the JTL file's folder).
+    /// (default: the JTL file's folder; for several, results/merged-<timestamp>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Exit 3 unless `[LABEL:]METRIC OP VALUE` holds, as `storefront load
+    /// --threshold` (so a JMeter log can gate a pipeline too). Repeatable.
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<storefront_report::Threshold>,
 }
 
 #[derive(Debug, Args)]
@@ -199,4 +213,21 @@ pub struct CompareArgs {
     /// Keep failed samples in the latency figures (they are always counted).
     #[arg(long)]
     pub include_errors: bool,
+    /// Exit 3 when a later run is significantly slower than the first on
+    /// any label (after Holm), for CI: the first run is the baseline.
+    #[arg(long)]
+    pub fail_on_regression: bool,
+    /// With --fail-on-regression: the smallest slowdown that counts, as
+    /// Cliff's delta (0 to 1; 0.147, 0.33 and 0.474 are the usual small,
+    /// medium and large bounds), so that a huge sample does not fail a
+    /// build over a negligible difference.
+    #[arg(long, default_value_t = 0.0, requires = "fail_on_regression", value_parser = parse_effect)]
+    pub min_effect: f64,
+}
+
+fn parse_effect(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|d| (0.0..=1.0).contains(d))
+        .ok_or_else(|| format!("`{text}`: Cliff's delta from 0 to 1"))
 }

@@ -1,18 +1,17 @@
 //! `storefront experiment <file>`: runs a study (see the experiment crate)
-//! with Ctrl-C wired to a clean stop. Exit codes: 0 when every cell ran,
-//! 1 when any failed (the others' results and the summary are written
-//! anyway), 130 when interrupted (resume with `--resume --out <folder>`).
+//! with SIGINT and SIGTERM wired to a clean stop. Exit codes: 0 when every
+//! cell ran, 1 when any failed (the others' results and the summary are
+//! written anyway), 128 + the signal when stopped by one (130 for Ctrl-C,
+//! 143 for SIGTERM; resume with `--resume --out <folder>`).
 
 use std::process::ExitCode;
 
 use serde::Deserialize;
 use storefront_experiment::ExperimentOptions;
-use tokio_util::sync::CancellationToken;
 
 use crate::cli::ExperimentArgs;
 use crate::config::Config;
-
-const INTERRUPTED: u8 = 130;
+use crate::stop_signal::StopSignal;
 
 pub async fn experiment(args: &ExperimentArgs) -> anyhow::Result<ExitCode> {
     let options = ExperimentOptions {
@@ -26,20 +25,10 @@ pub async fn experiment(args: &ExperimentArgs) -> anyhow::Result<ExitCode> {
         server_metrics: args.server_metrics,
         database_url: args.database_url.clone(),
     };
-    let stop = CancellationToken::new();
-    tokio::spawn({
-        let stop = stop.clone();
-        async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\nstopping: the running cell is finishing its requests in flight");
-                stop.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(i32::from(INTERRUPTED));
-                }
-            }
-        }
-    });
-    let outcome = storefront_experiment::run(&options, &check_settings, &stop).await?;
+    let signal = StopSignal::watch(
+        "the running cell is finishing its requests in flight, then its store stops",
+    )?;
+    let outcome = storefront_experiment::run(&options, &check_settings, &signal.token()).await?;
     eprintln!(
         "{} cells done, {} failed, {} not run; results in {}",
         outcome.done,
@@ -53,7 +42,7 @@ pub async fn experiment(args: &ExperimentArgs) -> anyhow::Result<ExitCode> {
             args.file.display(),
             outcome.out.display()
         );
-        ExitCode::from(INTERRUPTED)
+        signal.exit_code()
     } else if outcome.failed > 0 {
         ExitCode::FAILURE
     } else {

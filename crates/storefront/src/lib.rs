@@ -11,4 +11,5 @@ pub mod load;
 pub mod probe;
 pub mod report;
 pub mod serve;
+pub mod stop_signal;
 pub mod up;

@@ -1,48 +1,61 @@
 //! `storefront load`: builds the scenario from flags (and a file), runs it
-//! with Ctrl-C wired to a clean stop, prints the summary and picks the
-//! exit code: 0, 1 on an invariant violation, 130 when interrupted.
+//! with SIGINT and SIGTERM wired to a clean stop, prints the summary and
+//! picks the exit code (see [`ExitCodes`]).
 
 use std::process::ExitCode;
 
-use storefront_load::{LoadArgs, RunOptions};
-use tokio_util::sync::CancellationToken;
+use storefront_load::{LoadArgs, LoadError, RunOptions};
 
 use crate::config::Config;
+use crate::stop_signal::StopSignal;
 
-/// The exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells use.
-const INTERRUPTED: u8 = 130;
+/// The exit codes of `storefront load`, for CI pipelines (README, "Load
+/// tests in CI"). A stopped run exits 128 + the signal (130, 143).
+pub struct ExitCodes;
+
+impl ExitCodes {
+    /// An invariant of the store was violated (oversold, lost an order…).
+    pub const INVARIANT_VIOLATED: u8 = 1;
+    /// The command line or scenario file is wrong (clap uses 2 as well).
+    pub const USAGE: u8 = 2;
+    /// A threshold failed, or no request succeeded at all.
+    pub const THRESHOLD_FAILED: u8 = 3;
+    /// The run could not be made: the target unreachable, results not
+    /// writable.
+    pub const RUN_FAILED: u8 = 4;
+}
 
 pub async fn load(args: &LoadArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let default_target = format!("http://{}", config.gateway.listen);
-    let scenario = args.scenario(&default_target)?;
-    let stop = CancellationToken::new();
-    tokio::spawn({
-        let stop = stop.clone();
-        async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!(
-                    "\nstopping: finishing requests in flight (Ctrl-C again to quit at once)"
-                );
-                stop.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(i32::from(INTERRUPTED));
-                }
-            }
-        }
-    });
+    let scenario = match args.scenario(&default_target) {
+        Ok(scenario) => scenario,
+        Err(e) => return Ok(failed(&e, ExitCodes::USAGE)),
+    };
+    let signal = StopSignal::watch("finishing requests in flight, then writing the results")?;
     let options = RunOptions {
         out: args.out.clone(),
         check_invariants: !args.no_invariants,
         server_metrics: args.server_metrics,
         admin_token: args.admin_token.clone(),
     };
-    let outcome = storefront_load::run(&scenario, &options, stop).await?;
+    let outcome = match storefront_load::run(&scenario, &options, signal.token()).await {
+        Ok(outcome) => outcome,
+        Err(e @ LoadError::Invalid(_)) => return Ok(failed(&e, ExitCodes::USAGE)),
+        Err(e) => return Ok(failed(&e, ExitCodes::RUN_FAILED)),
+    };
     print!("{}", outcome.summary());
     Ok(if outcome.interrupted {
-        ExitCode::from(INTERRUPTED)
+        signal.exit_code()
     } else if outcome.violated() {
-        ExitCode::FAILURE
+        ExitCode::from(ExitCodes::INVARIANT_VIOLATED)
+    } else if outcome.failed_thresholds() {
+        ExitCode::from(ExitCodes::THRESHOLD_FAILED)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn failed(error: &LoadError, code: u8) -> ExitCode {
+    eprintln!("storefront load: {error}");
+    ExitCode::from(code)
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use storefront_service_kit::telemetry;
 
 use storefront::cli::{self, Cli, Command};
@@ -107,9 +107,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Report(args) => report::report(&args)?,
+        Command::Report(args) => return report::report(&args),
         Command::Experiment(args) => return experiment::experiment(&args).await,
-        Command::Compare(args) => compare::compare(&args)?,
+        Command::Compare(args) => return compare::compare(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "storefront",
+                &mut std::io::stdout(),
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -33,7 +33,12 @@ enum Kind {
     Shop(Shop),
     Bookstore(Bookstore),
     Custom(Custom),
-    Url { label: Arc<str>, path: String },
+    Url {
+        label: Arc<str>,
+        path: String,
+        method: Method,
+        body: Option<bytes::Bytes>,
+    },
 }
 
 impl Plan {
@@ -75,9 +80,11 @@ impl Plan {
                 Kind::Bookstore(Bookstore::new(products, ledger, run_id, token))
             }
             Workload::Custom { requests } => Kind::Custom(Custom::new(requests, products, run_id)?),
-            Workload::Url { path } => Kind::Url {
-                label: Arc::from(format!("GET {path}")),
+            Workload::Url { path, method, body } => Kind::Url {
+                label: Arc::from(format!("{method} {path}")),
                 path: path.clone(),
+                method: method.clone(),
+                body: body.clone().map(bytes::Bytes::from),
             },
         };
         Ok(Self { kind })
@@ -91,9 +98,21 @@ impl Plan {
             Kind::Shop(shop) => shop.iteration(user).await,
             Kind::Bookstore(bookstore) => bookstore.iteration(user, n).await,
             Kind::Custom(custom) => custom.iteration(user, n).await,
-            Kind::Url { label, path } => {
-                user.request(label, Method::GET, path, &[], None, Expect::Success)
-                    .await;
+            Kind::Url {
+                label,
+                path,
+                method,
+                body,
+            } => {
+                user.request(
+                    label,
+                    method.clone(),
+                    path,
+                    &[],
+                    body.clone(),
+                    Expect::Success,
+                )
+                .await;
             }
         }
     }

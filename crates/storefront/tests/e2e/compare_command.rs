@@ -179,6 +179,48 @@ fn a_known_shift_is_significant_in_its_direction_and_an_identical_copy_is_not() 
 }
 
 #[test]
+fn fail_on_regression_exits_3_only_when_a_later_run_is_slower_than_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.jtl");
+    write_jtl(&base, 11, 0);
+    let slower = dir.path().join("slower.jtl");
+    write_jtl(&slower, 12, 25);
+    let faster = dir.path().join("faster.jtl");
+    write_jtl(&faster, 13, 0);
+    let gate = |a: &Path, b: &Path, extra: &[&str]| {
+        let mut args = vec![a.to_str().unwrap(), b.to_str().unwrap()];
+        args.extend_from_slice(&["--bootstrap", "100", "--fail-on-regression"]);
+        args.extend_from_slice(extra);
+        let stem = b.file_stem().unwrap().to_string_lossy();
+        let out = dir.path().join(format!("out-{stem}-{}", extra.len()));
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        let output = Command::new(EXE)
+            .current_dir(dir.path())
+            .arg("compare")
+            .args(&args)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = gate(&base, &slower, &[]);
+    assert_eq!(code, Some(3), "{stdout}");
+    assert!(stdout.contains("regressions against base:"), "{stdout}");
+    assert!(stdout.contains("TOTAL: slower slower"), "{stdout}");
+    // The same pair is no regression when the bar is above its effect.
+    let (code, stdout) = gate(&base, &slower, &["--min-effect", "0.99"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("no regression against base"), "{stdout}");
+    // Faster, or no different, passes.
+    let (code, stdout) = gate(&slower, &base, &[]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let (code, stdout) = gate(&base, &faster, &[]);
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
+#[test]
 fn the_two_bookstore_logs_compare_into_a_default_results_folder() {
     let cwd = tempfile::tempdir().unwrap();
     let (ok, stdout, stderr) = compare_in(

@@ -476,8 +476,9 @@ levels = [true]
     assert!(!out.join("cells").exists(), "nothing ran");
 }
 
-#[test]
-fn ctrl_c_leaves_the_running_cell_pending_and_a_resume_finishes_the_experiment() {
+/// Starts a two-cell experiment on managed stores and returns once its
+/// first cell is running (its folder has a JTL).
+fn start_a_long_experiment() -> (tempfile::TempDir, PathBuf, PathBuf, std::process::Child) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("long.toml");
     std::fs::write(
@@ -507,9 +508,7 @@ levels = [1, 2]
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the first cell is running (its folder has a JTL), then
-    // interrupt as a terminal's Ctrl-C would.
-    let state_file = out.join("experiment.json");
+    // Wait until the first cell is running (its folder has a JTL).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         assert!(std::time::Instant::now() < deadline, "no cell started");
@@ -525,6 +524,13 @@ levels = [1, 2]
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    (dir, file, out, child)
+}
+
+#[test]
+fn ctrl_c_leaves_the_running_cell_pending_and_a_resume_finishes_the_experiment() {
+    let (_dir, file, out, child) = start_a_long_experiment();
+    let state_file = out.join("experiment.json");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,
@@ -552,4 +558,54 @@ levels = [1, 2]
         cells(&state).iter().all(|c| c["status"] == "done"),
         "{state}"
     );
+}
+
+#[test]
+fn sigterm_stops_the_running_cell_and_its_managed_store() {
+    let (_dir, _file, out, child) = start_a_long_experiment();
+    // The managed store runs in a process group of its own, so only the
+    // experiment can stop it: find its processes by their config file.
+    let cell_dirs = out.join("cells");
+    let store_pids = processes_mentioning(cell_dirs.to_str().unwrap());
+    assert!(!store_pids.is_empty(), "the managed store is not running");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(143), "{}", stderr(&output));
+    let state = read_json(&out.join("experiment.json"));
+    assert!(
+        cells(&state).iter().any(|c| c["status"] == "pending"),
+        "{state}"
+    );
+    let left: Vec<u32> = store_pids
+        .into_iter()
+        .filter(|pid| is_running(*pid))
+        .collect();
+    assert!(left.is_empty(), "store processes left running: {left:?}");
+}
+
+/// Pids of live processes whose command line mentions `text`.
+fn processes_mentioning(text: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|line| String::from_utf8_lossy(&line).contains(text))
+        })
+        .filter(|pid| is_running(*pid))
+        .collect()
+}
+
+/// Whether the process exists and is not a zombie waiting to be reaped.
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // The state follows the command name, which is in parentheses.
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
 }

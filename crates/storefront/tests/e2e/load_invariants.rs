@@ -2,7 +2,8 @@
 //! that breaks one invariant at a time (takes too much stock, lets stock go
 //! negative, loses orders, repeats order numbers) the run reports exactly
 //! that violation and exits 1; the same fake without a fault passes. And
-//! Ctrl-C stops a real run cleanly, with its results written (exit 130).
+//! Ctrl-C or SIGTERM stops a real run cleanly, with its results written
+//! (exit 130 or 143).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -175,6 +176,17 @@ async fn each_broken_invariant_is_reported_and_fails_the_run() {
 
 #[test]
 fn ctrl_c_stops_the_run_and_still_writes_its_results() {
+    stop_a_run_with(nix::sys::signal::Signal::SIGINT, 130);
+}
+
+#[test]
+fn sigterm_stops_the_run_and_still_writes_its_results() {
+    stop_a_run_with(nix::sys::signal::Signal::SIGTERM, 143);
+}
+
+/// Sends `signal` to a running load and checks it stopped cleanly with
+/// `code`: every result file written, requests in flight seen through.
+fn stop_a_run_with(signal: nix::sys::signal::Signal, code: i32) {
     let store = Store::start_with_seed(crate::load_support::SCARCE_SEED);
     let dir = tempfile::tempdir().unwrap();
     let mut child = command(
@@ -203,20 +215,19 @@ fn ctrl_c_stops_the_run_and_still_writes_its_results() {
         assert!(Instant::now() < deadline, "no samples were written");
         std::thread::sleep(Duration::from_millis(20));
     }
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let output = loop {
         if child.try_wait().unwrap().is_some() {
             break child.wait_with_output().unwrap();
         }
-        assert!(Instant::now() < deadline, "the run did not stop on Ctrl-C");
+        assert!(
+            Instant::now() < deadline,
+            "the run did not stop on {signal}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let run = Run { output, dir };
-    assert_eq!(run.code(), Some(130), "{}\n{}", run.stdout(), run.stderr());
+    assert_eq!(run.code(), Some(code), "{}\n{}", run.stdout(), run.stderr());
     assert!(run.stdout().contains("interrupted"), "{}", run.stdout());
     let summary = run.summary();
     assert_eq!(summary["run"]["extra"]["interrupted"], true);

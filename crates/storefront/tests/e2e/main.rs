@@ -37,6 +37,7 @@ mod client_command;
 mod compare_command;
 mod experiment_command;
 mod foreign_client;
+mod load_ci;
 mod load_command;
 mod load_coordinated_omission;
 mod load_invariants;

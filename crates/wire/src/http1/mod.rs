@@ -128,8 +128,8 @@ impl Connection {
         }
     }
 
-    /// Sends one request (with `headers`, and a JSON body if given) and
-    /// reads the whole reply.
+    /// Sends one request (with `headers`, and a body if given: JSON unless
+    /// `headers` name a `Content-Type`) and reads the whole reply.
     pub async fn exchange(
         &mut self,
         method: &Method,
@@ -187,11 +187,14 @@ impl Connection {
         }
         match body {
             Some(body) => {
-                let _ = write!(
-                    out,
-                    "content-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                    body.len()
-                );
+                // JSON unless the caller named the body's type itself.
+                if !headers
+                    .iter()
+                    .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+                {
+                    out.extend_from_slice(b"content-type: application/json\r\n");
+                }
+                let _ = write!(out, "content-length: {}\r\n\r\n", body.len());
                 out.extend_from_slice(body);
             }
             None if method_implies_body(method) => {
