@@ -8,8 +8,8 @@
 #   2. builds `storefront` and `storefront-baseline-server` in release mode;
 #   3. starts the baseline server on a free port;
 #   4. after a warm-up, runs BENCH_ROUNDS rounds of, in turn,
-#        wrk -t2 -c$BENCH_CONNECTIONS -d$BENCH_DURATION
-#        storefront load --url ... --connections $BENCH_CONNECTIONS --duration $BENCH_DURATION
+#        wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION [-H $BENCH_HEADER]
+#        storefront load --url ... --connections $BENCH_CONNECTIONS --duration $BENCH_DURATION [--header $BENCH_HEADER]
 #      and reports each one's req/s (ours: samples / (last end - first start)
 #      from summary.json, JMeter's throughput), and the ratio of the medians;
 #   5. runs `storefront load --url` for BENCH_MEMORY_SHORT and 3x as long
@@ -22,6 +22,9 @@
 #
 # Environment:
 #   BENCH_CONNECTIONS    connections of both tools          (default 50)
+#   BENCH_WRK_THREADS    wrk's threads (default 2; 1 matches our single
+#                        writer thread and is issue #16's comparison)
+#   BENCH_HEADER         a `Name: value` header both tools send (default none)
 #   BENCH_DURATION       each measured run                   (default 10s)
 #   BENCH_ROUNDS         wrk/ours pairs                      (default 3)
 #   BENCH_MEMORY_SHORT   the short memory run                (default 10s; the long one is 3x)
@@ -37,6 +40,14 @@ cd "$repo"
 connections="${BENCH_CONNECTIONS:-50}"
 duration="${BENCH_DURATION:-10s}"
 rounds="${BENCH_ROUNDS:-3}"
+wrk_threads="${BENCH_WRK_THREADS:-2}"
+header="${BENCH_HEADER:-}"
+wrk_header=()
+ours_header=()
+if [[ -n "$header" ]]; then
+    wrk_header=(-H "$header")
+    ours_header=(--header "$header")
+fi
 memory_short="${BENCH_MEMORY_SHORT:-10s}"
 results="${BENCH_RESULTS:-$repo/bench/results/load-latest.md}"
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
@@ -121,19 +132,20 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? 
 max_rss_kib() { sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): *//p' "$1"; }
 
 log "warm-up"
-wrk -t2 -c"$connections" -d2s "$url" >/dev/null
-"$storefront_bin" load --url "$url" --connections "$connections" --duration 2s --out "$work/warmup" >/dev/null
+wrk -t"$wrk_threads" -c"$connections" -d2s "${wrk_header[@]}" "$url" >/dev/null
+"$storefront_bin" load --url "$url" --connections "$connections" --duration 2s "${ours_header[@]}" \
+    --out "$work/warmup" >/dev/null
 
 wrk_runs=()
 ours_runs=()
 ours_errors=0
 for ((round = 1; round <= rounds; round++)); do
     log "round $round/$rounds: wrk"
-    wrk -t2 -c"$connections" -d"$duration" "$url" >"$work/wrk-$round.txt"
+    wrk -t"$wrk_threads" -c"$connections" -d"$duration" "${wrk_header[@]}" "$url" >"$work/wrk-$round.txt"
     wrk_runs+=("$(wrk_rps "$work/wrk-$round.txt")")
     log "round $round/$rounds: storefront load"
     "$storefront_bin" load --url "$url" --connections "$connections" --duration "$duration" \
-        --out "$work/ours-$round" >"$work/ours-$round.txt"
+        "${ours_header[@]}" --out "$work/ours-$round" >"$work/ours-$round.txt"
     ours_runs+=("$(ours_rps "$work/ours-$round")")
     ours_errors=$((ours_errors + $(errors_of "$work/ours-$round")))
     rm -f "$work/ours-$round/results.jtl"
@@ -161,7 +173,8 @@ cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
     echo "# Load generator benchmark"
     echo
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs ($cpu), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2),"
-    echo "revision $(git rev-parse --short HEAD 2>/dev/null || echo unknown); baseline server, $connections connections, $duration per run."
+    echo "revision $(git rev-parse --short HEAD 2>/dev/null || echo unknown); baseline server, $connections connections, $duration per run,"
+    echo "wrk -t$wrk_threads${header:+, both sending the header \`$header\`}."
     echo
     echo "| round | wrk req/s | storefront load req/s |"
     echo "|---|---|---|"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Validates deploy/kubernetes offline: renders each kustomization (base and
-# every overlay) and checks every object against the Kubernetes JSON schemas
+# Validates deploy/kubernetes offline: renders each kustomization (base,
+# every overlay and the load job) and checks every object against the Kubernetes JSON schemas
 # that the `kubernetes-validate` package (PyPI) ships, strictly (unknown
 # fields are errors). Rendering uses scripts/render_kustomize.py; where
 # kubectl is installed, `kubectl kustomize` renders too and must agree.
@@ -26,7 +26,7 @@ sys.exit(0 if load(sys.argv[1]) == load(sys.argv[2]) else 1)
 PY
 }
 
-for dir in deploy/kubernetes/base deploy/kubernetes/overlays/*/; do
+for dir in deploy/kubernetes/base deploy/kubernetes/overlays/*/ deploy/kubernetes/load-job; do
   dir=${dir%/}
   name=$(echo "$dir" | tr / _)
   python3 scripts/render_kustomize.py "$dir" > "$work/$name.yaml"
