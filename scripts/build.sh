@@ -84,7 +84,9 @@ import_debian() {
 }
 
 # Base images first: they need only debootstrap, and are made once.
-import_debian "$base_image"
+# ca-certificates: the trust store TLS clients use (PostgreSQL with
+# sslmode=verify-full, `storefront load` against an https:// target).
+import_debian "$base_image" ca-certificates
 postgres_base="storefront-postgres-base:${suite}"
 if $with_postgres; then
   import_debian "$postgres_base" postgresql

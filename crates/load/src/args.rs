@@ -37,11 +37,12 @@ pub struct LoadArgs {
     /// Scenario file (TOML); the flags below override its values.
     #[arg(long, help_heading = "Input and output")]
     pub scenario: Option<PathBuf>,
-    /// Server to load, http://host:port (default: the `storefront up` gateway).
+    /// Server to load, http://host:port or https://host[:port] (default:
+    /// the `storefront up` gateway).
     #[arg(long, help_heading = "What to load")]
     pub target: Option<String>,
-    /// Plain mode, like wrk: GET this URL (http://host:port/path) over and
-    /// over (another method with --method, a body with --body).
+    /// Plain mode, like wrk: GET this URL (http[s]://host:port/path) over
+    /// and over (another method with --method, a body with --body).
     #[arg(help_heading = "What to load", long, conflicts_with = "workload")]
     pub url: Option<String>,
     /// URL mode: the request's method (default GET).
@@ -51,6 +52,9 @@ pub struct LoadArgs {
     /// --header sets Content-Type; `@FILE` reads it from a file.
     #[arg(long, help_heading = "What to load")]
     pub body: Option<String>,
+    /// HTTPS: accept any server certificate (a self-signed test server).
+    #[arg(long, help_heading = "What to load")]
+    pub insecure: bool,
     /// `Name: value` sent with every request (repeatable), after the
     /// workload's own headers, which win on the same name.
     #[arg(help_heading = "What to load", long = "header", short = 'H', value_name = "NAME: VALUE", value_parser = crate::scenario::parse_header)]
@@ -188,11 +192,14 @@ impl LoadArgs {
             None => self.bare_scenario(),
         };
         if let Some(url) = &self.url {
-            let rest = url.strip_prefix("http://").ok_or_else(|| {
-                LoadError::invalid(format!("--url `{url}` must start with http://"))
-            })?;
+            let (scheme, rest) = url
+                .split_once("://")
+                .filter(|(scheme, _)| matches!(*scheme, "http" | "https"))
+                .ok_or_else(|| {
+                    LoadError::invalid(format!("--url `{url}` must start with http:// or https://"))
+                })?;
             let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            scenario.target = Some(format!("http://{authority}"));
+            scenario.target = Some(format!("{scheme}://{authority}"));
             scenario.workload = Workload::Url {
                 path: if path.is_empty() {
                     "/".into()
@@ -223,6 +230,7 @@ impl LoadArgs {
         }
         scenario.thresholds.extend(self.thresholds.iter().cloned());
         scenario.headers.extend(self.headers.iter().cloned());
+        scenario.insecure |= self.insecure;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -237,6 +245,7 @@ impl LoadArgs {
             workload: Workload::Lab { p: 0.5 },
             thresholds: Vec::new(),
             headers: Vec::new(),
+            insecure: false,
             load: LoadModel::Closed(Closed {
                 users: if url_mode { 50 } else { 10 },
                 ramp_up: Span::ZERO,

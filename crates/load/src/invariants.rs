@@ -23,7 +23,7 @@ use storefront_wire::api::ProductListing;
 
 use crate::error::LoadError;
 use crate::ledger::{Acknowledged, Entries};
-use storefront_wire::http1::Connection;
+use storefront_wire::http1::{Connection, Endpoint};
 
 /// Violations listed by name at most this many per kind (the count is exact).
 const SHOWN: usize = 20;
@@ -51,13 +51,13 @@ pub const ASSUMPTION: &str =
 
 /// Reads every product, page by page.
 pub async fn read_products(
-    authority: &str,
+    endpoint: &Endpoint,
     timeout: Duration,
 ) -> Result<Vec<ProductListing>, LoadError> {
     const LIMIT: usize = 1000;
-    let mut connection = Connection::open(authority, timeout)
+    let mut connection = Connection::open_to(endpoint, timeout)
         .await
-        .map_err(|e| LoadError::Setup(format!("{authority}: {e}")))?;
+        .map_err(|e| LoadError::Setup(format!("{endpoint:?}: {e}")))?;
     let mut products = Vec::new();
     loop {
         let path = format!("/products?limit={LIMIT}&offset={}", products.len());
@@ -89,7 +89,7 @@ const SETTLE: Duration = Duration::from_secs(3);
 
 /// Checks everything after the run, from the stock before and the ledger.
 pub async fn check(
-    authority: &str,
+    endpoint: &Endpoint,
     timeout: Duration,
     before: &[ProductListing],
     entries: Entries,
@@ -109,7 +109,7 @@ pub async fn check(
         }
     }
 
-    let problems = read_back(authority, timeout, entries.acknowledged.clone()).await;
+    let problems = read_back(endpoint, timeout, entries.acknowledged.clone()).await;
     result.orders_verified = result.orders_acknowledged - problems.len() as u64;
     result.orders_missing_or_mismatched_count = problems.len() as u64;
     result.orders_missing_or_mismatched = problems.into_iter().take(SHOWN).collect();
@@ -128,7 +128,7 @@ pub async fn check(
     }
     let settle_until = tokio::time::Instant::now() + SETTLE;
     let after = loop {
-        let after = read_products(authority, timeout).await?;
+        let after = read_products(endpoint, timeout).await?;
         let unbounded = entries.unknown_unlisted > 0;
         let violations = not_conserved(before, &after, &ordered, &unknown, unbounded);
         if violations.is_empty() || tokio::time::Instant::now() >= settle_until {
@@ -186,18 +186,22 @@ fn not_conserved(
 }
 
 /// Reads each order back; returns what is missing or different.
-async fn read_back(authority: &str, timeout: Duration, orders: Vec<Acknowledged>) -> Vec<String> {
+async fn read_back(
+    endpoint: &Endpoint,
+    timeout: Duration,
+    orders: Vec<Acknowledged>,
+) -> Vec<String> {
     let orders = Arc::new(orders);
     let readers: Vec<_> = (0..READERS)
         .map(|reader| {
             let orders = orders.clone();
-            let authority = authority.to_owned();
+            let endpoint = endpoint.clone();
             tokio::spawn(async move {
                 let mut problems = Vec::new();
                 let mut connection: Option<Connection> = None;
                 for order in orders.iter().skip(reader).step_by(READERS) {
                     if connection.as_ref().is_none_or(Connection::is_closed) {
-                        connection = Connection::open(&authority, timeout).await.ok();
+                        connection = Connection::open_to(&endpoint, timeout).await.ok();
                     }
                     let Some(c) = connection.as_mut() else {
                         problems.push(format!("order {}: cannot connect to read it", order.number));

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::json;
 use storefront_report::{Report, RunInfo, build_report};
+use storefront_wire::http1::Endpoint;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::Engine;
@@ -69,9 +70,10 @@ pub async fn run(
     stop: CancellationToken,
 ) -> Result<RunOutcome, LoadError> {
     let target = scenario.target.as_deref().unwrap_or_default();
-    let authority: Arc<str> = storefront_wire::connection::authority_of(target)
-        .map_err(|e| LoadError::invalid(format!("target: {e}")))?
-        .into();
+    let endpoint = Arc::new(
+        Endpoint::parse(target, scenario.insecure)
+            .map_err(|e| LoadError::invalid(format!("target: {e}")))?,
+    );
     let name = scenario
         .name
         .clone()
@@ -93,7 +95,7 @@ pub async fn run(
     let timeout = scenario.timeout.0;
     let needs_products = !matches!(scenario.workload, Workload::Url { .. });
     let products = if needs_products {
-        invariants::read_products(&authority, timeout).await?
+        invariants::read_products(&endpoint, timeout).await?
     } else {
         Vec::new()
     };
@@ -108,7 +110,7 @@ pub async fn run(
         options.admin_token.as_deref(),
     )?;
 
-    let scraper = Scraper::start(options.server_metrics, &authority, Instant::now()).await?;
+    let scraper = Scraper::start(options.server_metrics, &endpoint, Instant::now()).await?;
     let jtl = out_dir.join("results.jtl");
     let recorder = Recorder::start(&jtl, scenario.workload.kind())?;
     let active = Arc::new(AtomicU32::new(0));
@@ -116,7 +118,7 @@ pub async fn run(
         plan: Arc::new(plan),
         sinks: recorder.sinks(),
         target: Target {
-            authority: authority.clone(),
+            endpoint: endpoint.clone(),
             timeout,
             headers: scenario.headers.clone().into(),
         },
@@ -160,7 +162,7 @@ pub async fn run(
     };
 
     let invariants = if options.check_invariants && scenario.workload.checks_invariants() {
-        Some(invariants::check(&authority, timeout, &products, ledger.take()).await?)
+        Some(invariants::check(&endpoint, timeout, &products, ledger.take()).await?)
     } else {
         None
     };

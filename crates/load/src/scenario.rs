@@ -13,7 +13,8 @@ use crate::template::Template;
 pub struct Scenario {
     /// Shown in the report; the file name when read from a file.
     pub name: Option<String>,
-    /// `http://host:port` of the gateway (or any server, for `url`/`custom`).
+    /// `http://host:port` or `https://host[:port]` of the gateway (or any
+    /// server, for `url`/`custom`).
     pub target: Option<String>,
     /// Longest wait for one reply; slower counts as a failed sample.
     pub timeout: Span,
@@ -26,6 +27,9 @@ pub struct Scenario {
     /// Sent with every request of every workload, after the request's own
     /// (which win when both name the same header).
     pub headers: Vec<(String, String)>,
+    /// For an `https://` target: accept any certificate (a self-signed
+    /// test server).
+    pub insecure: bool,
 }
 
 pub const DEFAULT_TIMEOUT: Span = Span(std::time::Duration::from_secs(10));

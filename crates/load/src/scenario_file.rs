@@ -59,6 +59,9 @@ pub struct ScenarioFile {
     /// Sent with every request: name to value.
     #[serde(default)]
     headers: BTreeMap<String, String>,
+    /// Accept any certificate of an `https://` target.
+    #[serde(default)]
+    insecure: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +139,7 @@ impl ScenarioFile {
                 .collect::<Result<_, _>>()
                 .map_err(|e| LoadError::invalid(format!("thresholds: {e}")))?,
             headers: self.headers.into_iter().collect(),
+            insecure: self.insecure,
         })
     }
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use clap::ValueEnum;
 use http::Method;
 use storefront_report::{ServerMetrics, ServerSample, ServiceSeries};
-use storefront_wire::http1::Connection;
+use storefront_wire::http1::{Connection, Endpoint};
 use storefront_wire::metrics::{self as names, Sample};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -70,7 +70,7 @@ impl Scraper {
     /// samples' `t` counts from `run_started`.
     pub async fn start(
         mode: ServerMetricsMode,
-        authority: &str,
+        endpoint: &Endpoint,
         run_started: Instant,
     ) -> Result<Result<Self, NotScraped>, LoadError> {
         if mode == ServerMetricsMode::Off {
@@ -78,7 +78,7 @@ impl Scraper {
         }
         let mut found = Vec::new();
         for (service, path) in PAGES {
-            match first_page(authority, path).await {
+            match first_page(endpoint, path).await {
                 Ok(connection) => found.push((service, path, connection)),
                 // Without the gateway's own page, this is not a Storefront
                 // gateway that serves metrics; the peers are not asked.
@@ -99,7 +99,7 @@ impl Scraper {
             .into_iter()
             .map(|(service, path, connection)| {
                 let page = Page {
-                    authority: authority.to_owned(),
+                    endpoint: endpoint.clone(),
                     path,
                     connection: Some(connection),
                 };
@@ -134,8 +134,8 @@ impl Drop for Scraper {
 
 /// A connection to the target that has read `path` once and found a
 /// Storefront page there.
-async fn first_page(authority: &str, path: &'static str) -> Result<Connection, String> {
-    let mut connection = Connection::open(authority, SCRAPE_TIMEOUT)
+async fn first_page(endpoint: &Endpoint, path: &'static str) -> Result<Connection, String> {
+    let mut connection = Connection::open_to(endpoint, SCRAPE_TIMEOUT)
         .await
         .map_err(|e| e.to_string())?;
     let text = read(&mut connection, path).await?;
@@ -160,7 +160,7 @@ async fn read(connection: &mut Connection, path: &str) -> Result<String, String>
 
 /// One service's page and the connection it is read over.
 struct Page {
-    authority: String,
+    endpoint: Endpoint,
     path: &'static str,
     /// `None` after a failure: the next sample opens a new one.
     connection: Option<Connection>,
@@ -190,7 +190,7 @@ impl Page {
     async fn sample(&mut self, run_started: Instant) -> Option<ServerSample> {
         let mut connection = match self.connection.take() {
             Some(connection) if !connection.is_closed() => connection,
-            _ => Connection::open(&self.authority, SCRAPE_TIMEOUT)
+            _ => Connection::open_to(&self.endpoint, SCRAPE_TIMEOUT)
                 .await
                 .ok()?,
         };

@@ -12,7 +12,7 @@ use rand::rngs::StdRng;
 use tokio_util::sync::CancellationToken;
 
 use crate::recorder::{Observation, SampleSink};
-use storefront_wire::http1::{Connection, Reply};
+use storefront_wire::http1::{Connection, Endpoint, Reply};
 
 /// Which replies count as success for a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,8 +70,8 @@ impl Answer {
 /// Where and how every user's requests go: the same for a whole run.
 #[derive(Clone)]
 pub struct Target {
-    /// `host:port`.
-    pub authority: Arc<str>,
+    /// The server, over TCP or TLS.
+    pub endpoint: Arc<Endpoint>,
     /// Longest wait for a connection or a reply.
     pub timeout: Duration,
     /// Sent with every request, after the request's own.
@@ -135,7 +135,7 @@ impl User {
         let mut connect = Duration::ZERO;
         if self.connection.as_ref().is_none_or(Connection::is_closed) {
             let opening = Instant::now();
-            match Connection::open(&self.target.authority, self.target.timeout).await {
+            match Connection::open_to(&self.target.endpoint, self.target.timeout).await {
                 Ok(c) => self.connection = Some(c),
                 Err(e) => {
                     self.record_failure(label, path, started, wall, e.to_string());

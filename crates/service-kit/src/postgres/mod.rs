@@ -224,6 +224,33 @@ mod server_tests {
         migrate(&pool, STEPS).await.unwrap();
     }
 
+    /// A server that requires TLS (`sslmode=require`) is reached over TLS:
+    /// sqlx is built with rustls. Debian's PostgreSQL, which the test
+    /// command installs, has TLS on with its snake-oil certificate.
+    #[tokio::test]
+    async fn a_connection_that_requires_tls_gets_it() {
+        let Some(db) = fresh_database() else { return };
+        let separator = if db.url().contains('?') { '&' } else { '?' };
+        let url = format!("{}{separator}sslmode=require", db.url());
+        let pool = connect(&url, "carts", 1)
+            .await
+            .unwrap_or_else(|e| panic!("sslmode=require: {e} (is ssl = on in postgresql.conf?)"));
+        let over_tls: bool =
+            sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(over_tls);
+        // verify-full checks the certificate against the system's roots:
+        // a self-signed one is refused, with a clear error.
+        let url = format!("{}{separator}sslmode=verify-full", db.url());
+        let refused = connect(&url, "carts", 1).await.unwrap_err();
+        assert!(
+            refused.to_string().to_lowercase().contains("certificate"),
+            "{refused}"
+        );
+    }
+
     #[tokio::test]
     async fn a_bad_schema_name_is_refused_before_connecting() {
         let err = connect("postgres://nobody@127.0.0.1:1/none", "No-Good", 1)

@@ -328,3 +328,57 @@ fn two_generators_merge_into_one_run_with_their_users_summed() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("would be overwritten"));
 }
+
+#[test]
+fn an_https_target_is_loaded_over_tls_and_its_certificate_is_checked() {
+    let store = Store::start_with_seed(SCARCE_SEED);
+    let proxy = crate::tls_proxy::TlsProxy::start(store.gateway.address);
+    // The proxy's certificate is self-signed: not trusted, so the run
+    // cannot even read the products, and says why.
+    let refused = load(&[
+        "--target",
+        &proxy.url(),
+        "--workload",
+        "lab",
+        "--iterations",
+        "1",
+    ]);
+    assert_eq!(refused.code(), Some(4), "{}", refused.stderr());
+    assert!(refused.stderr().contains("TLS"), "{}", refused.stderr());
+    // Accepting it, a whole lab run goes over TLS: queries, buys and the
+    // invariants' read-back of every order.
+    let run = load(&[
+        "--target",
+        &proxy.url(),
+        "--insecure",
+        "--workload",
+        "lab",
+        "--p",
+        "0.5",
+        "--users",
+        "3",
+        "--iterations",
+        "30",
+    ]);
+    run.assert_success();
+    assert_eq!(run.counts()["query"], 90);
+    assert!(run.samples().iter().all(|s| s.success));
+    let invariants = &run.extra()["invariants"];
+    assert_eq!(invariants["ok"], true, "{invariants}");
+    assert!(
+        invariants["orders_verified"].as_u64().unwrap() > 0,
+        "{invariants}"
+    );
+    // --url takes https too.
+    let url = load(&[
+        "--url",
+        &format!("{}/products/Tux", proxy.url()),
+        "--insecure",
+        "--users",
+        "2",
+        "--iterations",
+        "10",
+    ]);
+    url.assert_success();
+    assert_eq!(url.counts()["GET /products/Tux"], 20);
+}

@@ -12,6 +12,7 @@
 
 mod load_support;
 mod support;
+mod tls_proxy;
 
 // The store's behaviour, on both backends where storage matters.
 mod bad_input;

@@ -19,7 +19,8 @@
 //! What it speaks: one request at a time (no pipelining), replies framed by
 //! `Content-Length`, chunked transfer coding, or the end of the connection;
 //! `Connection: close` and HTTP/1.0 replies are honoured. Informational
-//! (1xx) replies before the final one are skipped.
+//! (1xx) replies before the final one are skipped. Over plain TCP, or over
+//! TLS to an HTTPS [`Endpoint`] (the load generator's `https://` targets).
 
 use std::io::Write as _;
 use std::time::{Duration, Instant};
@@ -28,12 +29,15 @@ use bytes::{Bytes, BytesMut};
 use http::Method;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 
 use framing::{Framing, chunk_size_line, parse_head};
 
+mod endpoint;
 mod framing;
 pub mod pool;
 
+pub use endpoint::Endpoint;
 pub use pool::ConnectionPool;
 
 /// Largest reply head accepted (status line and headers).
@@ -49,6 +53,8 @@ const READ_CHUNK: usize = 16 * 1024;
 pub enum ExchangeError {
     #[error("cannot connect: {0}")]
     Connect(std::io::Error),
+    #[error("TLS handshake failed: {0}")]
+    Tls(std::io::Error),
     #[error("no reply within {0:?}")]
     TimedOut(Duration),
     #[error("connection failed: {0}")]
@@ -76,8 +82,65 @@ pub struct Reply {
     pub sent_bytes: u64,
 }
 
+/// The socket, plain or wrapped in TLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.write_all(bytes).await,
+            Stream::Tls(s) => {
+                s.write_all(bytes).await?;
+                // rustls holds the records until flushed.
+                s.flush().await
+            }
+        }
+    }
+
+    async fn read_buf(&mut self, buf: &mut BytesMut) -> std::io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read_buf(buf).await,
+            Stream::Tls(s) => s.read_buf(buf).await,
+        }
+    }
+
+    /// Whether the peer closed (or wrote out of turn) while idle; no system
+    /// call unless the socket became readable.
+    fn is_closed(&self) -> bool {
+        match self {
+            Stream::Plain(s) => {
+                let mut probe = [0u8; 1];
+                match s.try_read(&mut probe) {
+                    // Nothing to read: the connection is idle and open.
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+                    // End of stream, an error, or bytes nobody asked for.
+                    _ => true,
+                }
+            }
+            Stream::Tls(s) => {
+                // Reading would consume TLS records, so peek at the socket
+                // under the TLS layer. Bytes there may be a session ticket
+                // (TLS 1.3 servers send them after the handshake), so only
+                // the end of the stream or an error counts as closed.
+                let tcp = s.get_ref().0;
+                let mut probe = [0u8; 1];
+                let mut buf = tokio::io::ReadBuf::new(&mut probe);
+                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                match tcp.poll_peek(&mut cx, &mut buf) {
+                    std::task::Poll::Pending => false,
+                    std::task::Poll::Ready(Ok(n)) => n == 0,
+                    std::task::Poll::Ready(Err(_)) => true,
+                }
+            }
+        }
+    }
+}
+
 pub struct Connection {
-    stream: TcpStream,
+    stream: Stream,
     /// `host:port`, sent as the `Host` header.
     authority: String,
     /// The request being written, reused from one request to the next.
@@ -102,13 +165,42 @@ impl Connection {
             .map_err(|_| ExchangeError::TimedOut(timeout))?
             .map_err(ExchangeError::Connect)?;
         stream.set_nodelay(true).ok();
-        Ok(Self {
+        Ok(Self::over(Stream::Plain(stream), authority))
+    }
+
+    /// Opens a connection to `endpoint` within `timeout` in all: plain TCP,
+    /// or TCP and then the TLS handshake for an HTTPS endpoint.
+    pub async fn open_to(endpoint: &Endpoint, timeout: Duration) -> Result<Self, ExchangeError> {
+        let Some(tls) = endpoint.tls() else {
+            return Self::open(endpoint.authority(), timeout).await;
+        };
+        let deadline = Instant::now() + timeout;
+        let plain = Self::open(endpoint.authority(), timeout).await?;
+        let Stream::Plain(tcp) = plain.stream else {
+            unreachable!("open makes a plain stream");
+        };
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let stream = tokio::time::timeout(
+            remaining,
+            tls.connector.connect(tls.server_name.clone(), tcp),
+        )
+        .await
+        .map_err(|_| ExchangeError::TimedOut(timeout))?
+        .map_err(ExchangeError::Tls)?;
+        Ok(Self::over(
+            Stream::Tls(Box::new(stream)),
+            endpoint.authority(),
+        ))
+    }
+
+    fn over(stream: Stream, authority: &str) -> Self {
+        Self {
             stream,
             authority: authority.to_owned(),
             outgoing: Vec::with_capacity(512),
             incoming: BytesMut::with_capacity(READ_CHUNK),
             finished: false,
-        })
+        }
     }
 
     /// Whether no further request can be sent: the server announced the
@@ -116,16 +208,7 @@ impl Connection {
     /// idle. Costs no system call unless the socket became readable since
     /// the last reply.
     pub fn is_closed(&self) -> bool {
-        if self.finished {
-            return true;
-        }
-        let mut probe = [0u8; 1];
-        match self.stream.try_read(&mut probe) {
-            // Nothing to read: the connection is idle and open.
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
-            // End of stream, an error, or bytes nobody asked for.
-            _ => true,
-        }
+        self.finished || self.stream.is_closed()
     }
 
     /// Sends one request (with `headers`, and a body if given: JSON unless
