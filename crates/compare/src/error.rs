@@ -14,7 +14,7 @@ pub enum CompareError {
     #[error("{path} does not exist")]
     Missing { path: PathBuf },
     #[error(
-        "{path} is a folder without results.jtl: give a `storefront load` result folder or a JTL file"
+        "{path} is a folder without results.jtl: give a `storefront load` result folder, a folder of generators' result folders, or a JTL file"
     )]
     NoResults { path: PathBuf },
     #[error(transparent)]

@@ -1,7 +1,9 @@
 //! Reading runs: a `storefront load` result folder (its `results.jtl`, its
 //! name from `summary.json`) or any JTL file, JMeter's included, into
 //! per-label latencies. One scenario may pool several runs (repetitions of
-//! one experiment cell).
+//! one experiment cell). One run may come from several generators: a
+//! folder without `results.jtl` whose subfolders each hold one (as the
+//! Kubernetes load job leaves them) is read as one run of all of them.
 //!
 //! Memory: only a `u32` per kept sample (elapsed microseconds, from the
 //! JTL's sidecar or its milliseconds × 1,000) is kept, never the row;
@@ -125,9 +127,9 @@ pub(crate) fn read_input(
         .ok_or_else(|| CompareError::EmptyInput(input.name.clone().unwrap_or_default()))?;
     let mut scenario = ScenarioSamples::default();
     for path in &input.paths {
-        let jtl = jtl_of(path)?;
+        let jtls = jtls_of(path)?;
         scenario.sources.push(path.display().to_string());
-        read_run(&jtl, options, &mut scenario)?;
+        read_run(&jtls, options, &mut scenario)?;
     }
     scenario.name = match &input.name {
         Some(name) => name.clone(),
@@ -136,65 +138,84 @@ pub(crate) fn read_input(
     Ok(scenario)
 }
 
-/// The JTL file of a path: the path itself, or a folder's `results.jtl`.
-fn jtl_of(path: &Path) -> Result<PathBuf, CompareError> {
+/// The JTL files of one run: the path itself, a folder's `results.jtl`,
+/// or, for a folder without one, the `results.jtl` of each subfolder that
+/// has one (the generators of one test), in name order.
+fn jtls_of(path: &Path) -> Result<Vec<PathBuf>, CompareError> {
     if !path.exists() {
         return Err(CompareError::Missing {
             path: path.to_owned(),
         });
     }
-    if path.is_dir() {
-        let jtl = path.join("results.jtl");
-        if !jtl.is_file() {
-            return Err(CompareError::NoResults {
-                path: path.to_owned(),
-            });
-        }
-        return Ok(jtl);
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
     }
-    Ok(path.to_owned())
+    let jtl = path.join("results.jtl");
+    if jtl.is_file() {
+        return Ok(vec![jtl]);
+    }
+    let mut generators: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|_| CompareError::NoResults {
+            path: path.to_owned(),
+        })?
+        .flatten()
+        .map(|entry| entry.path().join("results.jtl"))
+        .filter(|jtl| jtl.is_file())
+        .collect();
+    if generators.is_empty() {
+        return Err(CompareError::NoResults {
+            path: path.to_owned(),
+        });
+    }
+    generators.sort();
+    Ok(generators)
 }
 
-/// Streams one JTL into `scenario`. With a warm-up or cool-down a first
-/// pass finds the run's first start and last end (JMeter files are not
-/// always in time order), so nothing is buffered.
+/// Streams one run's JTLs (one, or one per generator) into `scenario`.
+/// With a warm-up or cool-down a first pass finds the run's first start
+/// and last end over all of them (JMeter files are not always in time
+/// order), so nothing is buffered.
 fn read_run(
-    jtl: &Path,
+    jtls: &[PathBuf],
     options: &CompareOptions,
     scenario: &mut ScenarioSamples,
 ) -> Result<(), CompareError> {
     let cutting = !options.warmup.is_zero() || !options.cooldown.is_zero();
     let (mut first_start, mut last_end) = (i64::MAX, i64::MIN);
     if cutting {
-        for sample in read_jtl(jtl)? {
-            let sample = sample?;
-            first_start = first_start.min(sample.time_stamp_ms);
-            last_end = last_end.max(sample.end_ms());
+        for jtl in jtls {
+            for sample in read_jtl(jtl)? {
+                let sample = sample?;
+                first_start = first_start.min(sample.time_stamp_ms);
+                last_end = last_end.max(sample.end_ms());
+            }
         }
     }
     let millis = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let warmup_end = first_start.saturating_add(millis(options.warmup));
     let cooldown_start = last_end.saturating_sub(millis(options.cooldown));
-    let samples = read_jtl(jtl)?;
-    let resolution = samples.resolution();
-    scenario.resolution = Some(
-        scenario
-            .resolution
-            .map_or(resolution, |r| r.coarser(resolution)),
-    );
-    for sample in samples {
-        let sample = sample?;
-        if cutting {
-            if sample.time_stamp_ms < warmup_end {
-                scenario.dropped_warmup += 1;
-                continue;
+    for jtl in jtls {
+        let samples = read_jtl(jtl)?;
+        let resolution = samples.resolution();
+        scenario.resolution = Some(
+            scenario
+                .resolution
+                .map_or(resolution, |r| r.coarser(resolution)),
+        );
+        for sample in samples {
+            let sample = sample?;
+            if cutting {
+                if sample.time_stamp_ms < warmup_end {
+                    scenario.dropped_warmup += 1;
+                    continue;
+                }
+                if !options.cooldown.is_zero() && sample.end_ms() > cooldown_start {
+                    scenario.dropped_cooldown += 1;
+                    continue;
+                }
             }
-            if !options.cooldown.is_zero() && sample.end_ms() > cooldown_start {
-                scenario.dropped_cooldown += 1;
-                continue;
-            }
+            scenario.add(&sample, options.include_errors);
         }
-        scenario.add(&sample, options.include_errors);
     }
     scenario.runs += 1;
     for (_, label) in &mut scenario.labels {

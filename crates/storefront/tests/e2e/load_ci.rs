@@ -230,11 +230,13 @@ fn help_groups_the_flags_by_model_and_completions_know_them() {
 fn two_generators_merge_into_one_run_with_their_users_summed() {
     let store = Store::start_with_seed(SCARCE_SEED);
     let target = store.gateway_url();
-    let generators: Vec<(tempfile::TempDir, std::process::Child)> = (0..2)
-        .map(|_| {
-            let dir = tempfile::tempdir().unwrap();
-            let child = crate::load_support::command(
-                &[
+    // As the Kubernetes load job leaves them: one folder per generator.
+    let test = tempfile::tempdir().unwrap();
+    let generators: Vec<std::process::Child> = (1..=2)
+        .map(|i| {
+            std::process::Command::new(crate::support::EXE)
+                .args([
+                    "load",
                     "--target",
                     &target,
                     "--workload",
@@ -246,31 +248,33 @@ fn two_generators_merge_into_one_run_with_their_users_summed() {
                     "--hold",
                     "3s",
                     "--no-invariants",
-                ],
-                dir.path(),
-            )
-            .spawn()
-            .unwrap();
-            (dir, child)
+                    "--out",
+                ])
+                .arg(test.path().join(format!("gen-{i}")))
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
         })
         .collect();
     let mut jtls = Vec::new();
     let mut rows = 0;
-    for (dir, child) in generators {
+    for (i, child) in (1..=2).zip(generators) {
         let output = child.wait_with_output().unwrap();
         assert!(
             output.status.success(),
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let jtl = dir.path().join("out/results.jtl");
+        let jtl = test.path().join(format!("gen-{i}/results.jtl"));
         rows += std::fs::read_to_string(&jtl).unwrap().lines().count() - 1;
-        jtls.push((dir, jtl));
+        jtls.push(jtl);
     }
     let merged = tempfile::tempdir().unwrap();
     let output = std::process::Command::new(crate::support::EXE)
         .arg("report")
-        .args(jtls.iter().map(|(_, jtl)| jtl))
+        .args(&jtls)
         .arg("--out")
         .arg(merged.path())
         .output()
@@ -315,14 +319,50 @@ fn two_generators_merge_into_one_run_with_their_users_summed() {
         .unwrap();
     assert_eq!(most_users, 4, "2 users on each of 2 generators");
 
+    // compare reads the generators' folder as one run, the same as the
+    // merged one.
+    let compared = merged.path().join("compared");
+    let output = std::process::Command::new(crate::support::EXE)
+        .arg("compare")
+        .arg(test.path())
+        .arg(merged.path())
+        .args(["--bootstrap", "100", "--out"])
+        .arg(&compared)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(compared.join("compare.json")).unwrap())
+            .unwrap();
+    let totals: Vec<u64> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let total = s["labels"].as_array().unwrap().last().unwrap();
+            assert_eq!(total["label"], "TOTAL");
+            total["n"].as_u64().unwrap()
+        })
+        .collect();
+    assert_eq!(totals, [rows as u64, rows as u64], "{json}");
+    let total_pair = json["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["label"] == "TOTAL")
+        .unwrap();
+    assert_eq!(total_pair["verdict"], "no significant difference");
+
     // Merging into a folder that holds one of the inputs is refused.
-    let (first_dir, first) = &jtls[0];
     let refused = std::process::Command::new(crate::support::EXE)
         .arg("report")
-        .arg(first)
-        .arg(&jtls[1].1)
+        .args(&jtls)
         .arg("--out")
-        .arg(first_dir.path().join("out"))
+        .arg(test.path().join("gen-1"))
         .output()
         .unwrap();
     assert!(!refused.status.success());
