@@ -11,7 +11,7 @@ use storefront_compare::{CompareOptions, PairResult, RunInput};
 use storefront_report::clock::folder_stamp;
 
 use crate::cli::CompareArgs;
-use crate::load::ExitCodes;
+use crate::exit_codes::ExitCodes;
 
 pub fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     let options = CompareOptions {

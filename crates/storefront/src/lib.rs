@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod exit_codes;
 pub mod experiment;
 pub mod load;
 pub mod probe;

@@ -14,7 +14,7 @@ use storefront_report::jtl::merge_jtls;
 use storefront_report::{RunInfo, build_report};
 
 use crate::cli::ReportArgs;
-use crate::load::ExitCodes;
+use crate::exit_codes::ExitCodes;
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let (jtl, info, server) = match args.jtls.as_slice() {
