@@ -76,15 +76,31 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             Ok(Ok(collected)) => collected.to_bytes(),
         };
 
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| match e.classify() {
-                Category::Data => ApiError::unprocessable(format!("invalid request body: {e}")),
-                Category::Syntax | Category::Eof | Category::Io => {
-                    ApiError::bad_request(format!("malformed JSON: {e}"))
-                }
-            })
+        let value = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+            Category::Data => ApiError::unprocessable(format!("invalid request body: {e}")),
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::bad_request(format!("malformed JSON: {e}"))
+            }
+        })?;
+        // Every body this API takes is an object, as its document says.
+        // serde's derived structs also accept an array of the fields in
+        // order (`["Tux", 1]` as an order), which nothing describes, so a
+        // body that parsed but is not an object is refused here, once for
+        // every route.
+        if !is_object(&bytes) {
+            return Err(ApiError::unprocessable(
+                "invalid request body: expected a JSON object",
+            ));
+        }
+        Ok(JsonBody(value))
     }
+}
+
+/// Whether the JSON text starts an object (after JSON's whitespace).
+fn is_object(json: &[u8]) -> bool {
+    json.iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|&b| b == b'{')
 }
 
 /// `application/json`, optionally with parameters such as `charset=utf-8`.
@@ -118,6 +134,15 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_object_after_whitespace_is_still_an_object() {
+        assert!(
+            extract(Some("application/json"), " \r\n\t{\"quantity\":1}")
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
     async fn accepts_json_with_charset() {
         assert!(
             extract(Some("application/json; charset=utf-8"), r#"{"quantity":1}"#)
@@ -135,6 +160,9 @@ mod tests {
             (Some("application/json"), r#"not json"#, 400),
             (Some("application/json"), r#"{"quantity":"1"}"#, 422),
             (Some("application/json"), r#"{}"#, 422),
+            // Fields in order, which serde's derive would take as a struct.
+            (Some("application/json"), r#"[1]"#, 422),
+            (Some("application/json"), " \n [1]", 422),
         ];
         for (ct, body, status) in cases {
             let err = extract(ct, body).await.unwrap_err();

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{PATIENCE, Store};
+use crate::support::{Api, PATIENCE, Store, products_by_name};
 use bytes::Bytes;
 use http::Method;
 use serde_json::{Value, json};
@@ -81,6 +81,9 @@ async fn malformed_or_mistyped_order_bodies_get_400_or_422_and_change_nothing() 
         (json!({"name": long_name, "quantity": 1}).to_string(), 422),
         (r#"[1,2]"#.into(), 422),
         (r#""Tux""#.into(), 422),
+        // The order's fields as an array: serde's derive would take it.
+        (r#"["Tux",1]"#.into(), 422),
+        (r#"  ["alice",[{"name":"Tux","quantity":1}]]"#.into(), 422),
     ];
     for (body, expected) in cases {
         let (status, v) = post_orders(&store, &body, Some("application/json")).await;
@@ -206,6 +209,41 @@ async fn idle_and_half_sent_connections_are_closed() {
         assert_eq!(c.get("/products/Tux").await.unwrap().status, 200);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Every route with a body takes an object: the same fields as an array,
+/// which serde's derived structs would accept, get 422 and change nothing.
+#[tokio::test]
+async fn every_body_must_be_an_object() {
+    let store = Store::start();
+    let mut api = Api::to(&store).await;
+    let tux = products_by_name(&mut api).await["Tux"].0;
+    let cases = [
+        ("POST", "/products".to_owned(), json!(["Kite", 9.99, 5])),
+        ("PUT", format!("/products/{tux}"), json!(["Tux", 1.0, 5])),
+        ("POST", "/carts/alice".to_owned(), json!([tux, 1])),
+        ("PUT", format!("/carts/alice/{tux}"), json!([2])),
+        ("POST", "/orders".to_owned(), json!(["Tux", 1])),
+    ];
+    for (method, path, body) in cases {
+        let reply = api.admin(method, &path, Some(body.clone())).await;
+        assert_eq!(reply.status, 422, "{method} {path} {body}: {}", reply.body);
+        assert_error_object(reply.status, &reply.body, &path);
+        assert!(
+            reply.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("JSON object")),
+            "{}",
+            reply.body
+        );
+    }
+    assert_nothing_changed(&store).await;
+    let cart = api.get("/carts/alice").await;
+    assert!(
+        cart.status == 404 || cart.data()["items"].as_array().is_some_and(Vec::is_empty),
+        "the cart changed: {}",
+        cart.body
+    );
 }
 
 #[tokio::test]
