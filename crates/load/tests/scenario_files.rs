@@ -162,7 +162,7 @@ fn flags_override_the_file_and_build_scenarios_alone() {
         (vec!["--workload", "custom"], "--scenario"),
         (vec!["--workload", "shop", "--p", "0.3"], "--p"),
         (vec!["--rate", "fast"], "--rate"),
-        (vec!["--url", "https://x:1/"], "--url"),
+        (vec!["--url", "ftp://x:1/"], "--url"),
     ] {
         let err = args(&flags).scenario(TARGET).unwrap_err().to_string();
         assert!(err.contains(named), "{flags:?}: {err}");
