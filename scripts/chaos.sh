@@ -43,7 +43,9 @@ seconds_of() { # 90s -> 90, 5m -> 300
     esac
 }
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# shellcheck source=scripts/stack-helpers.sh
+source "$repo/scripts/stack-helpers.sh"
+port="$(free_port)"
 start_store sqlite "$port"
 log "store up on :$port; $duration of shop load with $users users, a role killed every ${every}s (seed $seed)"
 

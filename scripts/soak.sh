@@ -33,7 +33,9 @@ results="${SOAK_RESULTS:-$repo/bench/results/soak-latest.md}"
 bench_name=soak
 # shellcheck source=scripts/bench-common.sh
 source "$repo/scripts/bench-common.sh"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# shellcheck source=scripts/stack-helpers.sh
+source "$repo/scripts/stack-helpers.sh"
+port="$(free_port)"
 start_store "$backends" "$port"
 # `storefront up` prints each role's address and pid once it is up.
 roles=()

@@ -39,7 +39,7 @@ pub fn merge_jtls(inputs: &[PathBuf], output: &Path) -> Result<Merged, JtlError>
         .iter()
         .map(JtlRows::resolution)
         .fold(Resolution::Microseconds, Resolution::coarser);
-    let write_error = |path: &Path, cause: std::io::Error| JtlError::Open {
+    let write_error = |path: &Path, cause: std::io::Error| JtlError::Write {
         path: path.to_owned(),
         cause,
     };

@@ -145,6 +145,11 @@ pub enum JtlError {
         line: u64,
         reason: String,
     },
+    #[error("cannot write {path}: {cause}")]
+    Write {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     #[error("{path}, line {line}: column {column} has {value:?}, expected {expected}")]
     BadField {
         path: PathBuf,

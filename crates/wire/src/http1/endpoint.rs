@@ -36,14 +36,6 @@ impl std::fmt::Debug for Endpoint {
 }
 
 impl Endpoint {
-    /// Plain TCP to `host:port`.
-    pub fn plain(authority: &str) -> Self {
-        Self {
-            authority: authority.to_owned(),
-            tls: None,
-        }
-    }
-
     /// `http://host:port` (a bare `host:port` too) or `https://host[:port]`
     /// (443 unless given), with or without a path after it. `insecure`
     /// accepts any server certificate.
