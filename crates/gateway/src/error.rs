@@ -26,6 +26,11 @@ pub enum GatewayError {
     BadIdempotencyKey(usize),
     #[error("{0}")]
     Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// Too many failed authentications from this address: retry after this.
+    #[error("too many failed authentications from this address: retry in {} s", .0.as_secs().max(1))]
+    TooManyFailedAttempts(std::time::Duration),
     #[error("no such service: {0} (catalog, orders or carts)")]
     UnknownService(String),
     #[error(transparent)]
@@ -43,6 +48,12 @@ impl From<GatewayError> for ApiError {
             GatewayError::InvalidProduct(_) => ApiError::unprocessable(error.to_string()),
             GatewayError::Unauthorized(_) => {
                 ApiError::new(http::StatusCode::UNAUTHORIZED, error.to_string())
+            }
+            GatewayError::Forbidden(_) => {
+                ApiError::new(http::StatusCode::FORBIDDEN, error.to_string())
+            }
+            GatewayError::TooManyFailedAttempts(_) => {
+                ApiError::new(http::StatusCode::TOO_MANY_REQUESTS, error.to_string())
             }
             GatewayError::OrderNotFound
             | GatewayError::ProductNotFound
@@ -67,12 +78,21 @@ impl From<GatewayError> for ApiError {
 impl axum::response::IntoResponse for GatewayError {
     fn into_response(self) -> axum::response::Response {
         let challenge = matches!(self, GatewayError::Unauthorized(_));
+        let retry_after = match &self {
+            GatewayError::TooManyFailedAttempts(wait) => Some(wait.as_secs().max(1)),
+            _ => None,
+        };
         let mut response = ApiError::from(self).into_response();
         if challenge {
             response.headers_mut().insert(
                 http::header::WWW_AUTHENTICATE,
                 http::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
         }
         response
     }

@@ -1,10 +1,10 @@
 //! The gateway: the public REST API (the lab protocol and the shop). It
-//! validates every request at the edge and checks the admin token, then
+//! validates every request at the edge and checks who sent it ([`auth`]), then
 //! routes it to the catalog, orders or carts service; it
 //! holds no data of its own (at most an optional, disposable copy of the
 //! product list), so any number of gateways can run side by side.
 
-pub mod admin;
+pub mod auth;
 pub mod error;
 pub mod openapi;
 pub mod product_cache;
@@ -18,18 +18,19 @@ use storefront_service_kit::{HttpLimits, Readiness, Service, finish_router};
 use storefront_wire::{CatalogClient, ClientError, OrdersClient, ServiceClient};
 use tokio_util::sync::CancellationToken;
 
+pub use auth::{Auth, AuthSettings, CustomerAuth};
 pub use error::GatewayError;
 pub use product_cache::{ProductCache, Touched};
 
-/// Where the gateway finds its peers, and its product cache if enabled.
-#[derive(Clone)]
+/// Where the gateway finds its peers, its product cache if enabled, and
+/// its credentials.
 pub struct Gateway {
     pub catalog: CatalogClient,
     pub orders: OrdersClient,
     pub carts: ServiceClient,
     pub product_cache: Option<Arc<ProductCache>>,
-    /// The bearer token administration routes require; `None` refuses them.
-    pub admin_token: Option<String>,
+    /// The admin token and customer tokens: who may do what.
+    pub auth: Auth,
 }
 
 /// Where the gateway's peer services are.
@@ -41,13 +42,13 @@ pub struct Peers<'a> {
 }
 
 impl Gateway {
-    pub fn new(peers: Peers<'_>, peer_timeout: Duration, admin_token: Option<String>) -> Self {
+    pub fn new(peers: Peers<'_>, peer_timeout: Duration, auth: Auth) -> Self {
         Self {
             catalog: CatalogClient::new(peers.catalog, peer_timeout),
             orders: OrdersClient::new(peers.orders, peer_timeout),
             carts: ServiceClient::new("carts", peers.carts, peer_timeout),
             product_cache: None,
-            admin_token,
+            auth,
         }
     }
 
@@ -107,6 +108,8 @@ pub struct GatewaySettings {
     pub peer_timeout: Duration,
     /// The bearer token administration routes require; `None` refuses them.
     pub admin_token: Option<String>,
+    /// Customer tokens and the limit on failed authentications.
+    pub auth: AuthSettings,
     /// Keep a copy of the product list (see [`product_cache`]).
     pub product_cache: bool,
 }
@@ -119,7 +122,8 @@ pub fn start(settings: GatewaySettings, shutdown: CancellationToken) -> Service 
         orders: &settings.orders_url,
         carts: &settings.carts_url,
     };
-    let mut gateway = Gateway::new(peers, settings.peer_timeout, settings.admin_token);
+    let auth = Auth::new(&settings.auth, settings.admin_token);
+    let mut gateway = Gateway::new(peers, settings.peer_timeout, auth);
     if settings.product_cache {
         gateway = gateway.with_product_cache(&settings.catalog_url, shutdown.clone());
     }

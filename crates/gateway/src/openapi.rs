@@ -1,5 +1,5 @@
-//! The frame of the gateway's OpenAPI document: title, tags, the admin
-//! security scheme and the shared error shape. The paths and schemas come
+//! The frame of the gateway's OpenAPI document: title, tags, the admin and
+//! customer security schemes and the shared error shape. The paths and schemas come
 //! from the handlers' `#[utoipa::path]` annotations as the router registers
 //! them (see [`crate::routes`]).
 
@@ -10,6 +10,9 @@ use utoipa::{Modify, OpenApi};
 
 /// Name of the security scheme the administration routes require.
 pub const ADMIN_TOKEN: &str = "admin_token";
+
+/// Name of the security scheme a customer's routes accept.
+pub const CUSTOMER_TOKEN: &str = "customer_token";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,16 +25,19 @@ pub const ADMIN_TOKEN: &str = "admin_token";
             with `code` equal to the HTTP status. Besides the statuses listed per route, any \
             route may answer 404 (unknown path), 405 (method not allowed) or 500 (never \
             expected; the message is only `internal error`). Every reply carries an \
-            `x-request-id` header (the caller's own, or one the gateway made).",
+            `x-request-id` header (the caller's own, or one the gateway made).\n\n\
+            A customer's cart, checkout and orders need its token (`POST /customers` makes a \
+            customer and its first token) or the admin token; the lab protocol needs none.",
         license(name = "MIT OR Apache-2.0"),
     ),
     paths(served_by_every_service::ready, served_by_every_service::metrics),
-    modifiers(&AdminTokenScheme),
+    modifiers(&TokenSchemes),
     components(schemas(ErrorBody)),
     tags(
         (name = "products", description = "Product queries (lab protocol) and records; administration needs the admin token"),
         (name = "orders", description = "Placing and reading orders; `POST /orders` takes an `Idempotency-Key`"),
-        (name = "carts", description = "Shopping carts and checkout"),
+        (name = "carts", description = "Shopping carts and checkout; the customer's token or the admin token"),
+        (name = "customers", description = "New customers and their tokens"),
         (name = "health", description = "Liveness (`/health`), readiness (`/ready`) and the process's metrics (`/metrics`)"),
         (name = "docs", description = "This document and its interactive page"),
     )
@@ -87,10 +93,11 @@ pub fn api_description() -> utoipa::openapi::OpenApi {
     ApiFrame::openapi()
 }
 
-/// Adds the bearer-token scheme that `security((ADMIN_TOKEN = []))` names.
-struct AdminTokenScheme;
+/// Adds the bearer-token schemes that `security((ADMIN_TOKEN = []))` and
+/// `security((CUSTOMER_TOKEN = []))` name.
+struct TokenSchemes;
 
-impl Modify for AdminTokenScheme {
+impl Modify for TokenSchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
@@ -102,6 +109,21 @@ impl Modify for AdminTokenScheme {
                         "The gateway's admin token (`gateway.admin_token`, \
                          `STOREFRONT_ADMIN_TOKEN`; `storefront up` prints it). \
                          Without it, or when none is configured: 401.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            CUSTOMER_TOKEN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A customer's token, from `POST /customers` or `POST \
+                         /customers/{customer_id}/tokens`; it opens that customer's cart, \
+                         checkout and orders only (403 for another's). Expired or not signed \
+                         by this store: 401.",
                     ))
                     .build(),
             ),

@@ -208,7 +208,14 @@ async fn read_back(
                         continue;
                     };
                     let path = format!("/orders/{}", order.number);
-                    match c.exchange(&Method::GET, &path, &[], None, timeout).await {
+                    // An order with a customer answers only that customer's token.
+                    let auth: Vec<(&str, &str)> = order
+                        .authorization
+                        .as_deref()
+                        .map(|a| ("authorization", a))
+                        .into_iter()
+                        .collect();
+                    match c.exchange(&Method::GET, &path, &auth, None, timeout).await {
                         Ok(reply) if reply.status == 200 => {
                             if let Some(problem) = compare(order, &reply.body) {
                                 problems.push(problem);

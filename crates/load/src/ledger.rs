@@ -8,6 +8,7 @@ use storefront_wire::Data;
 use storefront_wire::api::{OrderPlaced, ProductListing};
 
 use crate::user::Answer;
+use crate::workload::Customer;
 
 /// One line of an order: product id, name and units.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub struct Acknowledged {
     pub number: u64,
     /// The shop's customer; `None` for a lab buy.
     pub customer: Option<String>,
+    /// How that customer proves itself, to read the order back.
+    pub authorization: Option<String>,
     /// What the order should contain; `None` when the cart could not be
     /// read just before checkout, so only the number can be checked.
     pub lines: Option<Vec<Line>>,
@@ -73,13 +76,14 @@ impl Ledger {
     /// number; refused (4xx) or never sent, nothing taken; anything else
     /// (no answer, a 5xx, a success without a readable number) unknown, as
     /// it may have taken stock.
-    pub fn settle(&self, answer: &Answer, customer: Option<&str>, lines: Option<Vec<Line>>) {
+    pub fn settle(&self, answer: &Answer, customer: Option<&Customer>, lines: Option<Vec<Line>>) {
         match answer {
             Answer::Reply(r) if (200..300).contains(&r.status) => {
                 match serde_json::from_slice::<Data<OrderPlaced>>(&r.body) {
                     Ok(placed) => self.acknowledged(Acknowledged {
                         number: placed.data.order_number,
-                        customer: customer.map(str::to_owned),
+                        customer: customer.map(|c| c.id.clone()),
+                        authorization: customer.and_then(|c| c.authorization.clone()),
                         lines,
                     }),
                     Err(_) => self.unknown_lines(lines),

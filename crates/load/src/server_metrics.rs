@@ -79,7 +79,7 @@ impl Scraper {
         let mut found = Vec::new();
         for (service, path) in PAGES {
             match first_page(endpoint, path).await {
-                Ok(connection) => found.push((service, path, connection)),
+                Ok(first) => found.push((service, path, first)),
                 // Without the gateway's own page, this is not a Storefront
                 // gateway that serves metrics; the peers are not asked.
                 Err(reason) if service == "gateway" => {
@@ -97,11 +97,12 @@ impl Scraper {
         let stop = CancellationToken::new();
         let tasks = found
             .into_iter()
-            .map(|(service, path, connection)| {
+            .map(|(service, path, (connection, first))| {
                 let page = Page {
                     endpoint: endpoint.clone(),
                     path,
                     connection: Some(connection),
+                    first: Some(first),
                 };
                 let task = tokio::spawn(page.follow(run_started, stop.clone()));
                 (service.to_owned(), task)
@@ -133,15 +134,20 @@ impl Drop for Scraper {
 }
 
 /// A connection to the target that has read `path` once and found a
-/// Storefront page there.
-async fn first_page(endpoint: &Endpoint, path: &'static str) -> Result<Connection, String> {
+/// Storefront page there, and that first reading: the run's first sample,
+/// taken before any user starts, so every request of the run falls between
+/// the first sample and the last.
+async fn first_page(
+    endpoint: &Endpoint,
+    path: &'static str,
+) -> Result<(Connection, ServerSample), String> {
     let mut connection = Connection::open_to(endpoint, SCRAPE_TIMEOUT)
         .await
         .map_err(|e| e.to_string())?;
     let text = read(&mut connection, path).await?;
     let samples = names::parse(&text);
     if samples.iter().any(|s| s.name == names::CPU_SECONDS) {
-        Ok(connection)
+        Ok((connection, sample_of(&samples, 0.0, epoch_ms_now())))
     } else {
         Err(format!("no `{}` series", names::CPU_SECONDS))
     }
@@ -164,6 +170,8 @@ struct Page {
     path: &'static str,
     /// `None` after a failure: the next sample opens a new one.
     connection: Option<Connection>,
+    /// The reading taken before the run started.
+    first: Option<ServerSample>,
 }
 
 impl Page {
@@ -172,6 +180,11 @@ impl Page {
         let mut series = ServiceSeries::default();
         let mut ticks = tokio::time::interval(SCRAPE_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        if let Some(first) = self.first.take() {
+            series.samples.push(first);
+            // The interval's first tick is immediate: that reading is taken.
+            ticks.tick().await;
+        }
         loop {
             let last = tokio::select! {
                 _ = ticks.tick() => false,
@@ -197,11 +210,14 @@ impl Page {
         let text = read(&mut connection, self.path).await.ok()?;
         self.connection = Some(connection);
         let t = run_started.elapsed().as_secs_f64();
-        let epoch_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        Some(sample_of(&names::parse(&text), t, epoch_ms))
+        Some(sample_of(&names::parse(&text), t, epoch_ms_now()))
     }
+}
+
+fn epoch_ms_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The figures of one page. Requests count every route but the metrics

@@ -90,6 +90,8 @@ pub struct User {
     /// When the current iteration was due (open model): its first request
     /// is timed from then, so waiting for a free slot shows as latency.
     pub due: Option<(Instant, SystemTime)>,
+    /// The customer this user shops as (shop and bookstore workloads).
+    pub customer: Option<crate::workload::Customer>,
 }
 
 impl User {
@@ -110,6 +112,7 @@ impl User {
             active,
             stop,
             due: None,
+            customer: None,
         }
     }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
+use storefront_gateway::{AuthSettings, CustomerAuth};
 use storefront_service_kit::HttpLimits;
 use storefront_service_kit::telemetry::LogFormat;
 
@@ -32,6 +33,10 @@ pub struct Config {
     pub orders: OrdersConfig,
     pub carts: CartsConfig,
     pub http: HttpLimits,
+    /// Customer tokens (the gateway's): whether carts and customers' orders
+    /// need them, their key and lifetime, and the limit on failed
+    /// authentications per address.
+    pub auth: AuthSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +111,7 @@ impl Default for Config {
             orders: OrdersConfig::default(),
             carts: CartsConfig::default(),
             http: HttpLimits::default(),
+            auth: AuthSettings::default(),
         }
     }
 }
@@ -146,6 +152,8 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("STOREFRONT_DATA_DIR", "data_dir"),
     ("STOREFRONT_DATABASE_URL", "database_url"),
     ("STOREFRONT_ADMIN_TOKEN", "gateway.admin_token"),
+    ("STOREFRONT_TOKEN_SECRET", "auth.token_secret"),
+    ("STOREFRONT_CUSTOMER_AUTH", "auth.customers"),
     ("STOREFRONT_LOG_FORMAT", "log_format"),
     ("STOREFRONT_METRICS", "metrics"),
     ("STOREFRONT_GATEWAY_LISTEN", "gateway.listen"),
@@ -213,6 +221,16 @@ impl Config {
                 }
                 "gateway.admin_token" => {
                     self.gateway.admin_token = Some(value.clone()).filter(|v| !v.is_empty())
+                }
+                "auth.token_secret" => {
+                    self.auth.token_secret = Some(value.clone()).filter(|v| !v.is_empty())
+                }
+                "auth.customers" => {
+                    self.auth.customers = match value.as_str() {
+                        "tokens" => CustomerAuth::Tokens,
+                        "open" => CustomerAuth::Open,
+                        _ => return Err(bad(&"expected `tokens` or `open`")),
+                    }
                 }
                 "carts.listen" => self.carts.listen = value.parse().map_err(|e| bad(&e))?,
                 "carts.url" => self.carts.url = check_url(value).map_err(|e| bad(&e))?,

@@ -86,6 +86,7 @@ pub async fn start(
                 carts_url: config.carts.url.clone(),
                 peer_timeout,
                 admin_token: config.gateway.admin_token.clone(),
+                auth: config.auth.clone(),
                 product_cache: config.gateway.product_cache,
             },
             shutdown,

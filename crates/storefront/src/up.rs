@@ -16,6 +16,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio_util::sync::CancellationToken;
 
+use storefront_gateway::CustomerAuth;
+
 use crate::cli::Role;
 use crate::config::Config;
 
@@ -45,6 +47,8 @@ struct RoleSpec {
     carts_url: String,
     seed_file: Option<PathBuf>,
     admin_token: String,
+    /// Set for the gateway when the configuration names none.
+    token_secret: Option<String>,
 }
 
 pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<()> {
@@ -59,6 +63,12 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
         .admin_token
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    // The admin token may change from one `up` to the next; customers'
+    // secrets must not, so they get a key of their own kept with the data.
+    let token_secret = match &config.auth.token_secret {
+        Some(_) => None,
+        None => Some(token_secret_in(&data_dir)?),
+    };
 
     let mut spec = RoleSpec {
         role: Role::Catalog,
@@ -70,6 +80,7 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
         carts_url: config.carts.url.clone(),
         seed_file: config.catalog.seed_file.clone(),
         admin_token,
+        token_secret,
     };
     let mut running = Vec::new();
     for role in Role::ALL {
@@ -115,6 +126,14 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
             spec.admin_token
         );
     }
+    match config.auth.customers {
+        CustomerAuth::Tokens => {
+            say!("  customers need a token for their carts and orders (POST /customers makes one)")
+        }
+        CustomerAuth::Open => say!(
+            "  WARNING: auth.customers = \"open\": anyone can read and change any customer's cart and orders"
+        ),
+    }
     say!("Clients use the gateway. Press Ctrl-C to stop.");
 
     let supervisors: Vec<_> = running
@@ -129,6 +148,36 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
     }
     say!("Storefront stopped.");
     Ok(())
+}
+
+/// The key `up`'s gateway signs customer tokens and secrets with: made at
+/// random the first time, then kept in the data folder (readable by its
+/// owner only), so customers' secrets outlive a restart.
+fn token_secret_in(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = data_dir.join("token-secret");
+    match std::fs::read_to_string(&path) {
+        Ok(secret) if !secret.trim().is_empty() => return Ok(secret.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(secret.as_bytes())?;
+    file.sync_all()?;
+    Ok(secret)
 }
 
 /// Starts a role and waits for its announcement line.
@@ -156,6 +205,9 @@ async fn start(spec: &RoleSpec) -> anyhow::Result<(Child, SocketAddr)> {
             &spec.carts_url,
         ])
         .env("STOREFRONT_ADMIN_TOKEN", &spec.admin_token);
+    if let Some(secret) = &spec.token_secret {
+        command.env("STOREFRONT_TOKEN_SECRET", secret);
+    }
     if let Some(seed) = &spec.seed_file {
         command.arg("--seed-file").arg(seed);
     }

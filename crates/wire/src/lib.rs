@@ -11,6 +11,7 @@ pub mod api;
 pub mod catalog_client;
 pub mod connection;
 pub mod customer_id;
+pub mod customers;
 pub mod envelope;
 pub mod http1;
 pub mod internal;

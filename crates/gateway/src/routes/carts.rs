@@ -1,12 +1,16 @@
-//! Carts: checked at the edge (customer id, product id, admin token), then
-//! relayed unchanged to the carts service, whose answer goes back as is.
+//! Carts: checked at the edge (customer id, product id, the caller's right
+//! to the cart), then relayed unchanged to the carts service, whose answer
+//! goes back as is.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::FromRequestParts;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use http::request::Parts;
 use http::{HeaderMap, Method, Uri, header};
+use serde::Deserialize;
 use storefront_service_kit::{JsonBody, PathParam, RequestId};
 use storefront_wire::api::OrderPlaced;
 use storefront_wire::shop::{
@@ -17,16 +21,45 @@ use storefront_wire::{
 };
 
 use super::orders::{IdempotencyKey, idempotency_key};
-use crate::admin::Admin;
+use crate::auth::{Admin, Caller};
 use crate::openapi::JsonBodyRejections;
 use crate::{Gateway, GatewayError};
 
-fn customer(text: String) -> Result<CustomerId, GatewayError> {
-    CustomerId::parse(text).map_err(GatewayError::BadQuery)
+/// Proof that a customer's cart route may go ahead: its path is well
+/// formed (400 otherwise: the customer id, and the product id where the
+/// path has one), then the caller is that customer or the admin (401, 403).
+/// An extractor, so both are settled before any body is read: a stranger
+/// learns nothing from how a body would have been judged.
+pub struct CartOf;
+
+/// The path parameters of the cart routes.
+#[derive(Deserialize)]
+struct CartRoute {
+    customer_id: String,
+    product_id: Option<String>,
 }
 
-fn product(text: &str) -> Result<i64, GatewayError> {
-    NumericKey::parse(text).number_or(GatewayError::NotAProductId, GatewayError::NotAProductId)
+impl FromRequestParts<Arc<Gateway>> for CartOf {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, gw: &Arc<Gateway>) -> Result<Self, Response> {
+        let PathParam(route) = PathParam::<CartRoute>::from_request_parts(parts, gw)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let checked = async {
+            if let Some(product) = &route.product_id {
+                NumericKey::<i64>::parse(product)
+                    .number_or(GatewayError::NotAProductId, GatewayError::NotAProductId)?;
+            }
+            let customer = CustomerId::parse(route.customer_id).map_err(GatewayError::BadQuery)?;
+            let caller = Caller::from_request_parts(parts, gw).await?;
+            caller.may_act_for(gw, &customer)
+        };
+        checked
+            .await
+            .map(|()| CartOf)
+            .map_err(IntoResponse::into_response)
+    }
 }
 
 /// Sends the request on to the carts service and returns its reply.
@@ -63,20 +96,23 @@ fn json_bytes<T: serde::Serialize>(value: &T) -> Bytes {
     operation_id = "get_cart",
     path = "/carts/{customer_id}",
     tag = "carts",
+    security(("customer_token" = []), ("admin_token" = [])),
     params(("customer_id" = CustomerId, Path, description = "The customer's id")),
     responses(
         (status = 200, description = "The cart", body = Data<CartView>),
         (status = 400, description = "Not a valid customer id", body = ErrorBody),
+        (status = 401, description = "No token, an expired one, or one this store did not sign", body = ErrorBody),
+        (status = 403, description = "A token of another customer", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 503, description = "The carts service (or the catalog it asks) cannot answer now", body = ErrorBody),
     )
 )]
 pub async fn view(
     State(gw): State<Arc<Gateway>>,
+    _: CartOf,
     id: RequestId,
     uri: Uri,
-    PathParam(customer_id): PathParam<String>,
 ) -> Result<Response, GatewayError> {
-    customer(customer_id)?;
     relay(&gw, Method::GET, &uri, Bytes::new(), &id, None).await
 }
 
@@ -86,11 +122,15 @@ pub async fn view(
     operation_id = "add_to_cart",
     path = "/carts/{customer_id}",
     tag = "carts",
+    security(("customer_token" = []), ("admin_token" = [])),
     params(("customer_id" = CustomerId, Path, description = "The customer's id")),
     request_body = AddToCart,
     responses(
         (status = 201, description = "The cart after the change", body = Data<CartView>),
         (status = 400, description = "Not a valid customer id, or malformed JSON", body = ErrorBody),
+        (status = 401, description = "No token, an expired one, or one this store did not sign", body = ErrorBody),
+        (status = 403, description = "A token of another customer", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 404, description = "`product not found`", body = ErrorBody),
         (status = 409, description = "More than in stock, or a checkout of this cart in progress", body = ErrorBody),
         JsonBodyRejections,
@@ -100,12 +140,11 @@ pub async fn view(
 )]
 pub async fn add(
     State(gw): State<Arc<Gateway>>,
+    _: CartOf,
     id: RequestId,
     uri: Uri,
-    PathParam(customer_id): PathParam<String>,
     JsonBody(item): JsonBody<AddToCart>,
 ) -> Result<Response, GatewayError> {
-    customer(customer_id)?;
     relay(&gw, Method::POST, &uri, json_bytes(&item), &id, None).await
 }
 
@@ -115,11 +154,15 @@ pub async fn add(
     operation_id = "set_cart_quantity",
     path = "/carts/{customer_id}/{product_id}",
     tag = "carts",
+    security(("customer_token" = []), ("admin_token" = [])),
     params(("customer_id" = CustomerId, Path, description = "The customer's id"), ("product_id" = i64, Path, description = "The product id (digits only)")),
     request_body = SetCartQuantity,
     responses(
         (status = 200, description = "The cart after the change", body = Data<CartView>),
         (status = 400, description = "Not a valid customer or product id, or malformed JSON", body = ErrorBody),
+        (status = 401, description = "No token, an expired one, or one this store did not sign", body = ErrorBody),
+        (status = 403, description = "A token of another customer", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 404, description = "The product is not in the cart", body = ErrorBody),
         (status = 409, description = "More than in stock, or a checkout of this cart in progress", body = ErrorBody),
         JsonBodyRejections,
@@ -129,13 +172,11 @@ pub async fn add(
 )]
 pub async fn set_quantity(
     State(gw): State<Arc<Gateway>>,
+    _: CartOf,
     id: RequestId,
     uri: Uri,
-    PathParam((customer_id, product_id)): PathParam<(String, String)>,
     JsonBody(change): JsonBody<SetCartQuantity>,
 ) -> Result<Response, GatewayError> {
-    customer(customer_id)?;
-    product(&product_id)?;
     relay(&gw, Method::PUT, &uri, json_bytes(&change), &id, None).await
 }
 
@@ -145,10 +186,14 @@ pub async fn set_quantity(
     operation_id = "remove_from_cart",
     path = "/carts/{customer_id}/{product_id}",
     tag = "carts",
+    security(("customer_token" = []), ("admin_token" = [])),
     params(("customer_id" = CustomerId, Path, description = "The customer's id"), ("product_id" = i64, Path, description = "The product id (digits only)")),
     responses(
         (status = 204, description = "Removed"),
         (status = 400, description = "Not a valid customer or product id", body = ErrorBody),
+        (status = 401, description = "No token, an expired one, or one this store did not sign", body = ErrorBody),
+        (status = 403, description = "A token of another customer", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 404, description = "The product is not in the cart", body = ErrorBody),
         (status = 409, description = "A checkout of this cart in progress", body = ErrorBody),
         (status = 503, description = "The carts service (or the catalog it asks) cannot answer now", body = ErrorBody),
@@ -156,12 +201,10 @@ pub async fn set_quantity(
 )]
 pub async fn remove(
     State(gw): State<Arc<Gateway>>,
+    _: CartOf,
     id: RequestId,
     uri: Uri,
-    PathParam((customer_id, product_id)): PathParam<(String, String)>,
 ) -> Result<Response, GatewayError> {
-    customer(customer_id)?;
-    product(&product_id)?;
     relay(&gw, Method::DELETE, &uri, Bytes::new(), &id, None).await
 }
 
@@ -174,11 +217,15 @@ pub async fn remove(
     operation_id = "checkout",
     path = "/carts/{customer_id}/checkout",
     tag = "carts",
+    security(("customer_token" = []), ("admin_token" = [])),
     params(("customer_id" = CustomerId, Path, description = "The customer's id"), IdempotencyKey),
     responses(
         (status = 200, description = "The order placed (or, for a repeated `Idempotency-Key`, the first result)", body = Data<OrderPlaced>,
             example = json!({"data": {"order_number": 7}})),
         (status = 400, description = "Not a valid customer id, or a bad `Idempotency-Key`", body = ErrorBody),
+        (status = 401, description = "No token, an expired one, or one this store did not sign", body = ErrorBody),
+        (status = 403, description = "A token of another customer", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 404, description = "A product of the cart no longer exists", body = ErrorBody),
         (status = 409, description = "The cart is empty, a product is short of stock, or a checkout is in progress", body = ErrorBody),
         (status = 422, description = "The `Idempotency-Key` was used for a different order", body = ErrorBody),
@@ -187,12 +234,11 @@ pub async fn remove(
 )]
 pub async fn checkout(
     State(gw): State<Arc<Gateway>>,
+    _: CartOf,
     id: RequestId,
     uri: Uri,
     headers: HeaderMap,
-    PathParam(customer_id): PathParam<String>,
 ) -> Result<Response, GatewayError> {
-    customer(customer_id)?;
     let key = idempotency_key(&headers)?;
     let reply = relay(&gw, Method::POST, &uri, Bytes::new(), &id, key.as_deref()).await;
     gw.wrote_anything(reply.as_ref().is_ok_and(|r| r.status().is_client_error()));
@@ -211,6 +257,8 @@ pub async fn checkout(
         (status = 200, description = "A page of carts", body = Data<Vec<CartSummary>>),
         (status = 400, description = "Bad `limit` or `offset`", body = ErrorBody),
         (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 403, description = "A customer token instead of the admin token", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 503, description = "The carts service cannot answer now", body = ErrorBody),
     )
 )]
@@ -235,6 +283,8 @@ pub async fn all_carts(
         (status = 200, description = "A page of cart lines", body = Data<Vec<CartItemRow>>),
         (status = 400, description = "Bad `limit` or `offset`", body = ErrorBody),
         (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 403, description = "A customer token instead of the admin token", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 503, description = "The carts service cannot answer now", body = ErrorBody),
     )
 )]

@@ -5,6 +5,7 @@
 //! - [`orders`]: placing orders (lab and multi-item forms, idempotency keys),
 //!   reading one, listing them.
 //! - [`carts`]: carts and checkout, relayed to the carts service.
+//! - [`customers`]: new customers and their tokens.
 //! - [`docs`]: the OpenAPI document and the Swagger UI page.
 //! - [`metrics`]: the peers' `/metrics` pages, relayed.
 //! - `GET /health`.
@@ -15,6 +16,7 @@
 //! uses are the ones the document shows).
 
 pub mod carts;
+pub mod customers;
 pub mod docs;
 pub mod metrics;
 pub mod orders;
@@ -45,6 +47,8 @@ fn documented_routes(document: ApiDocument) -> OpenApiRouter<Arc<Gateway>> {
         .routes(routes!(carts::view, carts::add))
         .routes(routes!(carts::set_quantity, carts::remove))
         .routes(routes!(carts::checkout))
+        .routes(routes!(customers::create))
+        .routes(routes!(customers::issue_token))
         .routes(routes!(health))
         .routes(routes!(metrics::peer_metrics))
         // On this route only, so other requests do not pay for the extension.

@@ -14,6 +14,7 @@ use storefront_wire::shop::{CustomerFilter, OrderDetail, OrderLine, PageQuery, P
 use storefront_wire::{Data, ErrorBody, IDEMPOTENCY_KEY_HEADER, NumericKey};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::Caller;
 use crate::openapi::JsonBodyRejections;
 use crate::{Gateway, GatewayError, Touched};
 
@@ -58,7 +59,9 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, GatewayErr
 /// Places an order: every item's stock or none.
 ///
 /// The lab protocol's `{"name","quantity"}` or the shop's
-/// `{"customer_id"?,"items":[{"name"|"product_id","quantity"},…]}`.
+/// `{"customer_id"?,"items":[{"name"|"product_id","quantity"},…]}`. An order
+/// for a customer needs that customer's token (or the admin token); one
+/// without a customer needs nothing.
 /// Numbers are unique and strictly increasing from 0; a refused order
 /// consumes none.
 #[utoipa::path(
@@ -66,12 +69,15 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, GatewayErr
     operation_id = "place_order",
     path = "/orders",
     tag = "orders",
+    security((), ("customer_token" = []), ("admin_token" = [])),
     params(IdempotencyKey),
     request_body(content = OrderForm, example = json!({"name": "Tux", "quantity": 1})),
     responses(
         (status = 200, description = "Placed (or, for a repeated `Idempotency-Key`, the first result)", body = Data<OrderPlaced>,
             example = json!({"data": {"order_number": 0}})),
         (status = 400, description = "Malformed JSON or a bad `Idempotency-Key`", body = ErrorBody),
+        (status = 401, description = "An order for a customer without a token, or a token this store did not sign", body = ErrorBody),
+        (status = 403, description = "An order for a customer with another customer's token", body = ErrorBody),
         (status = 404, description = "`product not found`", body = ErrorBody),
         (status = 409, description = "Not enough stock (`insufficient stock of Tux: N available`), or an order with the same `Idempotency-Key` still in progress (retry shortly)", body = ErrorBody),
         JsonBodyRejections,
@@ -81,6 +87,7 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, GatewayErr
 )]
 pub async fn place(
     State(gw): State<Arc<Gateway>>,
+    caller: Caller,
     id: RequestId,
     headers: HeaderMap,
     JsonBody(form): JsonBody<OrderForm>,
@@ -95,6 +102,9 @@ pub async fn place(
         ),
         OrderForm::Multi(order) => (order.customer_id, order.items),
     };
+    if let Some(customer) = &customer_id {
+        caller.may_act_for(&gw, customer)?;
+    }
     let order = NewOrder {
         customer_id,
         items,
@@ -132,52 +142,71 @@ fn shown(order: OrderDetail) -> Response {
     data(OrderShown::Detail(order))
 }
 
-/// One order, by number.
+/// One order, by number. An order with a customer answers only that
+/// customer's token (or the admin token); the lab protocol's orders, which
+/// have none, answer anyone.
 #[utoipa::path(
     get,
     operation_id = "get_order",
     path = "/orders/{number}",
     tag = "orders",
+    security((), ("customer_token" = []), ("admin_token" = [])),
     params(("number" = u64, Path, description = "The order number (digits only)", example = 0)),
     responses(
         (status = 200, description = "The order: the lab shape for one product without a customer, else the detail", body = Data<OrderShown>,
             example = json!({"data": {"number": 0, "name": "Tux", "quantity": 1}})),
         (status = 400, description = "Not an order number", body = ErrorBody),
+        (status = 401, description = "The order has a customer and no token was sent, or a token this store did not sign", body = ErrorBody),
+        (status = 403, description = "The order is another customer's", body = ErrorBody),
         (status = 404, description = "`order not found`", body = ErrorBody),
         (status = 503, description = "The orders service cannot answer now", body = ErrorBody),
     )
 )]
 pub async fn one(
     State(gw): State<Arc<Gateway>>,
+    caller: Caller,
     id: RequestId,
     PathParam(number): PathParam<String>,
 ) -> Result<Response, GatewayError> {
     // More digits than a u64 holds cannot name an existing order.
     let number = NumericKey::parse(&number)
         .number_or(GatewayError::BadOrderNumber, GatewayError::OrderNotFound)?;
-    Ok(shown(gw.orders.get(number, id.as_deref()).await?))
+    let order = gw.orders.get(number, id.as_deref()).await?;
+    if let Some(customer) = &order.customer_id {
+        caller.may_act_for(&gw, customer)?;
+    }
+    Ok(shown(order))
 }
 
-/// A page of orders, oldest first.
+/// A page of orders, oldest first: one customer's (`customer_id`, with its
+/// token or the admin token) or everyone's (the admin token).
 #[utoipa::path(
     get,
     operation_id = "list_orders",
     path = "/orders",
     tag = "orders",
+    security(("customer_token" = []), ("admin_token" = [])),
     params(CustomerFilter, PageQuery),
     responses(
         (status = 200, description = "Orders in number order", body = Data<Vec<OrderDetail>>),
         (status = 400, description = "A bad `customer_id`, `limit` or `offset`", body = ErrorBody),
+        (status = 401, description = "No token, or a token this store did not sign", body = ErrorBody),
+        (status = 403, description = "Another customer's token, or a customer token without `customer_id`", body = ErrorBody),
         (status = 503, description = "The orders service cannot answer now", body = ErrorBody),
     )
 )]
 pub async fn list(
     State(gw): State<Arc<Gateway>>,
+    caller: Caller,
     id: RequestId,
     Paged(page): Paged,
     QueryParams(filter): QueryParams<CustomerFilter>,
 ) -> Result<Response, GatewayError> {
     let customer = filter.customer().map_err(GatewayError::BadQuery)?;
+    match &customer {
+        Some(customer) => caller.may_act_for(&gw, customer)?,
+        None => caller.may_see_everyone(&gw)?,
+    }
     let orders = gw
         .orders
         .list(customer.as_ref(), page, id.as_deref())

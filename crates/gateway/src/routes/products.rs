@@ -19,7 +19,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{AdditionalProperties, OneOfBuilder, Ref, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::admin::Admin;
+use crate::auth::Admin;
 use crate::openapi::JsonBodyRejections;
 use crate::product_cache::Lookup;
 use crate::{Gateway, GatewayError, ProductCache, Touched};
@@ -217,6 +217,8 @@ fn product_id(key: &str) -> Result<i64, GatewayError> {
         (status = 201, description = "The new product's record", body = Data<ProductRecord>),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 403, description = "A customer token instead of the admin token", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 409, description = "A product of that name exists", body = ErrorBody),
         JsonBodyRejections,
         (status = 422, description = "A missing, unknown or wrong field, a negative price, too much stock or too long a description", body = ErrorBody),
@@ -257,6 +259,8 @@ pub async fn create(
         (status = 200, description = "The new record", body = Data<ProductRecord>),
         (status = 400, description = "Not a product id, or malformed JSON", body = ErrorBody),
         (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 403, description = "A customer token instead of the admin token", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 404, description = "`product not found`", body = ErrorBody),
         (status = 409, description = "Another product has that name", body = ErrorBody),
         JsonBodyRejections,
@@ -297,6 +301,8 @@ pub async fn update(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Not a product id", body = ErrorBody),
         (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
+        (status = 403, description = "A customer token instead of the admin token", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 404, description = "`product not found`", body = ErrorBody),
         (status = 503, description = "The catalog cannot answer now", body = ErrorBody),
     )

@@ -42,6 +42,7 @@ impl RunningGateway {
             carts_url: absent,
             peer_timeout: Duration::from_secs(5),
             admin_token: Some(ADMIN_TOKEN.into()),
+            auth: Default::default(),
             product_cache: false,
         };
         let shutdown = CancellationToken::new();

@@ -19,11 +19,13 @@
 //!     lines (Storefront has no separate order-items resource).
 //!
 //! Unlike the study's plan, where every thread used the same fixed ids,
-//! each user is a customer of its own and creates and deletes a product of
-//! its own, so the writes really happen (the study's were re-sent as GETs
+//! each user is a customer of its own (made on its first iteration and
+//! recorded as `Storefront/New customer`, see [`super::customer`]; its token
+//! opens its cart and orders) and creates and deletes a product of its own, so the writes really happen (the study's were re-sent as GETs
 //! after an http→https redirect) and the store's invariants can be checked
 //! afterwards: only catalog products are ordered, and every order goes into
-//! the ledger. The 🔑 routes need the admin token.
+//! the ledger. The 🔑 routes, and the list of every order, need the admin
+//! token.
 
 use std::sync::Arc;
 
@@ -33,6 +35,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 use storefront_wire::api::ProductListing;
 
+use super::customer::Customers;
 use crate::ledger::{Ledger, Line};
 use crate::user::{Expect, User};
 
@@ -44,6 +47,7 @@ pub struct Bookstore {
     ledger: Arc<Ledger>,
     run_id: String,
     authorization: String,
+    customers: Customers,
     labels: [Arc<str>; 11],
 }
 
@@ -74,6 +78,7 @@ impl Bookstore {
             ledger,
             run_id: run_id.to_owned(),
             authorization: format!("Bearer {admin_token}"),
+            customers: Customers::new("Storefront/New customer"),
             labels: LABELS.map(Arc::from),
         }
     }
@@ -93,7 +98,13 @@ impl Bookstore {
             all_orders,
         ] = &self.labels;
         let admin = [("authorization", self.authorization.as_str())];
-        let customer = format!("bk-{}-{}", self.run_id, user.id);
+        // On a store without customer tokens: one made-up id per user and run.
+        let id = user.id;
+        let fallback = move || format!("bk-{}-{id}", self.run_id);
+        let Some(customer) = self.customers.of(user, fallback).await else {
+            return;
+        };
+        let mine = customer.headers();
         let pages = self.products.len().div_ceil(PAGE);
         let offset = user.rng.random_range(0..pages) * PAGE;
         let page = format!("/products?limit={PAGE}&offset={offset}");
@@ -160,26 +171,26 @@ impl Bookstore {
         // cart, then the cart ordered.
         let product = &self.products[user.rng.random_range(0..self.products.len())];
         let line = Line::one_of(product);
-        let cart_path = format!("/carts/{customer}");
+        let cart_path = format!("/carts/{}", customer.id);
         let body = json!({ "product_id": product.id, "quantity": 1 });
         let added = user
             .request(
                 add,
                 Method::POST,
                 &cart_path,
-                &[],
+                &mine,
                 Some(body_of(&body)),
                 Expect::SuccessOrConflict,
             )
             .await;
         if added.status() == Some(201) {
-            let path = format!("/carts/{customer}/checkout");
+            let path = format!("/carts/{}/checkout", customer.id);
             let answer = user
                 .request(
                     checkout,
                     Method::POST,
                     &path,
-                    &[],
+                    &mine,
                     None,
                     Expect::SuccessOrConflict,
                 )
@@ -190,7 +201,7 @@ impl Bookstore {
 
         let product = &self.products[user.rng.random_range(0..self.products.len())];
         let direct = json!({
-            "customer_id": customer,
+            "customer_id": customer.id,
             "items": [{ "product_id": product.id, "quantity": 1 }],
         });
         let answer = user
@@ -198,7 +209,7 @@ impl Bookstore {
                 order,
                 Method::POST,
                 "/orders",
-                &[],
+                &mine,
                 Some(body_of(&direct)),
                 Expect::SuccessOrConflict,
             )
@@ -207,15 +218,15 @@ impl Bookstore {
         self.ledger
             .settle(&answer, Some(&customer), Some(vec![line]));
 
-        let mine = format!("/orders?customer_id={customer}");
-        user.request(orders, Method::GET, &mine, &[], None, Expect::Success)
+        let history = format!("/orders?customer_id={}", customer.id);
+        user.request(orders, Method::GET, &history, &mine, None, Expect::Success)
             .await;
         let every_order = format!("/orders?limit={PAGE}");
         user.request(
             all_orders,
             Method::GET,
             &every_order,
-            &[],
+            &admin,
             None,
             Expect::Success,
         )

@@ -4,6 +4,7 @@
 
 mod bookstore;
 mod custom;
+mod customer;
 mod lab;
 mod shop;
 
@@ -19,6 +20,7 @@ use crate::user::{Expect, User};
 
 pub use bookstore::Bookstore;
 pub use custom::Custom;
+pub use customer::Customer;
 pub use lab::Lab;
 pub use shop::Shop;
 

@@ -1,4 +1,5 @@
-//! The shop workload, one shopping trip per iteration: browse a page of
+//! The shop workload, one shopping trip per iteration, as the user's own
+//! customer (made on its first trip, see [`super::customer`]): browse a page of
 //! the product list, view one to three products, add one to three of them
 //! to the cart, sometimes change or remove a line, look at the cart, check
 //! out. A 409 (not enough stock) is an expected outcome that ends the trip;
@@ -13,6 +14,7 @@ use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 use storefront_wire::api::ProductListing;
 
+use super::customer::Customers;
 use crate::ledger::{Ledger, Line};
 use crate::user::{Answer, Expect, User};
 
@@ -24,6 +26,7 @@ pub struct Shop {
     products: Arc<Vec<ProductListing>>,
     ledger: Arc<Ledger>,
     run_id: String,
+    customers: Customers,
     labels: Labels,
 }
 
@@ -49,6 +52,7 @@ impl Shop {
             products,
             ledger,
             run_id: run_id.to_owned(),
+            customers: Customers::new("new customer"),
             labels: Labels {
                 browse: Arc::from("browse"),
                 view: Arc::from("view"),
@@ -61,14 +65,15 @@ impl Shop {
         }
     }
 
-    /// The customer a user shops as: one per user and run.
-    pub fn customer(&self, user: &User) -> String {
-        format!("load-{}-{}", self.run_id, user.id)
-    }
-
     pub async fn iteration(&self, user: &mut User) {
         let l = &self.labels;
-        let customer = self.customer(user);
+        // On a store without customer tokens: one made-up id per user and run.
+        let id = user.id;
+        let fallback = move || format!("load-{}-{id}", self.run_id);
+        let Some(customer) = self.customers.of(user, fallback).await else {
+            return;
+        };
+        let auth = customer.headers();
         let pages = self.products.len().div_ceil(PAGE);
         let offset = user.rng.random_range(0..pages) * PAGE;
         let browse = format!("/products?limit={PAGE}&offset={offset}");
@@ -85,7 +90,7 @@ impl Shop {
             user.request(&l.view, Method::GET, &path, &[], None, Expect::Success)
                 .await;
         }
-        let cart_path = format!("/carts/{customer}");
+        let cart_path = format!("/carts/{}", customer.id);
         for product in &picks {
             let quantity = user.rng.random_range(1..=2);
             let body = json!({ "product_id": product.id, "quantity": quantity });
@@ -94,7 +99,7 @@ impl Shop {
                     &l.add,
                     Method::POST,
                     &cart_path,
-                    &[],
+                    &auth,
                     Some(body_of(&body)),
                     Expect::SuccessOrConflict,
                 )
@@ -105,7 +110,7 @@ impl Shop {
         }
         if user.rng.random_bool(self.p_change) {
             let product = picks[user.rng.random_range(0..picks.len())];
-            let line = format!("/carts/{customer}/{}", product.id);
+            let line = format!("/carts/{}/{}", customer.id, product.id);
             if user.rng.random_bool(0.5) {
                 let body = json!({ "quantity": user.rng.random_range(1..=3) });
                 let changed = user
@@ -113,7 +118,7 @@ impl Shop {
                         &l.change,
                         Method::PUT,
                         &line,
-                        &[],
+                        &auth,
                         Some(body_of(&body)),
                         Expect::SuccessOrConflict,
                     )
@@ -122,24 +127,38 @@ impl Shop {
                     return;
                 }
             } else {
-                user.request(&l.remove, Method::DELETE, &line, &[], None, Expect::Success)
-                    .await;
+                user.request(
+                    &l.remove,
+                    Method::DELETE,
+                    &line,
+                    &auth,
+                    None,
+                    Expect::Success,
+                )
+                .await;
             }
         }
         let cart = user
-            .request(&l.cart, Method::GET, &cart_path, &[], None, Expect::Success)
+            .request(
+                &l.cart,
+                Method::GET,
+                &cart_path,
+                &auth,
+                None,
+                Expect::Success,
+            )
             .await;
         let lines = cart.body().and_then(cart_lines);
         if lines.as_ref().is_some_and(Vec::is_empty) {
             return;
         }
-        let checkout = format!("/carts/{customer}/checkout");
+        let checkout = format!("/carts/{}/checkout", customer.id);
         let answer = user
             .request(
                 &l.checkout,
                 Method::POST,
                 &checkout,
-                &[],
+                &auth,
                 None,
                 Expect::SuccessOrConflict,
             )
@@ -149,9 +168,16 @@ impl Shop {
         {
             // Refused for stock: the shopper gives up and empties the cart.
             for line in lines.unwrap_or_default() {
-                let path = format!("/carts/{customer}/{}", line.product_id);
-                user.request(&l.remove, Method::DELETE, &path, &[], None, Expect::Success)
-                    .await;
+                let path = format!("/carts/{}/{}", customer.id, line.product_id);
+                user.request(
+                    &l.remove,
+                    Method::DELETE,
+                    &path,
+                    &auth,
+                    None,
+                    Expect::Success,
+                )
+                .await;
             }
             return;
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::support::{Api, Backend, Role, Store, products_by_name, settled_carts};
+use crate::support::{ADMIN_BEARER, Api, Backend, Role, Store, products_by_name, settled_carts};
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
 
@@ -37,7 +37,7 @@ async fn a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(
 ) {
     let config = "[carts]\ncheckout_retry_ms = 200\n";
     let mut store = Store::processes_on(backend, Some(SEED), config);
-    let mut api = Api::to(&store).await;
+    let mut api = Api::as_admin(&store).await;
     let before = products_by_name(&mut api).await;
     for customer in 0..CUSTOMERS {
         for (name, quantity) in cart_of(customer) {
@@ -65,7 +65,7 @@ async fn a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(
                                 &format!("/carts/c{customer}/checkout"),
                                 bytes::Bytes::new(),
                                 None,
-                                &[("idempotency-key", &key)],
+                                &[("idempotency-key", &key), ("authorization", ADMIN_BEARER)],
                             )
                             .await;
                     }
@@ -90,7 +90,7 @@ async fn a_crash_mid_checkout_leaves_whole_orders_or_untouched_carts(
 
     let carts = settled_carts(&store).await;
     assert_eq!(carts.len(), CUSTOMERS, "one cart per customer: {carts:?}");
-    let mut api = Api::to(&store).await;
+    let mut api = Api::as_admin(&store).await;
     let orders = api.get("/orders?limit=1000").await.expect(200);
     let orders = orders.data().as_array().unwrap().clone();
     let by_customer: HashMap<String, &Value> = orders

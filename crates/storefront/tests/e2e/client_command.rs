@@ -171,7 +171,10 @@ async fn p_comes_from_the_environment_and_buys_take_a_random_quantity_as_the_lab
     .await;
     assert!(ok, "every order read back as placed: {report}");
     let mut api = Api::to(&store).await;
-    let reply = api.get("/orders?limit=100").await.expect(200);
+    let reply = api
+        .admin("GET", "/orders?limit=100", None)
+        .await
+        .expect(200);
     let quantities: std::collections::BTreeSet<u64> = reply
         .data()
         .as_array()

@@ -17,6 +17,7 @@ mod tls_proxy;
 // The store's behaviour, on both backends where storage matters.
 mod bad_input;
 mod concurrency;
+mod customer_auth;
 mod lab_protocol;
 mod metrics;
 mod openapi_conformance;

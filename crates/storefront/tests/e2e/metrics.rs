@@ -30,6 +30,7 @@ async fn every_service_counts_what_it_served() {
         .await
         .expect(409);
     let tux_id = api.get("/products").await.expect(200).data()[0]["id"].clone();
+    api.act_as("ann").await;
     api.post("/carts/ann", json!({"product_id": tux_id, "quantity": 1}))
         .await
         .expect(201);

@@ -123,12 +123,40 @@ async fn scripted_session(session: &mut Session) {
         200,
     )
     .await;
-    let multi = json!({"customer_id": "alice", "items": [{"name": "Duck", "quantity": 1}, {"product_id": tux, "quantity": 2}]});
+    // Customers: one made, its token renewed with its secret, a wrong secret.
+    let made = s.anyone("POST", "/customers", None, 201).await;
+    let alice = made["customer_id"].as_str().unwrap().to_owned();
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    let tokens = format!("/customers/{alice}/tokens");
+    let renewed = s
+        .anyone("POST", &tokens, Some(json!({"secret": secret})), 201)
+        .await;
+    let alice_auth = format!("Bearer {}", renewed["access_token"].as_str().unwrap());
+    let alice_auth = alice_auth.as_str();
+    s.anyone("POST", &tokens, Some(json!({"secret": "AAAA"})), 401)
+        .await;
+    s.anyone("POST", &tokens, Some(json!({})), 401).await;
+    let bob_token = s
+        .admin("POST", "/customers/bob/tokens", Some(json!({})), 201)
+        .await;
+    let bob_auth = format!("Bearer {}", bob_token["access_token"].as_str().unwrap());
+    let bob_auth = bob_auth.as_str();
+
+    let multi = json!({"customer_id": alice, "items": [{"name": "Duck", "quantity": 1}, {"product_id": tux, "quantity": 2}]});
+    s.anyone("POST", "/orders", Some(multi.clone()), 401).await;
+    s.call(
+        "POST",
+        "/orders",
+        Some(multi.clone()),
+        &[("authorization", bob_auth)],
+        403,
+    )
+    .await;
     s.call(
         "POST",
         "/orders",
         Some(multi),
-        &[("idempotency-key", "k-1")],
+        &[("idempotency-key", "k-1"), ("authorization", alice_auth)],
         200,
     )
     .await;
@@ -154,13 +182,52 @@ async fn scripted_session(session: &mut Session) {
     )
     .await;
     s.anyone("GET", "/orders/0", None, 200).await;
-    s.anyone("GET", "/orders/1", None, 200).await;
+    s.anyone("GET", "/orders/1", None, 401).await;
+    s.call(
+        "GET",
+        "/orders/1",
+        None,
+        &[("authorization", bob_auth)],
+        403,
+    )
+    .await;
+    s.call(
+        "GET",
+        "/orders/1",
+        None,
+        &[("authorization", alice_auth)],
+        200,
+    )
+    .await;
     s.anyone("GET", "/orders/999", None, 404).await;
     s.anyone("GET", "/orders/x", None, 400).await;
-    s.anyone("GET", "/orders?customer_id=alice", None, 200)
+    let history = format!("/orders?customer_id={alice}");
+    s.call("GET", &history, None, &[("authorization", alice_auth)], 200)
+        .await;
+    s.call("GET", &history, None, &[("authorization", bob_auth)], 403)
         .await;
     s.anyone("GET", "/orders?customer_id=a%20b", None, 400)
         .await;
+    s.anyone("GET", "/orders", None, 401).await;
+    s.admin("GET", "/orders", None, 200).await;
+    s.anyone("GET", "/carts/bob", None, 401).await;
+    s.call(
+        "GET",
+        "/carts/bob",
+        None,
+        &[("authorization", alice_auth)],
+        403,
+    )
+    .await;
+    s.call(
+        "GET",
+        "/carts/bob",
+        None,
+        &[("authorization", "Bearer x.y.z")],
+        401,
+    )
+    .await;
+    s.api.authorization = Some(bob_auth.to_owned());
 
     s.anyone("GET", "/carts/bob", None, 200).await;
     s.anyone(
@@ -204,7 +271,8 @@ async fn scripted_session(session: &mut Session) {
         200,
     )
     .await;
-    s.anyone("POST", "/carts/carol/checkout", None, 409).await;
+    s.api.authorization = None;
+    s.admin("POST", "/carts/carol/checkout", None, 409).await;
     s.admin("GET", "/carts", None, 200).await;
     s.admin("GET", "/cart_items", None, 200).await;
     s.anyone("GET", "/carts", None, 401).await;

@@ -169,6 +169,7 @@ async fn a_checkout_shows_in_the_next_query(backend: Backend) {
         )
     };
     for round in 1..=5 {
+        api.act_as("ryw").await;
         api.post("/carts/ryw", json!({"product_id": duck, "quantity": 2}))
             .await
             .expect(201);

@@ -21,7 +21,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::support::{Api, Backend, Role, Store, json_body, products_by_name, settled_carts};
+use crate::support::{
+    ADMIN_BEARER, Api, Backend, Role, Store, json_body, products_by_name, settled_carts,
+};
 use serde_json::{Value, json};
 use storefront_wire::KeepAliveConnection;
 
@@ -80,7 +82,9 @@ async fn send(
             Some(v) => (json_body(v), Some("application/json")),
             None => (bytes::Bytes::new(), None),
         };
-        let headers: Vec<(&str, &str)> = key.map(|k| ("idempotency-key", k)).into_iter().collect();
+        // The admin acts for every shopper: this checks crashes, not tokens.
+        let mut headers = vec![("authorization", ADMIN_BEARER)];
+        headers.extend(key.map(|k| ("idempotency-key", k)));
         let reply = connection
             .send_with_headers(method.parse().unwrap(), path, bytes, content_type, &headers)
             .await
@@ -147,7 +151,7 @@ fn units(lines: &Value) -> HashMap<String, u64> {
 async fn a_crash_mid_shopping_loses_no_acknowledged_edit(backend: Backend, victim: Role) {
     let config = "[carts]\ncheckout_retry_ms = 200\n";
     let mut store = Store::processes_on(backend, Some(SEED), config);
-    let mut api = Api::to(&store).await;
+    let mut api = Api::as_admin(&store).await;
     let before = products_by_name(&mut api).await;
     let ids: HashMap<String, i64> = before.iter().map(|(n, (id, _))| (n.clone(), *id)).collect();
 
@@ -183,7 +187,7 @@ async fn a_crash_mid_shopping_loses_no_acknowledged_edit(backend: Backend, victi
     }
 
     let carts = settled_carts(&store).await;
-    let mut api = Api::to(&store).await;
+    let mut api = Api::as_admin(&store).await;
     let orders = api.get("/orders?limit=1000").await.expect(200);
     let orders = orders.data().as_array().unwrap().clone();
     let mut order_of: HashMap<String, &Value> = HashMap::new();

@@ -33,6 +33,10 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 /// The admin token every test store is started with.
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
+/// [`ADMIN_TOKEN`] as an `Authorization` value: the admin may act for any
+/// customer, which the crash and load checks use to reach many carts.
+pub const ADMIN_BEARER: &str = "Bearer test-admin-token";
+
 /// The binary's own roles.
 pub use storefront::cli::Role;
 
@@ -350,7 +354,16 @@ impl Store {
         let mut c = self.connect().await;
         let mut orders = Vec::new();
         for number in 0.. {
-            let response = c.get(&format!("/orders/{number}")).await.unwrap();
+            let response = c
+                .send_with_headers(
+                    http::Method::GET,
+                    &format!("/orders/{number}"),
+                    bytes::Bytes::new(),
+                    None,
+                    &[("authorization", ADMIN_BEARER)],
+                )
+                .await
+                .unwrap();
             if response.status == 404 {
                 break;
             }
@@ -515,9 +528,13 @@ pub fn json_body(value: Value) -> bytes::Bytes {
 }
 
 /// A JSON client for the shop API: one keep-alive connection, optional
-/// admin token and idempotency key per request.
+/// admin token and idempotency key per request, and the token of the
+/// customer it acts as (see [`Api::act_as`]).
 pub struct Api {
     pub connection: KeepAliveConnection,
+    /// `Bearer <token>` sent with every request that sets no
+    /// `Authorization` of its own.
+    pub authorization: Option<String>,
 }
 
 /// A reply: status and parsed JSON body (`Value::Null` when empty).
@@ -543,7 +560,42 @@ impl Api {
     pub async fn to(store: &Store) -> Self {
         Self {
             connection: store.connect().await,
+            authorization: None,
         }
+    }
+
+    /// A client acting as the admin: for any customer, and administration.
+    pub async fn as_admin(store: &Store) -> Self {
+        let mut api = Self::to(store).await;
+        api.authorization = Some(ADMIN_BEARER.to_owned());
+        api
+    }
+
+    /// A client acting as `customer` (its token, issued with the admin token).
+    pub async fn as_customer(store: &Store, customer: &str) -> Self {
+        let mut api = Self::to(store).await;
+        api.act_as(customer).await;
+        api
+    }
+
+    /// From now on, every request carries `customer`'s token, which the
+    /// admin token obtains for any customer id.
+    pub async fn act_as(&mut self, customer: &str) {
+        let token = self.token_for(customer).await;
+        self.authorization = Some(format!("Bearer {token}"));
+    }
+
+    /// A token for `customer`, issued with the admin token.
+    pub async fn token_for(&mut self, customer: &str) -> String {
+        let issued = self
+            .admin(
+                "POST",
+                &format!("/customers/{customer}/tokens"),
+                Some(serde_json::json!({})),
+            )
+            .await
+            .expect(201);
+        issued.data()["access_token"].as_str().unwrap().to_owned()
     }
 
     pub async fn call(
@@ -554,6 +606,22 @@ impl Api {
         headers: &[(&str, &str)],
     ) -> Reply {
         let method: http::Method = method.parse().unwrap();
+        let with_token: Vec<(&str, &str)>;
+        let headers = match &self.authorization {
+            Some(auth)
+                if !headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("authorization")) =>
+            {
+                with_token = headers
+                    .iter()
+                    .copied()
+                    .chain([("authorization", auth.as_str())])
+                    .collect();
+                &with_token[..]
+            }
+            _ => headers,
+        };
         let (bytes, content_type) = match body {
             Some(v) => (json_body(v), Some("application/json")),
             None => (bytes::Bytes::new(), None),
