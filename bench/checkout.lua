@@ -5,8 +5,11 @@
 -- (cart, stock reservation, numbered order, cart marked Ordered).
 -- Run it with as many wrk threads as connections (-t C -c C): a thread then
 -- owns one connection, and the add always completes before its checkout.
--- The product id comes from BENCH_PRODUCT_ID (default 1).
+-- The product id comes from BENCH_PRODUCT_ID (default 1). A customer's cart
+-- needs its token: with BENCH_ADMIN_TOKEN set, every request carries the admin
+-- token, which acts for any customer (what a back office would send).
 local product_id = os.getenv("BENCH_PRODUCT_ID") or "1"
+local admin_token = os.getenv("BENCH_ADMIN_TOKEN")
 local counter = 0
 
 function setup(thread)
@@ -19,6 +22,11 @@ function init(args)
     adding = true
     add_body = '{"product_id":' .. product_id .. ',"quantity":1}'
     headers = { ["Content-Type"] = "application/json" }
+    checkout_headers = {}
+    if admin_token then
+        headers["Authorization"] = "Bearer " .. admin_token
+        checkout_headers["Authorization"] = "Bearer " .. admin_token
+    end
 end
 
 function request()
@@ -28,5 +36,5 @@ function request()
         return wrk.format("POST", "/carts/" .. prefix .. "-" .. n, headers, add_body)
     end
     adding = true
-    return wrk.format("POST", "/carts/" .. prefix .. "-" .. n .. "/checkout", nil, nil)
+    return wrk.format("POST", "/carts/" .. prefix .. "-" .. n .. "/checkout", checkout_headers, nil)
 end

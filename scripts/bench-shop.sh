@@ -33,6 +33,7 @@ connections="${BENCH_CONNECTIONS:-1 10 50}"
 backends="${BENCH_BACKENDS:-sqlite postgres}"
 results="${BENCH_RESULTS:-$repo/bench/results/shop-latest.md}"
 token="bench-admin-token"
+export BENCH_ADMIN_TOKEN="$token"   # bench/checkout.lua acts for its customers with it
 port=18180
 
 bench_name=bench-shop

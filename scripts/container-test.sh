@@ -71,6 +71,7 @@ request() {
   local method=$1 path=$2 data=${3:-}
   local args=(-sS --max-time 30 -o "$work/body" -w '%{http_code}' -X "$method")
   [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+  [ -n "${auth:-}" ] && args+=(-H "Authorization: $auth")
   status=$(curl "${args[@]}" "$base$path") || fail "$method $path: no reply (curl exit $?)"
   body=$(cat "$work/body")
 }
@@ -156,12 +157,20 @@ request GET /orders/999999
 expect 404 .error.code 404 "unknown order: 404"
 
 whale_id=$(jq '.stock[] | select(.name == "Whale") | .id' <<<"$initial")
-request POST /carts/alice "{\"product_id\":$whale_id,\"quantity\":3}"
+request POST /customers
+expect 201 .data.token_type '"Bearer"' "a new customer and its token"
+customer=$(jq -r .data.customer_id <<<"$body")
+token=$(jq -r .data.access_token <<<"$body")
+request POST "/carts/$customer" "{\"product_id\":$whale_id,\"quantity\":3}"
+expect 401 .error.code 401 "a customer's cart refuses a request without its token"
+auth="Bearer $token"
+request POST "/carts/$customer" "{\"product_id\":$whale_id,\"quantity\":3}"
 expect 201 '.data.items | map({name, quantity})' '[{"name":"Whale","quantity":3}]' "cart add"
-request POST /carts/alice/checkout
+request POST "/carts/$customer/checkout"
 expect 200 .data '{"order_number":1}' "checkout is one order"
 request GET /orders/1
-expect 200 '[.data.customer_id, (.data.items | map({name, quantity}))]' '["alice",[{"name":"Whale","quantity":3}]]' "the checkout's order holds the cart"
+expect 200 '[.data.customer_id, (.data.items | map({name, quantity}))]' "[\"$customer\",[{\"name\":\"Whale\",\"quantity\":3}]]" "the checkout's order holds the cart"
+auth=""
 
 # The lab client: concurrent keep-alive sessions that query and buy, then
 # read back and verify every order they were given (non-zero on any mismatch).

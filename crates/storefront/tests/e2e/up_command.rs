@@ -207,3 +207,88 @@ async fn with_a_database_url_every_service_lives_in_its_own_postgres_schema() {
     let status = up.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+/// Starts `up` in `dir`: (the child, the gateway's address).
+fn start_up(dir: &std::path::Path) -> (std::process::Child, String) {
+    let mut up = up_command(dir, "127.0.0.1:0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let roles = read_banner(up.stdout.take().unwrap());
+    (up, roles["gateway"].0.clone())
+}
+
+fn stop_up(mut up: std::process::Child) {
+    kill(Pid::from_raw(up.id() as i32), Signal::SIGTERM).unwrap();
+    assert!(up.wait().unwrap().success());
+}
+
+async fn call(
+    gateway: &str,
+    method: http::Method,
+    path: &str,
+    body: Value,
+    auth: &str,
+) -> (u16, Value) {
+    let mut c = KeepAliveConnection::connect(gateway).await.unwrap();
+    let headers: Vec<(&str, &str)> = [("authorization", auth)]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let reply = c
+        .send_with_headers(
+            method,
+            path,
+            crate::support::json_body(body),
+            Some("application/json"),
+            &headers,
+        )
+        .await
+        .unwrap();
+    (reply.status.as_u16(), reply.json().unwrap_or(Value::Null))
+}
+
+/// `up` makes a new admin token each time, but customers' secrets and carts
+/// must outlive it: the key that signs them is kept in the data folder.
+#[tokio::test]
+async fn a_customers_secret_outlives_a_restart_of_up() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (up, gateway) = start_up(dir.path());
+    let (status, made) = call(&gateway, http::Method::POST, "/customers", json!({}), "").await;
+    assert_eq!(status, 201, "{made}");
+    let customer = made["data"]["customer_id"].as_str().unwrap().to_owned();
+    let secret = made["data"]["secret"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {}", made["data"]["access_token"].as_str().unwrap());
+    let tux = wait_for_200(&gateway, "/products/1").await["data"]["id"].clone();
+    let cart = format!("/carts/{customer}");
+    let item = json!({"product_id": tux, "quantity": 2});
+    let (status, body) = call(&gateway, http::Method::POST, &cart, item, &bearer).await;
+    assert_eq!(status, 201, "{body}");
+    stop_up(up);
+    let key = dir.path().join("data/token-secret");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the key is readable by its owner only");
+
+    let (up, gateway) = start_up(dir.path());
+    let tokens = format!("/customers/{customer}/tokens");
+    let (status, renewed) = call(
+        &gateway,
+        http::Method::POST,
+        &tokens,
+        json!({"secret": secret}),
+        "",
+    )
+    .await;
+    assert_eq!(status, 201, "{renewed}");
+    let bearer = format!(
+        "Bearer {}",
+        renewed["data"]["access_token"].as_str().unwrap()
+    );
+    let (status, view) = call(&gateway, http::Method::GET, &cart, Value::Null, &bearer).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["data"]["items"][0]["quantity"], 2, "{view}");
+    stop_up(up);
+}
