@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, the PostgreSQL half included: makes sure a local
 # PostgreSQL server is installed and running (Debian's packages), and that
-# Chromium and openapi-spec-validator are there for the browser and API
-# document tests, then runs `cargo test --workspace` with the test database
+# Chromium, openapi-spec-validator and schemathesis are there for the browser
+# and API document tests, then runs `cargo test --workspace` with the test database
 # URL set and those suites made mandatory, so none can be skipped without
 # failing.
 #
@@ -28,6 +28,13 @@ fi
 if ! python3 -c "import openapi_spec_validator, jsonschema" 2>/dev/null; then
   echo "== installing openapi-spec-validator (PyPI) for the OpenAPI tests"
   python3 -m pip install --user --break-system-packages --quiet openapi-spec-validator
+fi
+# schemathesis fuzzes the served API document (e2e `schemathesis::`). Pinned:
+# its checks grow from release to release, and CI must not change under us.
+schemathesis_version=4.32.5
+if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null)" != "$schemathesis_version" ]; then
+  echo "== installing schemathesis $schemathesis_version (PyPI) for the API fuzzing test"
+  python3 -m pip install --user --break-system-packages --quiet "schemathesis==$schemathesis_version"
 fi
 export STOREFRONT_REQUIRE_TOOLS=1
 

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod error;
 pub mod openapi;
+mod openapi_links;
 pub mod product_cache;
 pub mod routes;
 

@@ -142,6 +142,11 @@ impl ApiDocument {
         let json = document
             .to_json()
             .expect("an OpenAPI document always serializes");
+        // utoipa 5.5 writes a Link Object's `operationId` as `operation_id`
+        // (its struct lacks serde's camelCase renaming). Only that field can
+        // be written so: a description holding the text would have its
+        // quotes escaped.
+        let json = json.replace("\"operation_id\":", "\"operationId\":");
         Self(Bytes::from(json))
     }
 }

@@ -22,11 +22,14 @@ mod openapi;
 pub mod orders_client;
 pub mod path_key;
 pub mod product_name;
+#[cfg(test)]
+mod proptests;
 pub mod quantity;
 pub mod service_client;
 pub mod serving;
 pub mod shop;
 pub mod trace_context;
+pub mod whole_number;
 
 pub use catalog_client::CatalogClient;
 pub use connection::{ConnectionError, KeepAliveConnection, RawResponse};

@@ -14,7 +14,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use crate::api::{OrderForm, PlaceOrder};
 use crate::shop::{MultiItemOrder, OrderLine};
-use crate::{CustomerId, Money, ProductName, Quantity};
+use crate::{CustomerId, Money, ProductKey, ProductName, Quantity};
 
 type Schemas = Vec<(String, RefOr<Schema>)>;
 
@@ -71,7 +71,7 @@ impl PartialSchema for ProductName {
             .min_length(Some(1))
             .max_length(Some(ProductName::MAX_CHARS))
             // Not only digits: an all-digit path segment means a product id.
-            .pattern(Some(r"\D"))
+            .pattern(Some(crate::product_name::PRODUCT_NAME_PATTERN))
             .description(Some(
                 "1 to 100 characters, no control characters, no surrounding spaces, \
                  and not only digits.",
@@ -84,6 +84,33 @@ impl PartialSchema for ProductName {
 impl ToSchema for ProductName {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("ProductName")
+    }
+}
+
+impl PartialSchema for ProductKey {
+    fn schema() -> RefOr<Schema> {
+        // The name's own pattern, with its length, after "or digits".
+        let name = crate::product_name::PRODUCT_NAME_PATTERN
+            .strip_prefix('^')
+            .unwrap_or(crate::product_name::PRODUCT_NAME_PATTERN);
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!(
+                r"^[0-9]+$|^(?=[\s\S]{{1,{}}}$){name}",
+                ProductName::MAX_CHARS
+            )))
+            .description(Some(
+                "A product id (all digits) or a product name (1 to 100 characters, no control \
+                 characters, no surrounding spaces, not only digits).",
+            ))
+            .examples([json!("Tux"), json!("1")])
+            .into()
+    }
+}
+
+impl ToSchema for ProductKey {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ProductKey")
     }
 }
 

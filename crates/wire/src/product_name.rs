@@ -43,6 +43,17 @@ impl ProductName {
     }
 }
 
+/// [`ProductName::parse`]'s rules as a regular expression (ECMA 262 and
+/// Python agree on it), for the API document: no control character (Unicode
+/// `Cc`), no white space (what `str::trim` removes) at either end, and a
+/// character other than an ASCII digit. Length is `minLength`/`maxLength`.
+pub const PRODUCT_NAME_PATTERN: &str = concat!(
+    r"^(?=[\s\S]*[^0-9])",
+    r"[^\t-\r \x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    r"(?:[^\x00-\x1f\x7f-\x9f]*",
+    r"[^\t-\r \x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?$",
+);
+
 impl TryFrom<String> for ProductName {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {

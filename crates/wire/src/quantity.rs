@@ -62,8 +62,13 @@ impl Visitor<'_> for QuantityVisitor {
         }
     }
 
+    /// `2.0` is the integer 2 ([`crate::whole_number`]); `1.5` is no quantity.
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<Quantity, E> {
-        Err(E::invalid_type(Unexpected::Float(value), &self))
+        match crate::whole_number::integral(value) {
+            Some(whole) => self.visit_i64(whole),
+            None if value.fract() == 0.0 => Err(E::invalid_value(Unexpected::Float(value), &self)),
+            None => Err(E::invalid_type(Unexpected::Float(value), &self)),
+        }
     }
 }
 
@@ -93,6 +98,12 @@ mod tests {
             let err = parse(bad).unwrap_err();
             assert!(err.contains("whole number from 1 to"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn an_integral_float_is_the_integer() {
+        assert_eq!(parse("2.0").unwrap().get(), 2);
+        assert_eq!(parse("1e3").unwrap().get(), 1000);
     }
 
     #[test]

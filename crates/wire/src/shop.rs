@@ -25,9 +25,15 @@ pub struct ProductRecord {
 #[serde(deny_unknown_fields)]
 pub struct ProductDraft {
     pub name: ProductName,
+    /// From 0 to 1,000,000,000.00, in whole cents.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = f64, minimum = 0, maximum = 1_000_000_000, multiple_of = 0.01)
+    )]
     pub price: Money,
     /// Units in stock: zero or more.
     #[cfg_attr(feature = "openapi", schema(maximum = 1_000_000))]
+    #[serde(deserialize_with = "crate::whole_number::u32")]
     pub quantity: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
@@ -37,11 +43,16 @@ pub struct ProductDraft {
 impl ProductDraft {
     /// Longest description accepted, in characters.
     pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+    /// Highest price accepted: 1,000,000,000.00.
+    pub const MAX_PRICE: Money = Money::from_cents(100_000_000_000);
 
     /// Checks what the types alone cannot: price and sizes.
     pub fn validate(&self) -> Result<(), String> {
         if self.price.cents() < 0 {
             return Err("price must not be negative".into());
+        }
+        if self.price > Self::MAX_PRICE {
+            return Err(format!("price must be at most {}", Self::MAX_PRICE));
         }
         if self.quantity > Quantity::MAX {
             return Err(format!("quantity must be at most {}", Quantity::MAX));
@@ -79,7 +90,11 @@ pub struct OrderLine {
 struct RawOrderLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<ProductName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::whole_number::option_i64"
+    )]
     product_id: Option<i64>,
     quantity: Quantity,
 }
@@ -156,6 +171,7 @@ pub struct OrderDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddToCart {
+    #[serde(deserialize_with = "crate::whole_number::i64")]
     pub product_id: i64,
     pub quantity: Quantity,
 }

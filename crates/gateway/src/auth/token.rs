@@ -213,6 +213,34 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any customer's token names that customer; changing any one
+        /// character of it makes it invalid (never another customer's).
+        #[test]
+        fn a_token_cannot_be_altered(
+            id in "[A-Za-z0-9._-]{1,64}",
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            with in proptest::char::range('!', '~'),
+        ) {
+            let customer = CustomerId::parse(id).unwrap();
+            let now = SystemTime::now();
+            let token = signer().issue(&customer, now).access_token;
+            proptest::prop_assert_eq!(signer().verify(&token, now), Ok(customer.clone()));
+            let mut chars: Vec<char> = token.chars().collect();
+            let i = at.index(chars.len());
+            proptest::prop_assume!(chars[i] != with);
+            chars[i] = with;
+            let altered: String = chars.into_iter().collect();
+            let verdict = signer().verify(&altered, now);
+            // base64url's last character carries spare bits: a change there
+            // may decode to the same signature, and then the same customer.
+            proptest::prop_assert!(
+                verdict == Err(TokenError::Invalid) || verdict == Ok(customer),
+                "{altered}: {verdict:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_secret_belongs_to_one_customer() {
         let s = signer();

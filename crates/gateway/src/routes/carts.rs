@@ -155,7 +155,7 @@ pub async fn add(
     path = "/carts/{customer_id}/{product_id}",
     tag = "carts",
     security(("customer_token" = []), ("admin_token" = [])),
-    params(("customer_id" = CustomerId, Path, description = "The customer's id"), ("product_id" = i64, Path, description = "The product id (digits only)")),
+    params(("customer_id" = CustomerId, Path, description = "The customer's id"), ("product_id" = i64, Path, minimum = 0, description = "The product id (digits only)")),
     request_body = SetCartQuantity,
     responses(
         (status = 200, description = "The cart after the change", body = Data<CartView>),
@@ -187,7 +187,7 @@ pub async fn set_quantity(
     path = "/carts/{customer_id}/{product_id}",
     tag = "carts",
     security(("customer_token" = []), ("admin_token" = [])),
-    params(("customer_id" = CustomerId, Path, description = "The customer's id"), ("product_id" = i64, Path, description = "The product id (digits only)")),
+    params(("customer_id" = CustomerId, Path, description = "The customer's id"), ("product_id" = i64, Path, minimum = 0, description = "The product id (digits only)")),
     responses(
         (status = 204, description = "Removed"),
         (status = 400, description = "Not a valid customer or product id", body = ErrorBody),

@@ -61,8 +61,11 @@ fn documented_routes(document: ApiDocument) -> OpenApiRouter<Arc<Gateway>> {
 /// serves).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     // The document does not depend on what the route serves, so a first
-    // pass with a placeholder yields it.
-    documented_routes(ApiDocument::default()).into_openapi()
+    // pass with a placeholder yields it; then the links between replies and
+    // the requests they lead to.
+    let mut document = documented_routes(ApiDocument::default()).into_openapi();
+    crate::openapi_links::add_links(&mut document);
+    document
 }
 
 pub fn routes(gateway: Arc<Gateway>) -> axum::Router {

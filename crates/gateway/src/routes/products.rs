@@ -14,7 +14,7 @@ use storefront_wire::api::{ProductListing, ProductQuote};
 use storefront_wire::catalog_client::PublicKey;
 use storefront_wire::metrics as names;
 use storefront_wire::shop::{PageQuery, ProductDraft, ProductRecord};
-use storefront_wire::{Data, ErrorBody, NumericKey, ProductKey};
+use storefront_wire::{Data, ErrorBody, ProductKey};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{AdditionalProperties, OneOfBuilder, Ref, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -153,7 +153,7 @@ impl ToSchema for ProductByKey {
     operation_id = "get_product",
     path = "/products/{name_or_id}",
     tag = "products",
-    params(("name_or_id" = String, Path, description = "A product id (digits only) or a product name", example = "Tux")),
+    params(("name_or_id" = inline(ProductKey), Path, description = "A product id (digits only) or a product name", example = "Tux")),
     responses(
         (status = 200, description = "The product: a quote for a name, the record for an id", body = Data<ProductByKey>,
             example = json!({"data": {"name": "Tux", "price": 15.99, "quantity": 100}})),
@@ -201,8 +201,18 @@ pub async fn one(
     Ok((status, body).into_response())
 }
 
-fn product_id(key: &str) -> Result<i64, GatewayError> {
-    NumericKey::parse(key).number_or(GatewayError::NotAProductId, GatewayError::ProductNotFound)
+/// The id of the product `key` names: digits are the id, anything else a
+/// name the catalog looks up (so administration takes either, as queries do).
+async fn product_id(gw: &Gateway, key: String, id: &RequestId) -> Result<i64, GatewayError> {
+    match ProductKey::parse(key).map_err(GatewayError::InvalidName)? {
+        ProductKey::Id(product_id) => Ok(product_id),
+        ProductKey::UnknownId => Err(GatewayError::ProductNotFound),
+        ProductKey::Name(name) => Ok(gw
+            .catalog
+            .product_by_name(name.as_str(), id.as_deref())
+            .await?
+            .id),
+    }
 }
 
 /// Adds a product (admin).
@@ -253,11 +263,11 @@ pub async fn create(
     path = "/products/{name_or_id}",
     tag = "products",
     security(("admin_token" = [])),
-    params(("name_or_id" = String, Path, description = "The product id (digits only; a name is 400 here)", example = "1")),
+    params(("name_or_id" = inline(ProductKey), Path, description = "The product's id (digits) or its name", example = "1")),
     request_body = ProductDraft,
     responses(
         (status = 200, description = "The new record", body = Data<ProductRecord>),
-        (status = 400, description = "Not a product id, or malformed JSON", body = ErrorBody),
+        (status = 400, description = "Not a product id or a valid product name, or malformed JSON", body = ErrorBody),
         (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
         (status = 403, description = "A customer token instead of the admin token", body = ErrorBody),
         (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
@@ -275,7 +285,7 @@ pub async fn update(
     PathParam(key): PathParam<String>,
     JsonBody(draft): JsonBody<ProductDraft>,
 ) -> Result<Response, GatewayError> {
-    let product_id = product_id(&key)?;
+    let product_id = product_id(&gw, key, &id).await?;
     draft.validate().map_err(GatewayError::InvalidProduct)?;
     let product = gw
         .catalog
@@ -296,10 +306,10 @@ pub async fn update(
     path = "/products/{name_or_id}",
     tag = "products",
     security(("admin_token" = [])),
-    params(("name_or_id" = String, Path, description = "The product id (digits only; a name is 400 here)", example = "1")),
+    params(("name_or_id" = inline(ProductKey), Path, description = "The product's id (digits) or its name", example = "1")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "Not a product id", body = ErrorBody),
+        (status = 400, description = "Not a product id or a valid product name", body = ErrorBody),
         (status = 401, description = "No or wrong admin token, or administration disabled", body = ErrorBody),
         (status = 403, description = "A customer token instead of the admin token", body = ErrorBody),
         (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
@@ -313,7 +323,7 @@ pub async fn delete(
     id: RequestId,
     PathParam(key): PathParam<String>,
 ) -> Result<Response, GatewayError> {
-    let product_id = product_id(&key)?;
+    let product_id = product_id(&gw, key, &id).await?;
     let deleted = gw.catalog.delete_product(product_id, id.as_deref()).await;
     gw.wrote(&deleted, [Touched::Id(product_id)]);
     deleted?;

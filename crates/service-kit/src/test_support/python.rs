@@ -1,5 +1,5 @@
-//! Python checkers from PyPI (openapi-spec-validator, jsonschema), run as
-//! the independent judge of what the services serve.
+//! Python checkers from PyPI (openapi-spec-validator, jsonschema,
+//! schemathesis), run as the independent judge of what the services serve.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -7,15 +7,16 @@ use std::process::{Command, Output, Stdio};
 use super::require_tool;
 
 /// `Some(())` when `python3` can import `module`; otherwise
-/// [`require_tool`]'s notice (`skipped` names what the test checks).
-pub fn require_module(module: &str, skipped: &str) -> Option<()> {
+/// [`require_tool`]'s notice (`skipped` names what the test checks,
+/// `package` what to install from PyPI; `./scripts/test.sh` installs it).
+pub fn require_module(module: &str, package: &str, skipped: &str) -> Option<()> {
     let importable = Command::new("python3")
         .args(["-c", &format!("import {module}")])
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    let install = "python3 -m pip install --user openapi-spec-validator";
-    require_tool(importable.then_some(()), skipped, install)
+    let install = format!("python3 -m pip install --user {package}");
+    require_tool(importable.then_some(()), skipped, &install)
 }
 
 /// Runs `script` with `input` on its stdin, and returns what it did.

@@ -25,6 +25,7 @@ mod product_cache;
 mod read_your_writes;
 mod readiness;
 mod request_ids;
+mod schemathesis;
 mod shop;
 mod shutdown;
 

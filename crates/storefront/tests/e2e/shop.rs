@@ -94,7 +94,19 @@ async fn administration_needs_the_token_and_keeps_names_unique(backend: Backend)
     api.admin("DELETE", &format!("/products/{id}"), None)
         .await
         .expect(404);
-    api.admin("DELETE", "/products/Tux", None).await.expect(400);
+    // Administration takes a name where queries do: the product it names.
+    let by_name = json!({"name": "Tux", "price": 14.5, "quantity": 10});
+    let repriced = api
+        .admin("PUT", "/products/Tux", Some(by_name))
+        .await
+        .expect(200);
+    assert_eq!(repriced.data()["price"], 14.5);
+    api.admin("DELETE", "/products/Tux", None).await.expect(204);
+    api.get("/products/Tux").await.expect(404);
+    api.admin("DELETE", "/products/Tux", None).await.expect(404);
+    api.admin("DELETE", "/products/%20Tux", None)
+        .await
+        .expect(400);
 }
 
 async fn product_lists_are_paginated(backend: Backend) {
