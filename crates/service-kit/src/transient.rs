@@ -15,10 +15,15 @@ pub fn is_transient(error: &sqlx::Error) -> bool {
             // 40001 serialization_failure, 40P01 deadlock_detected,
             // 08xxx connection exceptions, 57P0x operator intervention
             // (admin shutdown, crash shutdown, cannot connect now).
+            // 53xxx insufficient resources (53100 disk_full, 53200
+            // out_of_memory, 53300 too_many_connections).
             code == "40001" || code == "40P01" || code.starts_with("08") || code.starts_with("57P0")
-                // SQLite: SQLITE_BUSY and SQLITE_LOCKED, plain or extended
-                // (short numbers; PostgreSQL's codes are five characters).
-                || (code.len() < 5 && matches!(code.parse::<i32>().map(|c| c & 0xff), Ok(5 | 6)))
+                || code.starts_with("53")
+                // SQLite: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR and
+                // SQLITE_FULL (the disk is full), plain or extended (short
+                // numbers; PostgreSQL's codes are five characters).
+                || (code.len() < 5
+                    && matches!(code.parse::<i32>().map(|c| c & 0xff), Ok(5 | 6 | 10 | 13)))
         }),
         _ => false,
     }

@@ -166,6 +166,7 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("STOREFRONT_CARTS_LISTEN", "carts.listen"),
     ("STOREFRONT_CARTS_URL", "carts.url"),
     ("STOREFRONT_MAX_BODY_BYTES", "http.max_body_bytes"),
+    ("STOREFRONT_MAX_CONNECTIONS", "http.max_connections"),
 ];
 
 impl Config {
@@ -247,6 +248,9 @@ impl Config {
                 "orders.url" => self.orders.url = check_url(value).map_err(|e| bad(&e))?,
                 "http.max_body_bytes" => {
                     self.http.max_body_bytes = value.parse().map_err(|e| bad(&e))?
+                }
+                "http.max_connections" => {
+                    self.http.max_connections = value.parse().map_err(|e| bad(&e))?
                 }
                 other => bail!("unhandled setting {other}"),
             }

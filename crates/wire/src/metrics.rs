@@ -6,6 +6,10 @@
 pub const HTTP_REQUESTS: &str = "storefront_http_requests_total";
 /// Histogram (seconds): request duration, labelled `route`, `method`.
 pub const HTTP_REQUEST_DURATION: &str = "storefront_http_request_duration_seconds";
+/// Gauge: connections a service holds open now (`http.max_connections` caps it).
+pub const HTTP_OPEN_CONNECTIONS: &str = "storefront_http_open_connections";
+/// Counter: connections refused with 503 because `http.max_connections` were open.
+pub const HTTP_REFUSED_CONNECTIONS: &str = "storefront_http_refused_connections_total";
 /// Histogram: writes per group commit, labelled `database`.
 pub const COMMIT_BATCH_SIZE: &str = "storefront_commit_batch_size";
 /// Histogram (seconds): one group commit, labelled `database`.

@@ -18,6 +18,7 @@ mod tls_proxy;
 mod bad_input;
 mod concurrency;
 mod customer_auth;
+mod floods;
 mod lab_protocol;
 mod metrics;
 mod openapi_conformance;
@@ -32,6 +33,7 @@ mod shutdown;
 // Failures: kill -9 of each process in turn.
 mod checkout_crash;
 mod crash_recovery;
+mod disk_full;
 mod peer_restart;
 mod shop_crash;
 

@@ -178,6 +178,17 @@ impl Store {
     /// A store on `backend`, seeded with `seed` (or the built-in toys),
     /// every role in this process.
     pub fn start_on(backend: Backend, seed: Option<&str>, config: &str) -> Self {
+        Self::start_prepared(backend, seed, config, |_| {})
+    }
+
+    /// [`Self::start_on`], with `prepare` run on the (empty) data folder
+    /// before any role opens it: to put it on a file system of its own.
+    pub fn start_prepared(
+        backend: Backend,
+        seed: Option<&str>,
+        config: &str,
+        prepare: impl FnOnce(&Path),
+    ) -> Self {
         let dir = store_folder(&backend, seed, config);
         let mut config = Config::load(
             Some(&dir.path().join("storefront.toml")),
@@ -186,6 +197,7 @@ impl Store {
         .unwrap();
         config.data_dir = dir.path().join("data");
         std::fs::create_dir_all(&config.data_dir).unwrap();
+        prepare(&config.data_dir);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
