@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Chaos under load: while `storefront load --workload shop` runs against
-# `storefront up` (SQLite), a random role (catalog, orders, carts or
-# gateway) is killed with SIGKILL every CHAOS_EVERY seconds; `up` restarts
-# it (with back-off). The kills stop CHAOS_SETTLE seconds before the load
+# `storefront up` (SQLite, or PostgreSQL with CHAOS_BACKEND=postgres), a
+# random role (catalog, orders, carts or gateway) is killed with SIGKILL
+# every CHAOS_EVERY seconds; `up` restarts it (with back-off). On
+# PostgreSQL the database server itself is also restarted once, halfway
+# through the kills (`pg_ctlcluster … restart`: every connection of every
+# role is cut, and the server is away for a moment). The kills stop CHAOS_SETTLE seconds before the load
 # ends, so the store is whole again for the load tool's invariant checks,
 # which then must hold: every acknowledged order and checkout reads back
 # exactly as acknowledged, no order number twice, no negative stock, and
@@ -14,9 +17,11 @@
 #
 #   scripts/chaos.sh
 #   CHAOS_DURATION=5m CHAOS_EVERY=3 scripts/chaos.sh
+#   CHAOS_BACKEND=postgres scripts/chaos.sh
 #
 # Environment: CHAOS_DURATION (90s), CHAOS_EVERY (5 s), CHAOS_SETTLE (15 s),
-# CHAOS_USERS (20), CHAOS_SEED (random), BENCH_TMPDIR (target/),
+# CHAOS_USERS (20), CHAOS_SEED (random), CHAOS_BACKEND (sqlite),
+# BENCH_TMPDIR (target/),
 # BENCH_SKIP_BUILD=1, CHAOS_RESULTS (bench/results/chaos-latest.md).
 # Exit status: 0 when the invariants held.
 set -euo pipefail
@@ -28,7 +33,8 @@ every="${CHAOS_EVERY:-5}"
 settle="${CHAOS_SETTLE:-15}"
 users="${CHAOS_USERS:-20}"
 seed="${CHAOS_SEED:-$RANDOM}"
-backends=sqlite
+backends="${CHAOS_BACKEND:-sqlite}"
+[[ "$backends" == sqlite || "$backends" == postgres ]] || { echo "CHAOS_BACKEND must be sqlite or postgres" >&2; exit 2; }
 results="${CHAOS_RESULTS:-$repo/bench/results/chaos-latest.md}"
 
 bench_name=chaos
@@ -46,8 +52,8 @@ seconds_of() { # 90s -> 90, 5m -> 300
 # shellcheck source=scripts/stack-helpers.sh
 source "$repo/scripts/stack-helpers.sh"
 port="$(free_port)"
-start_store sqlite "$port"
-log "store up on :$port; $duration of shop load with $users users, a role killed every ${every}s (seed $seed)"
+start_store "$backends" "$port"
+log "store up on :$port ($backends); $duration of shop load with $users users, a role killed every ${every}s (seed $seed)"
 
 out="$work/run"
 status=0
@@ -63,8 +69,18 @@ kills="$work/kills.txt"
 : >"$kills"
 RANDOM=$seed
 stop_at=$(($(date +%s) + $(seconds_of "$duration") + 2 - settle))
+# On PostgreSQL, the server's own restart: once, halfway through the kills.
+restart_at=$(($(date +%s) + ($(seconds_of "$duration") + 2 - settle) / 2))
+restarted=$([[ "$backends" == postgres ]] && echo no || echo n/a)
 while (($(date +%s) < stop_at)) && kill -0 "$load_pid" 2>/dev/null; do
     sleep "$every"
+    if [[ "$restarted" == no ]] && (($(date +%s) >= restart_at)); then
+        version=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
+        as_root pg_ctlcluster "$version" main restart -m fast
+        echo "$(date -u +%H:%M:%S) postgresql-server restart" >>"$kills"
+        restarted=yes
+        continue
+    fi
     mapfile -t children < <(pgrep -P "$up_pid" || true)
     ((${#children[@]})) || continue
     victim="${children[RANDOM % ${#children[@]}]}"
@@ -87,7 +103,8 @@ by_role = collections.Counter(k[1] for k in kills)
 
 print("# Chaos under load")
 print()
-print(f"SQLite, shop workload, {users} users, {duration}, a role killed with SIGKILL every "
+backend = "PostgreSQL (the server restarted once)" if any(k[1] == "postgresql-server" for k in kills) else "SQLite"
+print(f"{backend}, shop workload, {users} users, {duration}, a role killed with SIGKILL every "
       f"{every} s (seed {seed}), revision {revision}; load exit {status}.")
 print()
 print(f"- kills: {len(kills)} ({', '.join(f'{r} {n}' for r, n in sorted(by_role.items()))})")

@@ -96,12 +96,13 @@ async fn a_full_disk_is_503_loses_nothing_acknowledged_and_recovers() {
 
     // Space returns: the store takes orders again, with no restart.
     std::fs::remove_file(&filler).unwrap();
-    let deadline = Instant::now() + PATIENCE;
-    loop {
+    let freed = Instant::now();
+    let deadline = freed + PATIENCE;
+    let recovered = loop {
         let reply = api.post("/orders", buy.clone()).await;
         if reply.status == 200 {
             acknowledged.push(reply.data()["order_number"].as_u64().unwrap());
-            break;
+            break freed.elapsed();
         }
         assert_eq!(reply.status, 503, "{}", reply.body);
         assert!(
@@ -109,7 +110,7 @@ async fn a_full_disk_is_503_loses_nothing_acknowledged_and_recovers() {
             "no order taken after space returned"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
 
     alice
         .post("/carts/alice", json!({"product_id": 1, "quantity": 1}))
@@ -128,5 +129,12 @@ async fn a_full_disk_is_503_loses_nothing_acknowledged_and_recovers() {
         stock,
         100_000 - acknowledged.len() as i64,
         "{refused} refused"
+    );
+    // The figures docs/BENCHMARKS.md quotes (`-- --nocapture` shows them).
+    println!(
+        "full disk: {refused} of 300 buys answered 503, none 500; {} orders acknowledged, all \
+         read back, stock conserved; orders taken again {} ms after space returned",
+        acknowledged.len(),
+        recovered.as_millis()
     );
 }
