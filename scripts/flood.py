@@ -35,8 +35,12 @@ async def one():
                     await writer.drain()
                 # A refusal (503) or a close ends the read; a slow request
                 # never gets a reply otherwise.
+                # Idle: wait for the server's close. Slow: wake every 3 s to
+                # send the next header line.
                 try:
-                    data = await asyncio.wait_for(reader.read(4096), timeout=3)
+                    data = await asyncio.wait_for(
+                        reader.read(4096), timeout=3 if mode == "slow" else None
+                    )
                 except asyncio.TimeoutError:
                     continue
                 if data.startswith(b"HTTP/1.1 503"):

@@ -58,8 +58,7 @@ pub async fn create(State(gw): State<Arc<Gateway>>) -> Response {
     responses(
         (status = 201, description = "A token for the customer", body = Data<IssuedToken>),
         (status = 400, description = "Not a valid customer id, or malformed JSON", body = ErrorBody),
-        (status = 401, description = "No secret (and no admin token), or a wrong one", body = ErrorBody),
-        (status = 403, description = "A customer token was sent instead of the secret", body = ErrorBody),
+        (status = 401, description = "No secret (and no admin token), or a wrong one; a token, even the customer's own, is not a secret", body = ErrorBody),
         JsonBodyRejections,
         (status = 422, description = "A body that is not `{\"secret\": string}` or `{}`", body = ErrorBody),
         (status = 429, description = "Too many failed authentications from this address in the last minute (`Retry-After` says when to try again)", body = ErrorBody),
@@ -74,21 +73,18 @@ pub async fn issue_token(
 ) -> Result<Response, GatewayError> {
     let customer = CustomerId::parse(customer_id).map_err(GatewayError::BadQuery)?;
     let now = Instant::now();
+    // A token, even the customer's own, never makes another: only the
+    // secret does, so a stolen token dies when it expires.
     let proven = match (&caller, request.secret.as_deref()) {
         (Caller::Admin, _) => true,
-        (Caller::Customer(_), _) => {
-            return Err(GatewayError::Forbidden(
-                "a customer token cannot make tokens: send the customer's secret",
-            ));
-        }
-        (Caller::Anonymous, Some(secret)) => {
+        (_, Some(secret)) => {
             gw.auth
                 .failures
                 .check(client, now)
                 .map_err(GatewayError::TooManyFailedAttempts)?;
             gw.auth.signer.is_secret_of(&customer, secret)
         }
-        (Caller::Anonymous, None) => {
+        (_, None) => {
             return Err(GatewayError::Unauthorized(
                 "send the customer's secret ({\"secret\": …}) or the admin token",
             ));
