@@ -88,8 +88,8 @@ for backend in $backends; do
     b="http://127.0.0.1:$((port + 4))"
     start_store "$backend" "$port" STOREFRONT_PRODUCT_CACHE=true
     STOREFRONT_PRODUCT_CACHE=true "$bin" serve gateway --listen "127.0.0.1:$((port + 4))" \
-        --catalog-url "http://127.0.0.1:$((port + 1))" --orders-url "http://127.0.0.1:$((port + 2))" \
-        --carts-url "http://127.0.0.1:$((port + 3))" >"$work/b-$backend.out" 2>"$work/b-$backend.err" &
+        --catalog-url "http://127.0.0.1:${store_peers[0]}" --orders-url "http://127.0.0.1:${store_peers[1]}" \
+        --carts-url "http://127.0.0.1:${store_peers[2]}" >"$work/b-$backend.out" 2>"$work/b-$backend.err" &
     b_pid=$!
     pids+=("$b_pid")
     wait_for "$b/products/Tux" "$b_pid" "gateway B ($backend)"

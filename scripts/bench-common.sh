@@ -55,9 +55,11 @@ wait_for() { # URL PID NAME
 
 # start_store BACKEND PORT [VAR=value…]: `storefront up` on a fresh data
 # folder (sqlite) or a fresh database on the local server (postgres), the
-# gateway on PORT and the catalog, orders and carts on the next three
-# ports, seeded with bench/seed.json; the VAR=value pairs go to its
-# environment. Sets `up_pid` and waits until the gateway answers.
+# gateway on PORT and the catalog, orders and carts on three free ports
+# (not PORT+1…: after a run with thousands of connections those may be some
+# connection's local port), seeded with bench/seed.json; the VAR=value pairs
+# go to its environment. Sets `up_pid` and `store_peers` (the catalog's,
+# orders' and carts' ports) and waits until the gateway answers.
 start_store() {
     local backend="$1" port="$2"
     shift 2
@@ -67,9 +69,13 @@ start_store() {
         psql "$STOREFRONT_TEST_POSTGRES_URL" -qc "CREATE DATABASE $pg_database"
         env_db=(STOREFRONT_DATABASE_URL="${STOREFRONT_TEST_POSTGRES_URL%/*}/$pg_database")
     fi
+    read -r -a store_peers < <(python3 -c 'import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')
     env "${env_db[@]}" "$@" "$bin" --data-dir "$work/data-$backend" up \
-        --gateway-listen "127.0.0.1:$port" --catalog-listen "127.0.0.1:$((port + 1))" \
-        --orders-listen "127.0.0.1:$((port + 2))" --carts-listen "127.0.0.1:$((port + 3))" \
+        --gateway-listen "127.0.0.1:$port" --catalog-listen "127.0.0.1:${store_peers[0]}" \
+        --orders-listen "127.0.0.1:${store_peers[1]}" --carts-listen "127.0.0.1:${store_peers[2]}" \
         --seed-file "$repo/bench/seed.json" >"$work/up-$backend.out" 2>"$work/up-$backend.err" &
     up_pid=$!
     pids+=("$up_pid")
