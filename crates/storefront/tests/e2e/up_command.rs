@@ -72,13 +72,7 @@ async fn wait_for_200(target: &str, path: &str) -> Value {
 #[tokio::test]
 async fn up_runs_each_role_as_a_process_restarts_the_dead_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut up = up_command(dir.path(), "127.0.0.1:0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut roles = read_banner(up.stdout.take().unwrap());
+    let (mut up, mut roles) = spawn_up(up_command(dir.path(), "127.0.0.1:0"));
     let (token, _) = roles
         .remove("admin token")
         .expect("up prints the admin token it made");
@@ -167,14 +161,9 @@ async fn with_a_database_url_every_service_lives_in_its_own_postgres_schema() {
         unreachable!()
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut up = up_command(dir.path(), "127.0.0.1:0")
-        .env("STOREFRONT_DATABASE_URL", database.url())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let roles = read_banner(up.stdout.take().unwrap());
+    let mut command = up_command(dir.path(), "127.0.0.1:0");
+    command.env("STOREFRONT_DATABASE_URL", database.url());
+    let (mut up, roles) = spawn_up(command);
     let gateway = roles["gateway"].0.clone();
     let mut c = KeepAliveConnection::connect(&gateway).await.unwrap();
     let response = c
@@ -208,15 +197,21 @@ async fn with_a_database_url_every_service_lives_in_its_own_postgres_schema() {
     assert!(status.success(), "{status}");
 }
 
-/// Starts `up` in `dir`: (the child, the gateway's address).
-fn start_up(dir: &std::path::Path) -> (std::process::Child, String) {
-    let mut up = up_command(dir, "127.0.0.1:0")
+/// Runs `command` (an `up`) and reads its banner: the child and the roles.
+fn spawn_up(mut command: Command) -> (std::process::Child, HashMap<String, (String, i32)>) {
+    let mut up = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let roles = read_banner(up.stdout.take().unwrap());
+    (up, roles)
+}
+
+/// Starts `up` in `dir`: (the child, the gateway's address).
+fn start_up(dir: &std::path::Path) -> (std::process::Child, String) {
+    let (up, roles) = spawn_up(up_command(dir, "127.0.0.1:0"));
     (up, roles["gateway"].0.clone())
 }
 
