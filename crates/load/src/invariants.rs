@@ -11,7 +11,7 @@
 //! again for a few seconds before it counts: replicas of the catalog on
 //! PostgreSQL show each other's changes a moment later, not at once.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use storefront_wire::Data;
 use storefront_wire::api::ProductListing;
+use storefront_wire::customers::IssuedToken;
 
 use crate::error::LoadError;
 use crate::ledger::{Acknowledged, Entries};
@@ -185,6 +186,32 @@ fn not_conserved(
     violations
 }
 
+/// A new token for `customer`, from its secret.
+async fn token_of(
+    connection: &mut Connection,
+    customer: &str,
+    secret: &str,
+    timeout: Duration,
+) -> Result<String, String> {
+    let path = format!("/customers/{customer}/tokens");
+    let body = bytes::Bytes::from(serde_json::json!({ "secret": secret }).to_string());
+    let headers = [("content-type", "application/json")];
+    let reply = connection
+        .exchange(&Method::POST, &path, &headers, Some(body), timeout)
+        .await
+        .map_err(|e| format!("POST {path}: {e}"))?;
+    if reply.status != 201 {
+        return Err(format!(
+            "POST {path} answered {}: {}",
+            reply.status,
+            String::from_utf8_lossy(&reply.body)
+        ));
+    }
+    serde_json::from_slice::<Data<IssuedToken>>(&reply.body)
+        .map(|t| t.data.access_token)
+        .map_err(|e| format!("POST {path}: {e}"))
+}
+
 /// Reads each order back; returns what is missing or different.
 async fn read_back(
     endpoint: &Endpoint,
@@ -199,6 +226,9 @@ async fn read_back(
             tokio::spawn(async move {
                 let mut problems = Vec::new();
                 let mut connection: Option<Connection> = None;
+                // A fresh token per customer, from its secret: the ones the
+                // users held may have expired since they ordered.
+                let mut tokens: HashMap<&str, String> = HashMap::new();
                 for order in orders.iter().skip(reader).step_by(READERS) {
                     if connection.as_ref().is_none_or(Connection::is_closed) {
                         connection = Connection::open_to(&endpoint, timeout).await.ok();
@@ -209,10 +239,24 @@ async fn read_back(
                     };
                     let path = format!("/orders/{}", order.number);
                     // An order with a customer answers only that customer's token.
+                    if let (Some(customer), Some(secret)) = (&order.customer, &order.secret)
+                        && !tokens.contains_key(customer.as_str())
+                    {
+                        match token_of(c, customer, secret, timeout).await {
+                            Ok(token) => {
+                                tokens.insert(customer, format!("Bearer {token}"));
+                            }
+                            Err(e) => {
+                                problems.push(format!("order {}: {e}", order.number));
+                                continue;
+                            }
+                        }
+                    }
                     let auth: Vec<(&str, &str)> = order
-                        .authorization
+                        .customer
                         .as_deref()
-                        .map(|a| ("authorization", a))
+                        .and_then(|c| tokens.get(c))
+                        .map(|a| ("authorization", a.as_str()))
                         .into_iter()
                         .collect();
                     match c.exchange(&Method::GET, &path, &auth, None, timeout).await {

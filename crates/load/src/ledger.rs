@@ -35,8 +35,9 @@ pub struct Acknowledged {
     pub number: u64,
     /// The shop's customer; `None` for a lab buy.
     pub customer: Option<String>,
-    /// How that customer proves itself, to read the order back.
-    pub authorization: Option<String>,
+    /// That customer's secret, to get a token and read the order back
+    /// (the tokens used during the run may have expired by then).
+    pub secret: Option<String>,
     /// What the order should contain; `None` when the cart could not be
     /// read just before checkout, so only the number can be checked.
     pub lines: Option<Vec<Line>>,
@@ -83,7 +84,7 @@ impl Ledger {
                     Ok(placed) => self.acknowledged(Acknowledged {
                         number: placed.data.order_number,
                         customer: customer.map(|c| c.id.clone()),
-                        authorization: customer.and_then(|c| c.authorization.clone()),
+                        secret: customer.and_then(|c| c.secret().map(str::to_owned)),
                         lines,
                     }),
                     Err(_) => self.unknown_lines(lines),

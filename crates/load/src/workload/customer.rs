@@ -32,6 +32,11 @@ pub struct Customer {
 }
 
 impl Customer {
+    /// The customer's secret (`None` on a store without customer tokens).
+    pub fn secret(&self) -> Option<&str> {
+        self.secret.as_deref()
+    }
+
     /// The `Authorization` header to send, if any.
     pub fn headers(&self) -> Vec<(&'static str, &str)> {
         self.authorization

@@ -301,3 +301,24 @@ async fn open_customers_keep_the_api_from_before_tokens() {
     // Administration still needs the admin token.
     api.get("/carts").await.expect(401);
 }
+
+/// The load tool's shoppers keep their tokens fresh: with tokens that last
+/// two seconds, a four-second shop run renews each user's token with its
+/// secret (recorded under `new customer`) and no request is refused.
+#[test]
+fn load_users_renew_their_tokens_with_their_secrets() {
+    let store = Store::start_with(None, "[auth]\ntoken_ttl_s = 2\n");
+    let run = crate::load_support::load_on(
+        &store,
+        "--workload shop --users 2 --ramp-up 0s --hold 4s --think 50ms",
+    );
+    run.assert_success();
+    let counts = run.counts();
+    assert!(
+        counts["new customer"] > 2,
+        "each user made one customer and renewed its token: {counts:?}"
+    );
+    let total = &run.summary()["aggregate"]["total"];
+    assert_eq!(total["errors"], 0, "{total}");
+    assert_eq!(run.extra()["invariants"]["ok"], true);
+}
