@@ -68,6 +68,10 @@ PY
 )
 read -r port_a port_b prometheus_port <<<"$ports"
 export STOREFRONT_GATEWAY_HOST=127.0.0.1 STOREFRONT_GATEWAY_PORT="$port_a-$port_b"
+# Both gateway replicas get it (and sign customer tokens with a key derived
+# from it); the list of every order below needs it.
+admin_token="scale-test-$$"
+export STOREFRONT_ADMIN_TOKEN=$admin_token
 export STOREFRONT_PROMETHEUS_HOST=127.0.0.1 STOREFRONT_PROMETHEUS_PORT=$prometheus_port
 
 echo "== build"
@@ -128,7 +132,7 @@ placed=$(query 'sum(storefront_saga_outcomes_total{outcome="placed"})' | jq -r '
 [ "$placed" -gt 0 ] || fail "no placed orders counted in Prometheus"
 pass "Prometheus holds every role's requests and $placed placed orders"
 
-orders=$(curl -sS --max-time 30 "http://127.0.0.1:$port_a/orders?limit=1000")
+orders=$(curl -sS --max-time 30 -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$port_a/orders?limit=1000")
 # Stock through the other gateway (so, perhaps, the other catalog replica,
 # which shows a change made through its peer a moment later): read until it
 # adds up, for a few seconds at most.
