@@ -78,6 +78,7 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, GatewayErr
         (status = 400, description = "Malformed JSON or a bad `Idempotency-Key`", body = ErrorBody),
         (status = 401, description = "An order for a customer without a token, or a token this store did not sign", body = ErrorBody),
         (status = 403, description = "An order for a customer with another customer's token", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 404, description = "`product not found`", body = ErrorBody),
         (status = 409, description = "Not enough stock (`insufficient stock of Tux: N available`), or an order with the same `Idempotency-Key` still in progress (retry shortly)", body = ErrorBody),
         JsonBodyRejections,
@@ -158,6 +159,7 @@ fn shown(order: OrderDetail) -> Response {
         (status = 400, description = "Not an order number", body = ErrorBody),
         (status = 401, description = "The order has a customer and no token was sent, or a token this store did not sign", body = ErrorBody),
         (status = 403, description = "The order is another customer's", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 404, description = "`order not found`", body = ErrorBody),
         (status = 503, description = "The orders service cannot answer now", body = ErrorBody),
     )
@@ -192,6 +194,7 @@ pub async fn one(
         (status = 400, description = "A bad `customer_id`, `limit` or `offset`", body = ErrorBody),
         (status = 401, description = "No token, or a token this store did not sign", body = ErrorBody),
         (status = 403, description = "Another customer's token, or a customer token without `customer_id`", body = ErrorBody),
+        (status = 429, description = "Too many failed authentications from this address in the last minute", body = ErrorBody),
         (status = 503, description = "The orders service cannot answer now", body = ErrorBody),
     )
 )]
