@@ -1,4 +1,5 @@
-//! The gateway: the public REST API (the lab protocol and the shop). It
+//! The gateway: the public REST API (the lab protocol and the shop) and the
+//! web storefront's pages ([`pages`]). It
 //! validates every request at the edge and checks who sent it ([`auth`]), then
 //! routes it to the catalog, orders or carts service; it
 //! holds no data of its own (at most an optional, disposable copy of the
@@ -8,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod openapi;
 mod openapi_links;
+pub mod pages;
 pub mod product_cache;
 pub mod routes;
 

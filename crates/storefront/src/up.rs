@@ -113,6 +113,13 @@ pub async fn up(config: Config, config_file: Option<PathBuf>) -> anyhow::Result<
             child.id().unwrap_or_default()
         );
     }
+    if let Some((gateway, _)) = running.iter().find(|(spec, _)| spec.role == Role::Gateway) {
+        say!("  shop     http://{}/shop  (in a browser)", gateway.listen);
+        say!(
+            "  admin    http://{}/admin  (sign in with the admin token)",
+            gateway.listen
+        );
+    }
     match &config.database_url {
         Some(url) => say!(
             "  data     {}",

@@ -152,6 +152,29 @@ impl ServiceClient {
         decode_reply(self.service, status, &bytes)
     }
 
+    /// [`Self::call`] with headers of the caller's choosing (the request id
+    /// among them, if any): an `Idempotency-Key`, say. A reply without a
+    /// body (204) is `None`.
+    pub async fn call_with_headers<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        headers: &[(&'static str, &str)],
+    ) -> Result<Option<T>, ClientError> {
+        let body = match body {
+            Some(body) => Some(Bytes::from(
+                serde_json::to_vec(body).map_err(|e| ClientError::unavailable(self.service, e))?,
+            )),
+            None => None,
+        };
+        let (status, bytes) = self.exchange(method, path, headers, body).await?;
+        if status.is_success() && bytes.is_empty() {
+            return Ok(None);
+        }
+        decode_reply(self.service, status, &bytes).map(Some)
+    }
+
     /// `GET path` for a reply the caller passes on as it is: the body of a
     /// 2xx reply (still `{"data": …}`), unparsed; any other reply becomes
     /// the same [`ClientError`] as for [`Self::call`].

@@ -155,7 +155,7 @@ fn client_address(parts: &Parts) -> IpAddr {
 
 /// Compares without stopping at the first difference, so the time taken
 /// does not tell an attacker how much of a guess was right.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

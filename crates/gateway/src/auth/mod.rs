@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use caller::same_secret;
 pub use caller::{Admin, Caller, ClientAddress};
 pub use failed_attempts::FailedAttempts;
 pub use token::{Signer, TokenError};

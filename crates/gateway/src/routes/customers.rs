@@ -32,16 +32,22 @@ use crate::{Gateway, GatewayError};
     )
 )]
 pub async fn create(State(gw): State<Arc<Gateway>>) -> Response {
+    created(new_customer(&gw))
+}
+
+/// A new customer's id, secret and first token: the API's and the shop
+/// pages' one way of making one.
+pub(crate) fn new_customer(gw: &Gateway) -> NewCustomer {
     let id = format!("c-{}", uuid::Uuid::new_v4().simple());
     // 34 characters of `c-` and hex digits: always a valid id.
     let customer_id = CustomerId::parse(id).expect("a generated customer id is valid");
     let token = gw.auth.signer.issue(&customer_id, SystemTime::now());
     let secret = gw.auth.signer.secret_of(&customer_id);
-    created(NewCustomer {
+    NewCustomer {
         customer_id,
         secret,
         token,
-    })
+    }
 }
 
 /// A new token for a customer, for its secret (or for the admin token, for

@@ -7,17 +7,21 @@
 //! - [`carts`]: carts and checkout, relayed to the carts service.
 //! - [`customers`]: new customers and their tokens.
 //! - [`docs`]: the OpenAPI document and the Swagger UI page.
+//! - [`index`]: `GET /`, the shop for browsers, a map for API clients.
 //! - [`metrics`]: the peers' `/metrics` pages, relayed.
 //! - `GET /health`.
 //!
 //! Every route is registered through utoipa-axum's [`OpenApiRouter`] from a
 //! handler annotated with `#[utoipa::path]`, so a route cannot be served
 //! without appearing in `/openapi.json` (the path and method the router
-//! uses are the ones the document shows).
+//! uses are the ones the document shows). The web pages
+//! ([`crate::pages`]) are merged in beside them: HTML for browsers, not
+//! part of the API.
 
 pub mod carts;
 pub mod customers;
 pub mod docs;
+pub mod index;
 pub mod metrics;
 pub mod orders;
 pub mod products;
@@ -49,6 +53,7 @@ fn documented_routes(document: ApiDocument) -> OpenApiRouter<Arc<Gateway>> {
         .routes(routes!(carts::checkout))
         .routes(routes!(customers::create))
         .routes(routes!(customers::issue_token))
+        .routes(routes!(index::index))
         .routes(routes!(health))
         .routes(routes!(metrics::peer_metrics))
         // On this route only, so other requests do not pay for the extension.
@@ -70,7 +75,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub fn routes(gateway: Arc<Gateway>) -> axum::Router {
     let document = ApiDocument::new(&openapi());
-    axum::Router::from(documented_routes(document)).with_state(gateway)
+    axum::Router::from(documented_routes(document))
+        .merge(crate::pages::routes())
+        .with_state(gateway)
 }
 
 /// The gateway is up (it does not ask its peers).

@@ -54,6 +54,41 @@ pub async fn list(
     Ok((status, body).into_response())
 }
 
+/// A page of products, parsed (for the web pages, which render it): from
+/// the product copy when it answers, else from the catalog.
+pub(crate) async fn listing(
+    gw: &Gateway,
+    page: storefront_wire::shop::Page,
+    id: Option<&str>,
+) -> Result<Vec<ProductListing>, GatewayError> {
+    let offset = usize::try_from(page.offset).unwrap_or(usize::MAX);
+    if let (Some(products), _) = cached(gw, |c| c.page(offset, page.limit as usize)) {
+        return Ok(products.into_iter().map(Into::into).collect());
+    }
+    let body = gw.catalog.public_products(page, id).await?;
+    let listing: Data<Vec<ProductListing>> = serde_json::from_slice(&body).map_err(|e| {
+        GatewayError::Peer(storefront_wire::ClientError::Unavailable {
+            service: "catalog",
+            cause: format!("malformed product list: {e}"),
+            peer_message: None,
+        })
+    })?;
+    Ok(listing.data)
+}
+
+/// One product's full record (for the web pages): from the product copy
+/// when it answers, else from the catalog.
+pub(crate) async fn record(
+    gw: &Gateway,
+    product_id: i64,
+    id: Option<&str>,
+) -> Result<ProductRecord, GatewayError> {
+    if let (Some(hit), _) = cached(gw, |c| c.product_by_id(product_id)) {
+        return hit.map(Into::into).ok_or(GatewayError::ProductNotFound);
+    }
+    Ok(gw.catalog.product_by_id(product_id, id).await?.into())
+}
+
 /// A `{"data": …}` body the catalog rendered in the public API's shape,
 /// passed on as it arrived (a cache miss costs no parse and no render here).
 fn json(body: Bytes) -> Response {
@@ -66,7 +101,7 @@ fn json(body: Bytes) -> Response {
 /// copy has not caught up yet, `fwd=miss` when there is no copy now (not
 /// filled yet, or dropped while the catalog is unreachable). Tells an
 /// operator (and the tests) which path served a query.
-fn cached<T>(
+pub(crate) fn cached<T>(
     gw: &Gateway,
     lookup: impl FnOnce(&ProductCache) -> Lookup<T>,
 ) -> (Option<T>, CacheStatus) {
@@ -241,8 +276,17 @@ pub async fn create(
     id: RequestId,
     JsonBody(draft): JsonBody<ProductDraft>,
 ) -> Result<Response, GatewayError> {
+    Ok(created(create_product(&gw, &draft, id.as_deref()).await?))
+}
+
+/// Adds a product: the API's and the admin page's one way.
+pub(crate) async fn create_product(
+    gw: &Gateway,
+    draft: &ProductDraft,
+    id: Option<&str>,
+) -> Result<ProductRecord, GatewayError> {
     draft.validate().map_err(GatewayError::InvalidProduct)?;
-    let product = gw.catalog.create_product(&draft, id.as_deref()).await;
+    let product = gw.catalog.create_product(draft, id).await;
     // The new id is fenced as well as the name: the copy does not know the
     // id yet, so a query by it would otherwise find nothing there and answer
     // 404 to the client that has just been told it exists.
@@ -253,7 +297,7 @@ pub async fn create(
             .into_iter()
             .flatten(),
     );
-    Ok(created(ProductRecord::from(product?)))
+    Ok(ProductRecord::from(product?))
 }
 
 /// Replaces a product's record (admin).
@@ -286,17 +330,26 @@ pub async fn update(
     JsonBody(draft): JsonBody<ProductDraft>,
 ) -> Result<Response, GatewayError> {
     let product_id = product_id(&gw, key, &id).await?;
+    Ok(data(
+        update_product(&gw, product_id, &draft, id.as_deref()).await?,
+    ))
+}
+
+/// Replaces a product's record: the API's and the admin page's one way.
+pub(crate) async fn update_product(
+    gw: &Gateway,
+    product_id: i64,
+    draft: &ProductDraft,
+    id: Option<&str>,
+) -> Result<ProductRecord, GatewayError> {
     draft.validate().map_err(GatewayError::InvalidProduct)?;
-    let product = gw
-        .catalog
-        .update_product(product_id, &draft, id.as_deref())
-        .await;
+    let product = gw.catalog.update_product(product_id, draft, id).await;
     // Under its id, and under its new name (the old name leads to the id).
     gw.wrote(
         &product,
         [Touched::Id(product_id), Touched::Name(draft.name.as_str())],
     );
-    Ok(data(ProductRecord::from(product?)))
+    Ok(ProductRecord::from(product?))
 }
 
 /// Deletes a product (admin). Ids are never reused.
@@ -324,8 +377,18 @@ pub async fn delete(
     PathParam(key): PathParam<String>,
 ) -> Result<Response, GatewayError> {
     let product_id = product_id(&gw, key, &id).await?;
-    let deleted = gw.catalog.delete_product(product_id, id.as_deref()).await;
+    delete_product(&gw, product_id, id.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Deletes a product: the API's and the admin page's one way.
+pub(crate) async fn delete_product(
+    gw: &Gateway,
+    product_id: i64,
+    id: Option<&str>,
+) -> Result<(), GatewayError> {
+    let deleted = gw.catalog.delete_product(product_id, id).await;
     gw.wrote(&deleted, [Touched::Id(product_id)]);
     deleted?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(())
 }
