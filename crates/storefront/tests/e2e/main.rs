@@ -29,6 +29,7 @@ mod request_ids;
 mod schemathesis;
 mod shop;
 mod shutdown;
+mod web_pages;
 
 // Failures: kill -9 of each process in turn.
 mod checkout_crash;
