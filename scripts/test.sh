@@ -20,10 +20,18 @@ export STOREFRONT_REQUIRE_POSTGRES=1
 # browser, and the API document with Python's openapi-spec-validator (which
 # brings jsonschema, used to check replies against it). With the tools
 # required, a missing one fails its test instead of skipping it.
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing chromium (Debian) for the report.html and /docs browser tests"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "== installing chromium and chromedriver (Debian) for the report.html, /docs and web storefront browser tests"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+# The web storefront's browser trip (e2e `browser::`): Selenium drives
+# chromedriver; axe-core-python bundles axe-core (4.4) for the offline
+# accessibility check. Pinned; Selenium at 4.40.0 because later releases
+# need a newer certifi than the PyPI mirror this project builds from holds.
+if ! python3 -c "import selenium, axe_core_python" 2>/dev/null; then
+  echo "== installing selenium and axe-core-python (PyPI) for the browser trip"
+  python3 -m pip install --user --break-system-packages --quiet "selenium==4.40.0" "axe-core-python==0.1.0"
 fi
 if ! python3 -c "import openapi_spec_validator, jsonschema" 2>/dev/null; then
   echo "== installing openapi-spec-validator (PyPI) for the OpenAPI tests"

@@ -16,6 +16,7 @@ mod tls_proxy;
 
 // The store's behaviour, on both backends where storage matters.
 mod bad_input;
+mod browser;
 mod concurrency;
 mod customer_auth;
 mod floods;
