@@ -14,6 +14,7 @@ use crate::scenario::{Closed, LoadModel, Open, Scenario, Stage, Think, Workload}
 pub enum WorkloadKind {
     Lab,
     Shop,
+    Web,
     Bookstore,
     Custom,
     Url,
@@ -24,6 +25,7 @@ pub const EXAMPLES: &str = "\
 Examples:
   storefront load --workload lab --users 50 --ramp-up 10s --hold 60s --p 0.3
   storefront load --workload shop --rate 100..2000 --ramp-up 60s --hold 30s
+  storefront load --workload web --users 20 --hold 30s
   storefront load --url http://127.0.0.1:9090/ --connections 50 --duration 10s
   storefront load --url http://127.0.0.1:8080/orders --method POST --body '{\"name\":\"Tux\",\"quantity\":1}'
   storefront load --scenario scenarios/shop-ramp.toml --threshold 'p99<50ms' --threshold 'error_rate<1%'
@@ -67,7 +69,7 @@ pub struct LoadArgs {
     /// Lab: probability of buying a product that shows stock.
     #[arg(long, help_heading = "What to load")]
     pub p: Option<f64>,
-    /// Shop: probability of changing or removing a cart line.
+    /// Shop and web: probability of changing or removing a cart line.
     #[arg(long, help_heading = "What to load")]
     pub p_change: Option<f64>,
     /// Closed model: users (each with one connection).
@@ -289,6 +291,7 @@ impl LoadArgs {
                 == match kind {
                     WorkloadKind::Lab => "lab",
                     WorkloadKind::Shop => "shop",
+                    WorkloadKind::Web => "web",
                     WorkloadKind::Bookstore => "bookstore",
                     WorkloadKind::Custom => "custom",
                     WorkloadKind::Url => "url",
@@ -297,6 +300,7 @@ impl LoadArgs {
                 scenario.workload = match kind {
                     WorkloadKind::Lab => Workload::Lab { p: 0.5 },
                     WorkloadKind::Shop => Workload::Shop { p_change: 0.5 },
+                    WorkloadKind::Web => Workload::Web { p_change: 0.5 },
                     WorkloadKind::Bookstore => Workload::Bookstore,
                     WorkloadKind::Url => Workload::Url {
                         path: "/".into(),
@@ -316,10 +320,12 @@ impl LoadArgs {
             (_, Some(_), _) => {
                 return Err(LoadError::invalid("--p applies to the lab workload only"));
             }
-            (Workload::Shop { p_change }, _, Some(value)) => *p_change = value,
+            (Workload::Shop { p_change } | Workload::Web { p_change }, _, Some(value)) => {
+                *p_change = value
+            }
             (_, _, Some(_)) => {
                 return Err(LoadError::invalid(
-                    "--p-change applies to the shop workload only",
+                    "--p-change applies to the shop and web workloads only",
                 ));
             }
             _ => {}

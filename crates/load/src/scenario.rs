@@ -44,6 +44,9 @@ pub enum Workload {
     /// Browse, view, fill a cart, sometimes change it, check out;
     /// `p_change`: probability of changing or removing a line first.
     Shop { p_change: f64 },
+    /// The shop's trip through the web pages (HTML, forms, cookies),
+    /// as a browser without JavaScript takes it; `p_change` as for `Shop`.
+    Web { p_change: f64 },
     /// The bookstore study's JMeter plan on Storefront's API, its eleven
     /// samplers in order (administration with the admin token).
     Bookstore,
@@ -64,6 +67,7 @@ impl Workload {
         match self {
             Workload::Lab { .. } => "lab",
             Workload::Shop { .. } => "shop",
+            Workload::Web { .. } => "web",
             Workload::Bookstore => "bookstore",
             Workload::Custom { .. } => "custom",
             Workload::Url { .. } => "url",
@@ -75,7 +79,10 @@ impl Workload {
     pub fn checks_invariants(&self) -> bool {
         matches!(
             self,
-            Workload::Lab { .. } | Workload::Shop { .. } | Workload::Bookstore
+            Workload::Lab { .. }
+                | Workload::Shop { .. }
+                | Workload::Web { .. }
+                | Workload::Bookstore
         )
     }
 }
@@ -200,7 +207,11 @@ impl Scenario {
             return bad("timeout must be above 0".into());
         }
         match &self.workload {
-            Workload::Lab { p } | Workload::Shop { p_change: p } if !(0.0..=1.0).contains(p) => {
+            Workload::Lab { p }
+            | Workload::Shop { p_change: p }
+            | Workload::Web { p_change: p }
+                if !(0.0..=1.0).contains(p) =>
+            {
                 let key = if self.workload.kind() == "lab" {
                     "p"
                 } else {

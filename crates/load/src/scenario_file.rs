@@ -69,6 +69,7 @@ pub struct ScenarioFile {
 enum Kind {
     Lab,
     Shop,
+    Web,
     Bookstore,
     Custom,
     Url,
@@ -172,10 +173,15 @@ impl WorkloadTable {
                     p: self.p.unwrap_or(DEFAULT_P),
                 }
             }
-            Kind::Shop => {
+            Kind::Shop | Kind::Web => {
+                let web = matches!(self.kind, Kind::Web);
                 none_of(
                     w,
-                    "kind = \"shop\"",
+                    if web {
+                        "kind = \"web\""
+                    } else {
+                        "kind = \"shop\""
+                    },
                     &[
                         ("p", p),
                         ("requests", requests),
@@ -184,8 +190,11 @@ impl WorkloadTable {
                         ("body", body),
                     ],
                 )?;
-                Workload::Shop {
-                    p_change: self.p_change.unwrap_or(DEFAULT_P),
+                let p_change = self.p_change.unwrap_or(DEFAULT_P);
+                if web {
+                    Workload::Web { p_change }
+                } else {
+                    Workload::Shop { p_change }
                 }
             }
             Kind::Bookstore => {

@@ -22,6 +22,9 @@ pub enum Expect {
     /// Any 2xx, or 409: the store refused for lack of stock, which is an
     /// expected outcome of a buy, not an error.
     SuccessOrConflict,
+    /// A form post's answers: 303 (it worked; the page to see next) or
+    /// 409 (refused for lack of stock; the page says why).
+    RedirectOrConflict,
     /// Exactly this status.
     Status(u16),
 }
@@ -31,6 +34,7 @@ impl Expect {
         let ok = match self {
             Expect::Success => (200..300).contains(&status),
             Expect::SuccessOrConflict => (200..300).contains(&status) || status == 409,
+            Expect::RedirectOrConflict => matches!(status, 303 | 409),
             Expect::Status(expected) => status == expected,
         };
         match (ok, self) {
@@ -92,6 +96,8 @@ pub struct User {
     pub due: Option<(Instant, SystemTime)>,
     /// The customer this user shops as (shop and bookstore workloads).
     pub customer: Option<crate::workload::Customer>,
+    /// The cookies this user's browser keeps (web workload).
+    pub page_session: crate::workload::PageSession,
 }
 
 impl User {
@@ -113,6 +119,7 @@ impl User {
             stop,
             due: None,
             customer: None,
+            page_session: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ mod custom;
 mod customer;
 mod lab;
 mod shop;
+mod web;
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ pub use custom::Custom;
 pub use customer::Customer;
 pub use lab::Lab;
 pub use shop::Shop;
+pub use web::{PageSession, Web};
 
 /// Everything the users share: the workload prepared for sending, the
 /// products read before the run and the ledger of orders.
@@ -33,6 +35,7 @@ pub struct Plan {
 enum Kind {
     Lab(Lab),
     Shop(Shop),
+    Web(Web),
     Bookstore(Bookstore),
     Custom(Custom),
     Url {
@@ -52,7 +55,10 @@ impl Plan {
         admin_token: Option<&str>,
     ) -> Result<Self, LoadError> {
         let needs_products = match workload {
-            Workload::Lab { .. } | Workload::Shop { .. } | Workload::Bookstore => true,
+            Workload::Lab { .. }
+            | Workload::Shop { .. }
+            | Workload::Web { .. }
+            | Workload::Bookstore => true,
             Workload::Custom { requests } => requests.iter().any(|r| {
                 crate::template::Template::parse(&r.path).is_ok_and(|t| t.uses_product())
                     || r.body.as_deref().is_some_and(|b| {
@@ -72,6 +78,7 @@ impl Plan {
             Workload::Shop { p_change } => {
                 Kind::Shop(Shop::new(*p_change, products, ledger, run_id))
             }
+            Workload::Web { p_change } => Kind::Web(Web::new(*p_change, products, ledger)),
             Workload::Bookstore => {
                 let token = admin_token.filter(|t| !t.is_empty()).ok_or_else(|| {
                     LoadError::invalid(
@@ -98,6 +105,7 @@ impl Plan {
         match &self.kind {
             Kind::Lab(lab) => lab.iteration(user).await,
             Kind::Shop(shop) => shop.iteration(user).await,
+            Kind::Web(web) => web.iteration(user).await,
             Kind::Bookstore(bookstore) => bookstore.iteration(user, n).await,
             Kind::Custom(custom) => custom.iteration(user, n).await,
             Kind::Url {

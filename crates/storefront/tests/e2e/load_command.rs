@@ -137,6 +137,30 @@ fn a_closed_shop_run_checks_out_carts_that_read_back_as_filled() {
 }
 
 #[test]
+fn a_web_run_shops_through_the_pages_and_its_orders_read_back() {
+    let store = Store::start_with_seed(SCARCE_SEED);
+    let run = load_on(
+        &store,
+        "--workload web --p-change 0.5 --users 3 --iterations 6 --seed 11",
+    );
+    run.assert_success();
+    let counts = run.counts();
+    assert_eq!(
+        counts["products page"],
+        3 * 6,
+        "one trip per iteration: {counts:?}"
+    );
+    let checked_out = successes(&run, "checkout (form)", &["303"]);
+    assert!(checked_out > 0, "{counts:?}");
+    // Each checkout leads to its order's page, as a browser follows it.
+    assert_eq!(successes(&run, "order page", &["200"]), checked_out);
+    let invariants = &run.extra()["invariants"];
+    assert_eq!(invariants["ok"], true, "{invariants}");
+    assert_eq!(invariants["orders_acknowledged"], checked_out as u64);
+    assert_eq!(invariants["orders_verified"], checked_out as u64);
+}
+
+#[test]
 fn an_open_shop_run_makes_one_trip_per_started_arrival() {
     let store = Store::start_with_seed(SCARCE_SEED);
     let run = load_on(

@@ -71,6 +71,9 @@ pub enum ExchangeError {
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
+    /// The status line and headers as received (read on demand with
+    /// [`Reply::headers`]: most callers need none, so none are parsed).
+    pub head: Bytes,
     /// The body, with any chunked coding removed.
     pub body: Bytes,
     /// From the request being handed to the socket to the first byte of
@@ -80,6 +83,23 @@ pub struct Reply {
     /// chunk framing.
     pub received_bytes: u64,
     pub sent_bytes: u64,
+}
+
+impl Reply {
+    /// The values of every header named `name` (case-insensitive), in order.
+    pub fn headers<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        std::str::from_utf8(&self.head)
+            .unwrap_or_default()
+            .split("\r\n")
+            .skip(1)
+            .filter_map(move |line| {
+                let (field, value) = line.split_once(':')?;
+                field
+                    .trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| value.trim())
+            })
+    }
 }
 
 pub struct Connection {
@@ -257,7 +277,7 @@ impl Connection {
                 received += head.length;
                 continue;
             }
-            let _ = self.incoming.split_to(head.length);
+            let head_bytes = self.incoming.split_to(head.length).freeze();
             received += head.length;
             let framing = if !expects_body || matches!(head.status, 101 | 204 | 304) {
                 Framing::Length(0)
@@ -280,6 +300,7 @@ impl Connection {
             }
             return Ok(Reply {
                 status: head.status,
+                head: head_bytes,
                 body,
                 latency: latency.unwrap_or_else(|| started.elapsed()),
                 received_bytes: received as u64,

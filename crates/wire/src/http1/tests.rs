@@ -316,3 +316,22 @@ async fn headers_are_written_after_the_host_and_line_breaks_are_refused() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_replys_headers_are_read_on_demand() {
+    let reply: &'static [u8] = b"HTTP/1.1 303 See Other\r\nLocation: /shop/cart\r\n\
+        set-cookie: a=1; Path=/\r\nSet-Cookie: b=2\r\ncontent-length: 0\r\n\r\n";
+    let (authority, _server) = scripted_server(vec![vec![reply]]).await;
+    let (_, result) = get_root(&authority).await;
+    let reply = result.unwrap();
+    assert_eq!(reply.status, 303);
+    assert_eq!(
+        reply.headers("location").collect::<Vec<_>>(),
+        ["/shop/cart"]
+    );
+    assert_eq!(
+        reply.headers("Set-Cookie").collect::<Vec<_>>(),
+        ["a=1; Path=/", "b=2"]
+    );
+    assert_eq!(reply.headers("x-missing").count(), 0);
+}
