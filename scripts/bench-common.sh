@@ -57,8 +57,8 @@ wait_for() { # URL PID NAME
 # folder (sqlite) or a fresh database on the local server (postgres), the
 # gateway on PORT and the catalog, orders and carts on three free ports
 # (not PORT+1…: after a run with thousands of connections those may be some
-# connection's local port), seeded with bench/seed.json; the VAR=value pairs
-# go to its environment. Sets `up_pid` and `store_peers` (the catalog's,
+# connection's local port), seeded with BENCH_SEED_FILE (default
+# bench/seed.json); the VAR=value pairs go to its environment. Sets `up_pid` and `store_peers` (the catalog's,
 # orders' and carts' ports) and waits until the gateway answers.
 start_store() {
     local backend="$1" port="$2"
@@ -76,7 +76,7 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))')
     env "${env_db[@]}" "$@" "$bin" --data-dir "$work/data-$backend" up \
         --gateway-listen "127.0.0.1:$port" --catalog-listen "127.0.0.1:${store_peers[0]}" \
         --orders-listen "127.0.0.1:${store_peers[1]}" --carts-listen "127.0.0.1:${store_peers[2]}" \
-        --seed-file "$repo/bench/seed.json" >"$work/up-$backend.out" 2>"$work/up-$backend.err" &
+        --seed-file "${BENCH_SEED_FILE:-$repo/bench/seed.json}" >"$work/up-$backend.out" 2>"$work/up-$backend.err" &
     up_pid=$!
     pids+=("$up_pid")
     wait_for "http://127.0.0.1:$port/products/1" "$up_pid" "storefront up ($backend)"
