@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use http::{StatusCode, header};
 use http_body_util::{BodyExt, Limited};
@@ -37,45 +38,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
-        let limits = request
-            .extensions()
-            .get::<BodyLimits>()
-            .copied()
-            .unwrap_or_default();
         if !is_json(request.headers()) {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "request body must be JSON (Content-Type: application/json)",
             ));
         }
-        let too_large = || {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body must be at most {} bytes", limits.max_bytes),
-            )
-        };
-        let declared = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > limits.max_bytes as u64) {
-            return Err(too_large());
-        }
-
-        let body = Limited::new(request.into_body(), limits.max_bytes);
-        let bytes = match tokio::time::timeout(limits.read_timeout, body.collect()).await {
-            Err(_) => {
-                return Err(ApiError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "request body was not received in time",
-                ));
-            }
-            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
-            Ok(Err(_)) => return Err(ApiError::bad_request("request body could not be read")),
-            Ok(Ok(collected)) => collected.to_bytes(),
-        };
-
+        let bytes = limited_body(request).await?;
         let value = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
             Category::Data => ApiError::unprocessable(format!("invalid request body: {e}")),
             Category::Syntax | Category::Eof | Category::Io => {
@@ -93,6 +62,41 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             ));
         }
         Ok(JsonBody(value))
+    }
+}
+
+/// A request's whole body within the router's [`BodyLimits`]: 413 if it is
+/// larger, 408 if it arrives too slowly. Every body a service reads (JSON,
+/// and the gateway's web forms) is read through here.
+pub async fn limited_body(request: Request) -> Result<Bytes, ApiError> {
+    let limits = request
+        .extensions()
+        .get::<BodyLimits>()
+        .copied()
+        .unwrap_or_default();
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body must be at most {} bytes", limits.max_bytes),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limits.max_bytes as u64) {
+        return Err(too_large());
+    }
+    let body = Limited::new(request.into_body(), limits.max_bytes);
+    match tokio::time::timeout(limits.read_timeout, body.collect()).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request body was not received in time",
+        )),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(_)) => Err(ApiError::bad_request("request body could not be read")),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
 }
 

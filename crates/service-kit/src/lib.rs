@@ -43,7 +43,7 @@ pub mod transient;
 
 pub use database::DatabaseLocation;
 pub use error::ApiError;
-pub use json::JsonBody;
+pub use json::{JsonBody, limited_body};
 pub use path::PathParam;
 pub use query::{Paged, QueryParams};
 pub use readiness::Readiness;

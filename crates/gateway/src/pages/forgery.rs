@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use cookie::{Cookie, SameSite};
 use http::StatusCode;
@@ -19,7 +18,9 @@ use http::request::Parts;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::render::PageError;
+use storefront_service_kit::limited_body;
+
+use super::render::{PageError, sentence};
 use super::session::cookie_value;
 use crate::Gateway;
 use crate::auth::same_secret;
@@ -108,9 +109,9 @@ impl<T: DeserializeOwned> FromRequest<Arc<Gateway>> for Protected<T> {
         if cross_site || key.fresh {
             return Err(forged());
         }
-        let body = Bytes::from_request(Request::from_parts(parts, body), gw)
+        let body = limited_body(Request::from_parts(parts, body))
             .await
-            .map_err(|rejection| PageError::new(rejection.status(), rejection.body_text()))?;
+            .map_err(|refused| PageError::new(refused.status, sentence(&refused.message)))?;
         let sent: KeyField = serde_urlencoded::from_bytes(&body).map_err(|_| forged())?;
         let matches = sent
             .form_key

@@ -258,6 +258,38 @@ async fn refusals_are_pages_that_say_why(backend: Backend) {
         .await
         .expect(400)
         .shows_error("page number");
+    // A form larger than `http.max_body_bytes` is refused as the API's
+    // bodies are, as a page.
+    let huge = "x".repeat(20_000);
+    let refused = browser
+        .post("/shop/cart", &[("product_id", "1"), ("note", &huge)])
+        .await;
+    refused.expect(413).shows_error("at most");
+}
+
+async fn what_the_catalog_holds_is_shown_as_text_never_as_markup(backend: Backend) {
+    let store = Store::start_on(backend, Some(SEED), "");
+    let mut api = Api::to(&store).await;
+    let name = "<script>alert(1)</script> & Co";
+    let product = json!({"name": name, "price": 1, "quantity": 1,
+        "description": "<img src=x onerror=alert(2)>"});
+    let made = api
+        .admin("POST", "/products", Some(product))
+        .await
+        .expect(201);
+    let id = made.data()["id"].as_i64().unwrap();
+    let mut browser = PageClient::to(&store).await;
+    for path in ["/shop".to_owned(), format!("/shop/products/{id}")] {
+        let page = browser.get(&path).await.expect(200);
+        assert!(!page.html.contains("<script>"), "{path}: {}", page.html);
+        assert!(!page.html.contains("<img"), "{path}: {}", page.html);
+        let escaped = ["&lt;script&gt;", "&#60;script&#62;"];
+        assert!(
+            escaped.iter().any(|e| page.html.contains(e)),
+            "{path}: {}",
+            page.html
+        );
+    }
 }
 
 async fn pages_reach_only_their_own_customers_cart_and_orders(backend: Backend) {
@@ -434,6 +466,7 @@ storefront_service_kit::for_each_backend! {
     postgres => Backend::postgres();
     a_shopper_buys_through_the_pages,
     refusals_are_pages_that_say_why,
+    what_the_catalog_holds_is_shown_as_text_never_as_markup,
     pages_reach_only_their_own_customers_cart_and_orders,
     forms_from_elsewhere_change_nothing,
     the_admin_pages_need_the_admin_token,
