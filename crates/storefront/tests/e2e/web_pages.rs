@@ -11,7 +11,7 @@ use http::Method;
 use serde_json::json;
 use storefront_wire::{KeepAliveConnection, RawResponse};
 
-use crate::support::{ADMIN_TOKEN, Api, Backend, Store};
+use crate::support::{ADMIN_TOKEN, Api, Backend, Role, Store};
 
 const SEED: &str = r#"[
     {"name": "Tux", "price": 15.99, "quantity": 10},
@@ -330,6 +330,59 @@ async fn pages_reach_only_their_own_customers_cart_and_orders(backend: Backend) 
     assert!(cart.html.contains("Your cart is empty"));
 }
 
+/// A checkout whose outcome the page could not learn (the orders service
+/// is down) shows the cart again with the same key; pressing the button
+/// once the store is back orders once, not twice.
+async fn a_checkout_pressed_again_after_an_outage_orders_once(backend: Backend) {
+    let mut store = Store::processes_on(backend, Some(SEED), "");
+    let mut browser = PageClient::to(&store).await;
+    browser.get("/shop/products/1").await;
+    let cart = browser
+        .submit("/shop/cart", &[("product_id", "1"), ("quantity", "2")])
+        .await;
+    let key = cart.field("checkout_key");
+    store.kill(Role::Orders);
+    let unknown = browser
+        .post("/shop/checkout", &[("checkout_key", &key)])
+        .await;
+    let unknown = unknown.expect(503);
+    unknown.shows_error("will not order twice");
+    assert_eq!(
+        unknown.field("checkout_key"),
+        key,
+        "the same key comes back"
+    );
+    store.restart(Role::Orders);
+    let mut again = browser
+        .post("/shop/checkout", &[("checkout_key", &key)])
+        .await;
+    for _ in 0..100 {
+        if again.status == 303 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        again = browser
+            .post("/shop/checkout", &[("checkout_key", &key)])
+            .await;
+    }
+    let order = again.expect(303).location.unwrap();
+    let history = browser.get("/shop/orders").await.expect(200);
+    assert_eq!(
+        history.html.matches("<a href=\"/shop/orders/").count(),
+        1,
+        "{}",
+        history.html
+    );
+    assert!(
+        history
+            .html
+            .contains(&format!("href=\"{}\"", order.split('?').next().unwrap()))
+    );
+    let mut api = Api::to(&store).await;
+    let tux = api.get("/products/Tux").await.expect(200);
+    assert_eq!(tux.data()["quantity"], 8, "two units taken, once");
+}
+
 async fn forms_from_elsewhere_change_nothing(backend: Backend) {
     let store = Store::start_on(backend, Some(SEED), "");
     let mut browser = PageClient::to(&store).await;
@@ -469,6 +522,7 @@ storefront_service_kit::for_each_backend! {
     what_the_catalog_holds_is_shown_as_text_never_as_markup,
     pages_reach_only_their_own_customers_cart_and_orders,
     forms_from_elsewhere_change_nothing,
+    a_checkout_pressed_again_after_an_outage_orders_once,
     the_admin_pages_need_the_admin_token,
     the_root_sends_browsers_to_the_shop_and_api_clients_json,
 }
