@@ -15,9 +15,10 @@ use serde::Deserialize;
 use storefront_service_kit::{PathParam, RequestId};
 use storefront_wire::api::ProductListing;
 use storefront_wire::shop::ProductDraft;
-use storefront_wire::{Money, NumericKey, ProductName};
+use storefront_wire::{Money, ProductName};
 
-use super::forgery::{FormKey, Protected};
+use super::forgery::{FormKey, NoFields, Protected};
+use super::product_id_of;
 use super::render::{PageError, page, redirect, sentence};
 use super::session::{ADMIN_COOKIE, AdminSession, admin_cookie, removal};
 use crate::auth::{ClientAddress, same_secret};
@@ -186,9 +187,6 @@ pub async fn sign_in(
     Ok(redirect("/admin", [admin_cookie(offered)]))
 }
 
-#[derive(Deserialize)]
-pub struct NoFields {}
-
 /// `POST /admin/sign-out`.
 pub async fn sign_out(Protected(NoFields {}, _): Protected<NoFields>) -> Response {
     redirect("/admin", [removal(ADMIN_COOKIE, "/admin")])
@@ -220,12 +218,6 @@ pub async fn create(
             }
         }
     }
-}
-
-fn product_id_of(text: &str) -> Result<i64, PageError> {
-    NumericKey::<i64>::parse(text)
-        .number_or((), ())
-        .map_err(|()| PageError::not_found("product"))
 }
 
 /// `GET /admin/products/{id}`: a product's edit form.

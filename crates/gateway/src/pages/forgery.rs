@@ -82,6 +82,10 @@ impl<S: Sync> FromRequestParts<S> for FormKey {
 /// browser's [`FormKey`] for the page the reply renders.
 pub struct Protected<T>(pub T, pub FormKey);
 
+/// The fields of a form that has none but its key (a delete, a sign-out).
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 #[derive(Deserialize)]
 struct KeyField {
     form_key: Option<String>,

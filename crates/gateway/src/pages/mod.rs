@@ -29,8 +29,17 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
+use storefront_wire::NumericKey;
 
+use self::render::PageError;
 use crate::Gateway;
+
+/// The product id in a page's path: digits only, else no such product.
+fn product_id_of(text: &str) -> Result<i64, PageError> {
+    NumericKey::<i64>::parse(text)
+        .number_or((), ())
+        .map_err(|()| PageError::not_found("product"))
+}
 
 /// Every page route. Not in the OpenAPI document: these answer HTML to
 /// browsers, not JSON to API clients.

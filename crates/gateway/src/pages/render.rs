@@ -68,7 +68,8 @@ pub fn redirect(location: &str, cookies: impl IntoIterator<Item = Cookie<'static
     response
 }
 
-fn set_cookies(response: &mut Response, cookies: impl IntoIterator<Item = Cookie<'static>>) {
+/// Adds a `Set-Cookie` header to `response` for each of `cookies`.
+pub fn set_cookies(response: &mut Response, cookies: impl IntoIterator<Item = Cookie<'static>>) {
     for cookie in cookies {
         if let Ok(value) = HeaderValue::try_from(cookie.to_string()) {
             response.headers_mut().append(SET_COOKIE, value);

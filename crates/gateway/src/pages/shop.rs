@@ -26,8 +26,9 @@ use storefront_wire::{
     ClientError, CustomerId, IDEMPOTENCY_KEY_HEADER, NumericKey, Quantity, REQUEST_ID_HEADER,
 };
 
-use super::forgery::{FormKey, Protected};
-use super::render::{PageError, page, redirect, sentence};
+use super::forgery::{FormKey, NoFields, Protected};
+use super::product_id_of;
+use super::render::{PageError, page, redirect, sentence, set_cookies};
 use super::session::{CUSTOMER_COOKIE, Shopper, customer_cookie, removal};
 use crate::routes::{customers, products};
 use crate::{Gateway, GatewayError};
@@ -99,12 +100,6 @@ struct ProductPage {
     /// What the quantity field shows (what was sent, after a refusal).
     quantity: String,
     error: Option<String>,
-}
-
-fn product_id_of(text: &str) -> Result<i64, PageError> {
-    NumericKey::<i64>::parse(text)
-        .number_or((), ())
-        .map_err(|()| PageError::not_found("product"))
 }
 
 /// `GET /shop/products/{id}`: one product and a form to add it to the cart.
@@ -212,24 +207,12 @@ pub async fn add_to_cart(
                 status,
             )
             .await;
-            Ok(with_cookies(shown?, new_cookie))
+            let mut shown = shown?;
+            set_cookies(&mut shown, new_cookie);
+            Ok(shown)
         }
         Err(unavailable) => Err(GatewayError::from(unavailable).into()),
     }
-}
-
-fn with_cookies(
-    mut response: Response,
-    cookies: impl IntoIterator<Item = cookie::Cookie<'static>>,
-) -> Response {
-    for cookie in cookies {
-        if let Ok(value) = http::HeaderValue::try_from(cookie.to_string()) {
-            response
-                .headers_mut()
-                .append(http::header::SET_COOKIE, value);
-        }
-    }
-    response
 }
 
 #[derive(Template)]
@@ -377,9 +360,6 @@ async fn remove_line(
         .await
         .map(drop)
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 /// `POST /shop/cart/{product_id}/remove`: takes a line out of the cart.
 pub async fn remove(
