@@ -179,6 +179,16 @@ auth=""
   || { cat "$work/client"; fail "lab client run"; }
 pass "lab client: 4 sessions, every order verified"
 
+# The web storefront: a browser opening / is sent to the shop's pages, and
+# shoppers going through them (forms, cookies) order what they see.
+root=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code} %{redirect_url}' -H 'Accept: text/html' "$base/")
+[ "$root" = "303 $base/shop" ] || fail "GET / from a browser: $root, expected 303 to /shop"
+curl -sS --max-time 30 "$base/shop" | grep -q '>Tux</a>' || fail "the shop page does not list Tux"
+pass "a browser opening / reaches the shop's pages"
+"${STOREFRONT_BIN:-target/release/storefront}" load --target "$base" --workload web --users 2 --iterations 3 \
+  --seed 6 --out "$work/web-load" >"$work/web-load.log" 2>&1 || { cat "$work/web-load.log"; fail "web workload run"; }
+pass "web workload: 2 shoppers through the pages, every order verified"
+
 before=$(snapshot)
 check_conservation "$before" "$initial_stock"
 
