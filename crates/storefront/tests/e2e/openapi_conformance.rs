@@ -72,6 +72,10 @@ impl Session {
 /// Requests covering every operation, with successes and typical refusals.
 async fn scripted_session(session: &mut Session) {
     let s = session;
+    s.anyone("GET", "/", None, 200).await;
+    // A browser is sent to the shop's pages.
+    s.call("GET", "/", None, &[("accept", "text/html")], 303)
+        .await;
     s.anyone("GET", "/health", None, 200).await;
     s.anyone("GET", "/ready", None, 200).await;
     // An in-process store installs no recorder, so its /metrics is the
