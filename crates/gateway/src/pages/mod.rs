@@ -12,7 +12,8 @@
 //! place where who-may-do-what is decided (docs/ARCHITECTURE.md, "The web
 //! storefront").
 //!
-//! - [`shop`]: products, a product, the cart, checkout, orders, the account.
+//! - [`shop`]: products, a product, the cart, checkout, orders, the account
+//!   (a file each).
 //! - [`admin`]: sign in with the admin token, then list, create, edit and
 //!   delete products.
 //! - [`session`]: the cookies that say who the browser is.
